@@ -1,0 +1,140 @@
+"""Host accounts (register, log in, log out), login_required, and CSRF protection."""
+import functools
+import hmac
+import secrets
+from contextvars import ContextVar
+
+from flask import (Blueprint, abort, flash, g, has_request_context, redirect, render_template,
+                   request, session, url_for)
+from markupsafe import Markup
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import db
+from .validation import Validation
+
+bp = Blueprint("auth", __name__)
+MIN_PASSWORD = 10
+
+# True while fragments are rendered for pushing to many clients: those must carry no one's
+# CSRF token (htmx adds the page's token as a header instead, see static/js/pubquiz.js).
+rendering_pushed = ContextVar("rendering_pushed", default=False)
+
+
+def hash_password(password):
+    # Werkzeug's default is scrypt, a memory-hard KDF with a per-password salt.
+    return generate_password_hash(password)
+
+
+def create_host(email, password):
+    """The new host's id, or None when the email is taken."""
+    row = db.one("insert_host", email=email.strip(), password_hash=hash_password(password))
+    return row and row["id"]
+
+
+def _validate_credentials(form):
+    v = Validation(form)
+    email = v.text("email", "Email", max_length=254)
+    if email and ("@" not in email or " " in email):
+        v.error("email", "Enter an email address like quizmaster@example.org.")
+    password = form.get("password") or ""
+    if len(password) > 1000:
+        v.error("password", "That password is too long.")
+    return v, email, password
+
+
+@bp.get("/register")
+def register():
+    return render_template("auth/register.html", form={}, errors={})
+
+
+@bp.post("/register")
+def register_post():
+    v, email, password = _validate_credentials(request.form)
+    if len(password) < MIN_PASSWORD:
+        v.error("password", f"Use at least {MIN_PASSWORD} characters.")
+    if v.ok:
+        host_id = create_host(email, password)
+        if host_id is None:
+            v.error("email", "There is already an account with this email. Log in instead?")
+        else:
+            _log_in(host_id)
+            return redirect(url_for("quizzes.index"), 303)
+    return render_template("auth/register.html", form=request.form, errors=v.errors), 422
+
+
+@bp.get("/login")
+def login():
+    return render_template("auth/login.html", form={}, errors={})
+
+
+@bp.post("/login")
+def login_post():
+    v, email, password = _validate_credentials(request.form)
+    if v.ok:
+        host = db.one("host_by_email", email=email)
+        if host and check_password_hash(host["password_hash"], password):
+            _log_in(host["id"])
+            target = request.args.get("next", "")
+            # Only same-site paths: never an open redirect to another site.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("quizzes.index")
+            return redirect(target, 303)
+        v.error("password", "Wrong email or password.")
+    return render_template("auth/login.html", form=request.form, errors=v.errors), 422
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("play.home"), 303)
+
+
+def _log_in(host_id):
+    # A fresh session at login: nothing planted in the cookie before survives (no fixation).
+    session.clear()
+    session.permanent = True
+    session["host_id"] = host_id
+
+
+def load_host():
+    host_id = session.get("host_id")
+    g.host = db.one("host_by_id", id=host_id) if host_id else None
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.host is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
+        return view(**kwargs)
+
+    return wrapped
+
+
+def owned(row):
+    """The row when the logged-in host owns it; a 404 otherwise (a foreign id looks missing)."""
+    if row is None or g.host is None or row["host_id"] != g.host["id"]:
+        abort(404)
+    return row
+
+
+def csrf_token():
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def csrf_field():
+    if rendering_pushed.get() or not has_request_context():
+        return ""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token()
+
+
+def check_csrf():
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, "This form has expired or did not come from this site. Reload the page and try again.")

@@ -1,0 +1,107 @@
+"""The `pubquiz` command: serve, migrate, create-host, demo.
+
+Only `click` and the standard library are imported at the top: `serve` must monkey-patch gevent
+before anything imports psycopg, redis or ssl.
+"""
+import os
+import signal
+import sys
+
+import click
+
+
+@click.group()
+def main():
+    """Run and administer a pubquiz server."""
+
+
+def _app():
+    from . import create_app
+
+    return create_app()
+
+
+@main.command()
+def migrate():
+    """Create or update the database tables."""
+    from . import db
+
+    app = _app()
+    applied = db.migrate(app.config["DATABASE_URL"])
+    click.echo("Applied: " + ", ".join(applied) if applied else "The database is up to date.")
+
+
+@main.command("create-host")
+@click.argument("email")
+@click.password_option(help="At least 10 characters.")
+def create_host(email, password):
+    """Create a host account (quiz master)."""
+    from . import auth
+
+    if len(password) < auth.MIN_PASSWORD:
+        raise click.UsageError(f"The password needs at least {auth.MIN_PASSWORD} characters.")
+    if "@" not in email:
+        raise click.UsageError("EMAIL must be an email address.")
+    with _app().app_context():
+        if auth.create_host(email, password) is None:
+            raise click.UsageError(f"There is already a host with the email {email}.")
+    click.echo(f"Host {email} created.")
+
+
+@main.command()
+def demo():
+    """Create the demo host (with a fresh password) and the demo quiz."""
+    from . import demo as demo_data
+
+    with _app().app_context():
+        email, password = demo_data.seed()
+    click.echo(f"Demo host login:  {email}  /  {password}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host, port):
+    """Serve the app with gevent (many open streams in one process)."""
+    from gevent import monkey
+
+    monkey.patch_all()
+
+    from gevent.pywsgi import WSGIServer
+
+    from . import db
+
+    app = _app()
+    db.migrate(app.config["DATABASE_URL"])
+    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
+
+    def stop(*_):
+        # End every stream first, or open streams hold the shutdown until they time out.
+        app.extensions["hub"].close_all()
+        server.stop(timeout=3)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for url in _urls(host, port):
+        click.echo(f"pubquiz is serving on {url}")
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+def _urls(host, port):
+    """The addresses people can open: on 0.0.0.0, each network address of this machine, so a
+    phone on the pub's Wi-Fi knows where to go."""
+    if host not in ("0.0.0.0", "::"):
+        return [f"http://{host}:{port}"]
+    import psutil
+
+    urls = [f"http://127.0.0.1:{port}"]
+    for addresses in psutil.net_if_addrs().values():
+        for address in addresses:
+            if address.family.name == "AF_INET" and not address.address.startswith("127."):
+                urls.append(f"http://{address.address}:{port}   (phones on the same Wi-Fi)")
+    return urls
+
+
+if __name__ == "__main__":
+    main(prog_name=os.path.basename(sys.argv[0]))

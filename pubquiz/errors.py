@@ -1,0 +1,62 @@
+"""Every error a person can meet is a page in the site's style with a clear message: never a
+stack trace, never a bare 500."""
+import logging
+
+import psycopg
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request did not work",
+    403: "Not for you",
+    404: "Not found",
+    405: "Not allowed",
+    409: "That did not work",
+    413: "Too much at once",
+    429: "Slow down",
+    503: "Back in a moment",
+}
+
+SECURITY_HEADERS = {
+    # No inline scripts anywhere: htmx and our own script come from /static.
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                               "base-uri 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _page(status, message):
+    title = TITLES.get(status, "Something went wrong")
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app):
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        message = error.description
+        if error.code == 404 and message.startswith("The requested URL"):
+            message = "There is nothing at this address."
+        if error.code == 413:
+            message = "That was more data than this form accepts."
+        return _page(error.code, message)
+
+    @app.errorhandler(psycopg.OperationalError)
+    def database_down(error):
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        return _page(503, "The quiz database is not reachable right now. Try again in a few seconds.")
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _page(500, "Something went wrong on our side. Nothing you did was lost; try again.")
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

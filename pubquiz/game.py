@@ -1,0 +1,100 @@
+"""The game as pure functions: phases, which host action is allowed when, and where it leads.
+
+No Flask and no SQL here. A game's position is (phase, round_index, question_index) inside an
+outline: one tuple of question ids per round, empty rounds left out.
+"""
+from dataclasses import dataclass, replace
+
+PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "ended")
+
+# The host console offers these, in this order.
+ACTIONS = ("start", "open_question", "close_question", "reveal", "show_leaderboard", "next_round", "end")
+
+ACTION_LABELS = {
+    "start": "Start the quiz",
+    "open_question": "Open next question",
+    "close_question": "Close question now",
+    "reveal": "Reveal answer",
+    "show_leaderboard": "Show leaderboard",
+    "next_round": "Next round",
+    "end": "End the game",
+}
+
+
+class IllegalMove(Exception):
+    """A host action that the game's current phase does not allow (e.g. a double click)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    phase: str = "lobby"
+    round_index: int = 0
+    question_index: int = -1
+
+
+def question_id(position, outline):
+    if position.question_index < 0 or not outline:
+        return None
+    return outline[position.round_index][position.question_index]
+
+
+def _has_next_question(pos, outline):
+    return bool(outline) and pos.question_index + 1 < len(outline[pos.round_index])
+
+
+def _has_next_round(pos, outline):
+    return pos.round_index + 1 < len(outline)
+
+
+def is_last_question(pos, outline):
+    return not _has_next_question(pos, outline) and not _has_next_round(pos, outline)
+
+
+def allowed(action, pos, outline):
+    phase = pos.phase
+    if action == "start":
+        return phase == "lobby" and bool(outline)
+    if action == "open_question":
+        return phase in ("intro", "reveal", "leaderboard") and _has_next_question(pos, outline)
+    if action == "close_question":
+        return phase == "question"
+    if action == "reveal":
+        return phase == "closed"
+    if action == "show_leaderboard":
+        return phase == "reveal"
+    if action == "next_round":
+        return (
+            phase in ("reveal", "leaderboard")
+            and not _has_next_question(pos, outline)
+            and _has_next_round(pos, outline)
+        )
+    if action == "end":
+        return phase != "ended"
+    return False
+
+
+def allowed_actions(pos, outline):
+    return [action for action in ACTIONS if allowed(action, pos, outline)]
+
+
+def apply(action, pos, outline):
+    """The position after `action`, or IllegalMove with a message a host understands."""
+    if action not in ACTIONS:
+        raise IllegalMove(f"Unknown action {action!r}.")
+    if not allowed(action, pos, outline):
+        if action == "start" and not outline:
+            raise IllegalMove("This quiz has no questions yet: add some before starting.")
+        raise IllegalMove(f"“{ACTION_LABELS[action]}” is not possible now (the game is at {pos.phase}).")
+    if action == "start":
+        return Position("intro", 0, -1)
+    if action == "open_question":
+        return replace(pos, phase="question", question_index=pos.question_index + 1)
+    if action == "close_question":
+        return replace(pos, phase="closed")
+    if action == "reveal":
+        return replace(pos, phase="reveal")
+    if action == "show_leaderboard":
+        return replace(pos, phase="leaderboard")
+    if action == "next_round":
+        return Position("intro", pos.round_index + 1, -1)
+    return replace(pos, phase="ended")

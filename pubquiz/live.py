@@ -1,0 +1,102 @@
+"""Publishing after commit: render each audience's fragments once per change and hand them to the
+bus; push answer counts coalesced; close questions at their deadlines."""
+import logging
+import threading
+
+from flask import current_app, render_template
+
+from . import auth, db, games
+
+log = logging.getLogger(__name__)
+RESULT_PHASES = ("reveal", "leaderboard", "ended")
+
+
+def render_pushed(template, **context):
+    """Render a fragment that goes to many clients: it must carry nobody's CSRF token."""
+    token = auth.rendering_pushed.set(True)
+    try:
+        return render_template(template, **context)
+    finally:
+        auth.rendering_pushed.reset(token)
+
+
+def publish_state(game_id):
+    """Push the committed state of a game to everyone watching it."""
+    snap = games.snapshot(game_id)
+    parts = {
+        "host": render_pushed("host/_console.html", s=snap),
+        "screen": render_pushed("screen/_stage.html", s=snap),
+        "player": render_pushed("play/_stage.html", s=snap, team=None, answer=None),
+    }
+    if snap.phase in RESULT_PHASES:
+        # The only per-team rendering: each team's own result and rank.
+        answers = {a["team_id"]: a for a in snap.answers}
+        for team in snap.teams:
+            parts["team:%d" % team["id"]] = render_pushed(
+                "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
+    return current_app.extensions["bus"].publish(game_id, parts)
+
+
+class Background:
+    """Work that runs outside requests in each process: coalesced answer counts and deadlines."""
+
+    def __init__(self, app):
+        self.app = app
+        self._pending = set()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+
+    def _in_app(self, work, *args):
+        # A request context lets templates build URLs; errors are logged, never kill the thread.
+        try:
+            with self.app.test_request_context("/"):
+                work(*args)
+        except Exception:
+            log.exception("background work %s failed", work.__name__)
+
+    # Answer counts: at most one push per game per COUNT_INTERVAL, however many answers arrive.
+    def answer_accepted(self, game_id, question_id):
+        with self._lock:
+            if game_id in self._pending:
+                return
+            self._pending.add(game_id)
+        timer = threading.Timer(self.app.config["COUNT_INTERVAL"], self._in_app,
+                                (self._push_count, game_id, question_id))
+        timer.daemon = True
+        timer.start()
+
+    def _push_count(self, game_id, question_id):
+        with self._lock:
+            self._pending.discard(game_id)
+        answered = db.one("count_answers", game_id=game_id, question_id=question_id)["answered"]
+        teams = len(db.all("teams_of_game", game_id=game_id))
+        html = render_pushed("host/_answer_count.html", question_id=question_id,
+                             answered=answered, team_count=teams)
+        current_app.extensions["bus"].publish(game_id, {"host": html, "screen": html})
+
+    # Deadlines: an exact timer in the process that opened the question, and a periodic sweep
+    # in every process for questions opened elsewhere or before a restart. close_due() makes
+    # sure each question closes once, whichever gets there first.
+    def deadline_in(self, seconds):
+        timer = threading.Timer(max(0.0, seconds) + 0.05, self._in_app, (self._close_due,))
+        timer.daemon = True
+        timer.start()
+
+    def _close_due(self):
+        for game_id in games.close_due():
+            publish_state(game_id)
+
+    def start_sweeping(self):
+        interval = self.app.config["DEADLINE_SWEEP_SECONDS"]
+        if interval <= 0:
+            return
+        thread = threading.Thread(target=self._sweep_loop, args=(interval,), daemon=True,
+                                  name="pubquiz-deadlines")
+        thread.start()
+
+    def _sweep_loop(self, interval):
+        while not self._stopped.wait(interval):
+            self._in_app(self._close_due)
+
+    def stop(self):
+        self._stopped.set()

@@ -1,0 +1,74 @@
+"""The question form: what each kind needs, checked on the server with clear messages."""
+from .validation import Validation
+
+KINDS = {
+    "choice": "Multiple choice",
+    "truefalse": "True or false",
+    "text": "Free text",
+    "numeric": "Number (closest wins)",
+}
+MAX_OPTIONS = 6
+# Colour-blind safe: every option has a shape and a letter as well as a colour.
+SHAPES = ("▲", "◆", "●", "■", "★", "⬟")
+LETTERS = "ABCDEF"
+TRUE_FALSE = ["True", "False"]
+
+
+def blank(kind="choice"):
+    return {"kind": kind if kind in KINDS else "choice", "prompt": "", "options": ["", "", "", ""],
+            "correct_option": 0, "accepted": [], "numeric_answer": None, "tolerance": 0,
+            "time_limit": 30, "points": 1}
+
+
+def parse(form):
+    """(values for the question columns, errors by field)."""
+    v = Validation(form)
+    kind = form.get("kind", "")
+    if kind not in KINDS:
+        v.error("kind", "Choose what kind of question this is.")
+        kind = "choice"
+    values = {
+        "kind": kind,
+        "prompt": v.text("prompt", "The question", max_length=500),
+        "time_limit": v.integer("time_limit", "Time limit", minimum=5, maximum=600, default=30),
+        "points": v.integer("points", "Points", minimum=0, maximum=100, default=1),
+        "options": [],
+        "correct_option": None,
+        "accepted": [],
+        "numeric_answer": None,
+        "tolerance": 0,
+    }
+    if kind == "choice":
+        options = [" ".join((form.get(f"option_{i}") or "").split()) for i in range(MAX_OPTIONS)]
+        if any(len(o) > 120 for o in options):
+            v.error("options", "Each option can be at most 120 characters.")
+        correct = v.integer("correct_option", "The correct option", minimum=0, maximum=MAX_OPTIONS - 1,
+                            default=0)
+        if correct is not None and 0 <= correct < MAX_OPTIONS and not options[correct]:
+            v.error("correct_option", "The option marked correct is empty.")
+        kept = [o for o in options if o]
+        if len(kept) < 2:
+            v.error("options", "Give at least two options.")
+        if len({o.casefold() for o in kept}) != len(kept):
+            v.error("options", "Two options are the same.")
+        # Empty option boxes are dropped, so the correct index moves with them.
+        values["correct_option"] = kept.index(options[correct]) if v.ok else correct
+        values["options"] = kept if v.ok else options
+    elif kind == "truefalse":
+        values["options"] = TRUE_FALSE
+        values["correct_option"] = 0 if form.get("truth") != "false" else 1
+    elif kind == "text":
+        accepted = [" ".join(line.split()) for line in (form.get("accepted") or "").splitlines()]
+        accepted = [a for a in accepted if a]
+        if not accepted:
+            v.error("accepted", "Give at least one accepted answer (one per line).")
+        elif len(accepted) > 30 or any(len(a) > 120 for a in accepted):
+            v.error("accepted", "At most 30 accepted answers of up to 120 characters each.")
+        values["accepted"] = accepted
+    else:
+        values["numeric_answer"] = v.number("numeric_answer", "The answer")
+        tolerance = v.number("tolerance", "Tolerance", required=False)
+        if tolerance is not None and tolerance < 0:
+            v.error("tolerance", "Tolerance cannot be negative.")
+        values["tolerance"] = tolerance or 0
+    return values, v.errors

@@ -1,0 +1,201 @@
+"""Authoring: a host's quizzes, their rounds and their questions."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from . import db, questions
+from .auth import login_required, owned
+from .validation import Validation
+
+bp = Blueprint("quizzes", __name__)
+
+
+@bp.get("/quizzes")
+@login_required
+def index():
+    return render_template(
+        "quizzes/index.html",
+        quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
+        games=db.all("games_of_host", host_id=g.host["id"]),
+        form={}, errors={},
+    )
+
+
+@bp.post("/quizzes")
+@login_required
+def create_quiz():
+    v = Validation(request.form)
+    title = v.text("title", "Title", max_length=120)
+    if not v.ok:
+        return render_template(
+            "quizzes/index.html",
+            quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
+            games=db.all("games_of_host", host_id=g.host["id"]),
+            form=request.form, errors=v.errors,
+        ), 422
+    with db.transaction() as tx:
+        quiz_id = tx.value("insert_quiz", host_id=g.host["id"], title=title)
+        tx.run("insert_round", quiz_id=quiz_id, title="Round 1")
+    return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
+
+
+def _quiz_page(quiz, errors=None, form=None, status=200):
+    rounds = db.all("rounds_of_quiz", quiz_id=quiz["id"])
+    by_round = {r["id"]: [] for r in rounds}
+    for question in db.all("questions_of_quiz", quiz_id=quiz["id"]):
+        by_round[question["round_id"]].append(question)
+    return render_template(
+        "quizzes/edit.html", quiz=quiz, rounds=rounds, by_round=by_round,
+        kinds=questions.KINDS, errors=errors or {}, form=form or quiz,
+    ), status
+
+
+@bp.get("/quizzes/<int:quiz_id>")
+@login_required
+def edit(quiz_id):
+    return _quiz_page(owned(db.one("quiz_by_id", id=quiz_id)))
+
+
+@bp.post("/quizzes/<int:quiz_id>")
+@login_required
+def update_quiz(quiz_id):
+    quiz = owned(db.one("quiz_by_id", id=quiz_id))
+    v = Validation(request.form)
+    title = v.text("title", "Title", max_length=120)
+    if not v.ok:
+        return _quiz_page(quiz, v.errors, request.form, 422)
+    db.run("update_quiz", id=quiz_id, title=title, speed_bonus=request.form.get("speed_bonus") == "on")
+    flash("Quiz saved.")
+    return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
+
+
+@bp.post("/quizzes/<int:quiz_id>/delete")
+@login_required
+def delete_quiz(quiz_id):
+    owned(db.one("quiz_by_id", id=quiz_id))
+    db.run("delete_quiz", id=quiz_id)
+    flash("Quiz deleted.")
+    return redirect(url_for("quizzes.index"), 303)
+
+
+@bp.post("/quizzes/<int:quiz_id>/rounds")
+@login_required
+def add_round(quiz_id):
+    quiz = owned(db.one("quiz_by_id", id=quiz_id))
+    v = Validation(request.form)
+    title = v.text("round_title", "Round title", max_length=120)
+    if not v.ok:
+        return _quiz_page(quiz, v.errors, request.form, 422)
+    db.one("insert_round", quiz_id=quiz_id, title=title)
+    return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
+
+
+@bp.post("/rounds/<int:round_id>")
+@login_required
+def update_round(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    v = Validation(request.form)
+    title = v.text("title", "Round title", max_length=120)
+    if v.ok:
+        db.run("update_round", id=round_id, title=title)
+    else:
+        flash(v.errors["title"], "error")
+    return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
+
+
+@bp.post("/rounds/<int:round_id>/delete")
+@login_required
+def delete_round(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    db.run("delete_round", id=round_id)
+    flash(f"Round “{round_['title']}” deleted.")
+    return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
+
+
+def _moved(ids, item_id, direction):
+    """ids with item_id swapped with its neighbour up (-1) or down (+1)."""
+    ids = list(ids)
+    i = ids.index(item_id)
+    j = i + direction
+    if 0 <= j < len(ids):
+        ids[i], ids[j] = ids[j], ids[i]
+    return ids
+
+
+def _direction():
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400, "Move up or down.")
+    return -1 if direction == "up" else 1
+
+
+@bp.post("/rounds/<int:round_id>/move")
+@login_required
+def move_round(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    with db.transaction() as tx:
+        ids = [r["id"] for r in tx.all("rounds_of_quiz", quiz_id=round_["quiz_id"])]
+        tx.run("set_round_positions", ids=_moved(ids, round_id, _direction()))
+    return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
+
+
+@bp.get("/rounds/<int:round_id>/questions/new")
+@login_required
+def new_question(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    return render_template("quizzes/question.html", round=round_, question=None,
+                           form=questions.blank(request.args.get("kind", "choice")),
+                           kinds=questions.KINDS, errors={})
+
+
+@bp.post("/rounds/<int:round_id>/questions")
+@login_required
+def create_question(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    values, errors = questions.parse(request.form)
+    if errors:
+        return render_template("quizzes/question.html", round=round_, question=None, form=values,
+                               kinds=questions.KINDS, errors=errors), 422
+    db.one("insert_question", round_id=round_id, **values)
+    flash("Question added.")
+    return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}", 303)
+
+
+@bp.get("/questions/<int:question_id>")
+@login_required
+def edit_question(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    round_ = db.one("round_by_id", id=question["round_id"])
+    return render_template("quizzes/question.html", round=round_, question=question, form=question,
+                           kinds=questions.KINDS, errors={})
+
+
+@bp.post("/questions/<int:question_id>")
+@login_required
+def update_question(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    values, errors = questions.parse(request.form)
+    if errors:
+        round_ = db.one("round_by_id", id=question["round_id"])
+        return render_template("quizzes/question.html", round=round_, question=question, form=values,
+                               kinds=questions.KINDS, errors=errors), 422
+    db.run("update_question", id=question_id, **values)
+    flash("Question saved.")
+    return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303)
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@login_required
+def delete_question(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    db.run("delete_question", id=question_id)
+    flash("Question deleted.")
+    return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]), 303)
+
+
+@bp.post("/questions/<int:question_id>/move")
+@login_required
+def move_question(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    with db.transaction() as tx:
+        ids = [q["id"] for q in tx.all("questions_of_round", round_id=question["round_id"])]
+        tx.run("set_question_positions", ids=_moved(ids, question_id, _direction()))
+    return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303)

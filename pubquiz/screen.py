@@ -1,0 +1,31 @@
+"""The projector: no controls, readable from the back of the pub. Anyone with the code may watch
+it; it shows nothing a team's own phone will not show at the same moment."""
+from flask import Blueprint, abort, current_app, render_template
+
+from . import db, games, live, stream
+from .host import join_url, qr_svg
+
+bp = Blueprint("screen", __name__)
+
+
+def _game(code):
+    row = db.one("game_by_code", code=games.normalise_code(code))
+    if row is None:
+        abort(404, "There is no game with this code.")
+    return row
+
+
+@bp.get("/screen/<code>")
+def show(code):
+    row = _game(code)
+    after = current_app.extensions["bus"].last_id(row["id"])
+    url = join_url(row["code"])
+    return render_template("screen/show.html", s=games.snapshot(row["id"]), after=after,
+                           join_url=url, qr=qr_svg(url))
+
+
+@bp.get("/screen/<code>/events")
+def events(code):
+    row = _game(code)
+    return stream.respond(row["id"], ("screen",), lambda: live.render_pushed(
+        "screen/_stage.html", s=games.snapshot(row["id"])))

@@ -1,0 +1,56 @@
+-- name: insert_game
+insert into game (quiz_id, host_id, code)
+values (%(quiz_id)s, %(host_id)s, %(code)s)
+on conflict (code) do nothing
+returning id, code;
+
+-- name: game_by_code
+select * from game where code = %(code)s;
+
+-- name: game_by_id
+select * from game where id = %(id)s;
+
+-- name: lock_game
+select * from game where id = %(id)s for update;
+
+-- name: games_of_host
+select g.id, g.code, g.phase, g.created_at, q.title,
+       (select count(*) from team t where t.game_id = g.id) as team_count
+from game g join quiz q on q.id = g.quiz_id
+where g.host_id = %(host_id)s
+order by g.created_at desc
+limit 50;
+
+-- name: move_game
+-- Every transition bumps the version: the host console posts the version it showed, so a
+-- double click or a stale tab cannot apply one action twice.
+update game
+set phase = %(phase)s,
+    round_index = %(round_index)s,
+    question_index = %(question_index)s,
+    question_id = %(question_id)s,
+    opened_at = case when %(opens)s then now() else opened_at end,
+    deadline_at = case when %(opens)s then now() + make_interval(secs => %(time_limit)s)
+                       when %(phase)s = 'question' then deadline_at
+                       else null end,
+    ended_at = case when %(phase)s = 'ended' then now() else null end,
+    version = version + 1
+where id = %(id)s
+returning version, extract(epoch from deadline_at - now()) as seconds_left;
+
+-- name: due_games
+-- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each
+-- due game is claimed by exactly one of them, and the others move on.
+select id from game
+where phase = 'question' and deadline_at <= now()
+order by deadline_at
+for update skip locked;
+
+-- name: quiz_outline
+select r.id as round_id, r.title as round_title, q.id as question_id
+from round r join question q on q.round_id = r.id
+where r.quiz_id = %(quiz_id)s
+order by r.position, r.id, q.position, q.id;
+
+-- name: now
+select now() as now;

@@ -1,0 +1,39 @@
+// pubquiz's only script of its own. Everything works without it; it adds two things:
+// 1. htmx requests carry the page's CSRF token as a header, because fragments pushed to many
+//    clients at once cannot carry any one client's token.
+// 2. Countdown bars follow the server's deadline even when a fragment arrives late (a replay
+//    after a reconnect): the page knows how far its clock is from the server's.
+(function () {
+  "use strict";
+  var serverNow = Number(document.body.dataset.serverNow || Date.now());
+  var offset = serverNow - Date.now();
+
+  document.addEventListener("htmx:config:request", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) event.detail.ctx.request.headers["X-CSRF-Token"] = meta.content;
+  });
+
+  function syncCountdowns() {
+    var now = Date.now() + offset;
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var left = Math.max(0, (Number(el.dataset.deadline) - now) / 1000);
+      var seconds = el.querySelector(".seconds");
+      if (seconds) seconds.textContent = String(Math.ceil(left));
+      if (el.dataset.synced) return;
+      el.dataset.synced = "1";
+      var total = parseFloat(el.style.getPropertyValue("--left")) /
+                  (parseFloat(el.style.getPropertyValue("--fraction")) || 1);
+      el.style.setProperty("--left", left.toFixed(2) + "s");
+      el.style.setProperty("--fraction", total ? Math.min(1, left / total).toFixed(4) : "0");
+    });
+  }
+
+  // body.live while the page's stream is connected: the page can say when it is reconnecting.
+  document.addEventListener("htmx:sse:after:connection", function () { document.body.classList.add("live"); });
+  document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
+  document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
+
+  document.addEventListener("htmx:after:swap", syncCountdowns);
+  document.addEventListener("DOMContentLoaded", syncCountdowns);
+  setInterval(syncCountdowns, 250);
+})();
