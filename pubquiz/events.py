@@ -38,16 +38,20 @@ class Subscription:
     game_id: int
     audiences: tuple
     queue: Queue = field(default_factory=lambda: Queue(maxsize=256))
+    closed: bool = False
 
     def push(self, data):
         """Queue bytes for the client. A client too slow to keep up is closed, not buffered without
         bound: it reconnects with Last-Event-ID and catches up from the history."""
+        if self.closed:
+            return
         try:
             self.queue.put_nowait(data)
         except Full:
             self.close()
 
     def close(self):
+        self.closed = True
         with self.queue.mutex:
             self.queue.queue.clear()
         self.queue.put_nowait(None)

@@ -137,6 +137,8 @@ def _refusal(row, team, question_id):
         return "That question is no longer open."
     if db.one("answer_of_team", team_id=team["id"], question_id=question_id):
         return "Your team has already answered this question: the first answer counts."
+    if row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
+        return "That answer does not fit this question. Reload the page and try again."
     return "Too late: answers for this question have closed."
 
 

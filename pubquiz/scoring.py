@@ -61,7 +61,7 @@ def score(question, answers, speed_bonus=False):
         points = question.points
         if speed_bonus:
             left = max(0.0, 1.0 - a.seconds_taken / question.time_limit)
-            points += round(question.points * SPEED_BONUS_SHARE * left)
+            points += int(question.points * SPEED_BONUS_SHARE * left + 0.5)  # halves round up
         result[a.id] = (True, points)
     return result
 
@@ -86,10 +86,14 @@ def spread(question, options, answers):
             if a.choice is not None and 0 <= a.choice < len(options):
                 counts[a.choice] += 1
         return [(option, counts[i], i == question.correct_option) for i, option in enumerate(options)]
-    groups = {}  # normalised answer -> [label, count, correct]
+    groups = {}  # same answer (normalised text, or equal number) -> [label, count, correct]
     for a in answers:
-        label = (a.text or "") if question.kind == "text" else format(a.number.normalize(), "f")
-        key = normalise(label)
+        if question.kind == "text":
+            label, key = a.text or "", normalise(a.text)
+        elif a.number is not None:
+            label, key = format(a.number.normalize(), "f"), a.number
+        else:
+            continue
         group = groups.setdefault(key, [label, 0, False])
         group[1] += 1
         group[2] = group[2] or a.id in correct

@@ -5,8 +5,14 @@
 -- for the close, and then find the question closed), so no answer escapes scoring.
 insert into answer (game_id, team_id, question_id, choice, text, number)
 select g.id, t.id, g.question_id, %(choice)s, %(text)s, %(number)s
-from game g join team t on t.game_id = g.id and t.id = %(team_id)s and t.token = %(token)s
+from game g
+join team t on t.game_id = g.id and t.id = %(team_id)s and t.token = %(token)s
+join question q on q.id = g.question_id
 where g.code = %(code)s
+  -- the answer must be of the question's kind (a number for a numeric question, ...)
+  and case q.kind when 'numeric' then %(number)s::numeric is not null
+                  when 'text' then %(text)s::text is not null
+                  else %(choice)s::int < cardinality(q.options) end
   and g.phase = 'question'
   and g.question_id = %(question_id)s
   and g.deadline_at > now()

@@ -34,6 +34,6 @@
   document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
 
   document.addEventListener("htmx:after:swap", syncCountdowns);
-  document.addEventListener("DOMContentLoaded", syncCountdowns);
+  syncCountdowns();
   setInterval(syncCountdowns, 250);
 })();

@@ -1,0 +1,107 @@
+"""End-to-end fixtures: the real server (`pubquiz serve`, gevent) on a free loopback port, and
+Debian's Chromium driven by Playwright, one browser context per person."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psycopg
+import pytest
+from helpers import TABLES, require
+
+CHROMIUM = "/usr/bin/chromium"
+# As the machine notes say: without these, Chromium's own background traffic is refused
+# by the closed network, many connections at a time.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(database_url, tmp_path_factory):
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="e2e-secret",
+               PUBQUIZ_INSTANCE_DIR=str(log_path.parent))
+    log = open(log_path, "w")
+    process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/", timeout=1)
+            break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the server did not start:\n" + log_path.read_text())
+    if process.poll() is not None:
+        pytest.fail("the server exited:\n" + log_path.read_text())
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture
+def live(server, database_url):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("truncate " + ", ".join(TABLES) + " restart identity cascade")
+    return server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed")
+    require(os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class People:
+    """Browser contexts for the people in one test; records every 5xx any of them received."""
+
+    def __init__(self, browser, base):
+        self.browser = browser
+        self.base = base
+        self.contexts = []
+        self.server_errors = []
+
+    def new(self, javascript=True, width=1280, height=800):
+        context = self.browser.new_context(java_script_enabled=javascript,
+                                           viewport={"width": width, "height": height})
+        context.on("response", lambda r: r.status >= 500 and self.server_errors.append((r.status, r.url)))
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        return page
+
+    def close(self):
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser, live):
+    group = People(browser, live)
+    yield group
+    group.close()
+    assert group.server_errors == [], "a page got a 5xx"

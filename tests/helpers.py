@@ -1,0 +1,96 @@
+"""Helpers for the tests: skip-or-fail for missing services, and people driving the app the way
+a browser would (forms with their CSRF token, one cookie jar per person)."""
+import os
+import re
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("PUBQUIZ_REQUIRE_SERVICES") == "1"
+TABLES = ("answer", "team", "game", "question", "round", "quiz", "host")
+
+
+def require(available, reason):
+    """Skip when a service is missing, or fail in CI where nothing may be skipped for that."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (PUBQUIZ_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def csrf_token(client, path="/"):
+    page = client.get(path)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Browser:
+    """One person's browser: its own cookies, posting forms with the page's CSRF token."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self._token = None
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path, data=None, htmx=False, **kwargs):
+        if self._token is None:
+            self._token = csrf_token(self.client)
+        data = dict(data or {}, csrf_token=self._token)
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, headers=headers, **kwargs)
+
+    def forget_token(self):
+        self._token = None  # logging in starts a new session with a new token
+
+
+class HostActions(Browser):
+    def register(self, email="host@example.org", password="correct horse battery"):
+        response = self.post("/register", {"email": email, "password": password})
+        self.forget_token()
+        return response
+
+    def create_quiz(self, title="Test quiz", questions=(), speed_bonus=False):
+        """questions: dicts of question form fields (kind, prompt, ...), all in round 1."""
+        response = self.post("/quizzes", {"title": title})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        quiz_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+        if speed_bonus:
+            self.post(f"/quizzes/{quiz_id}", {"title": title, "speed_bonus": "on"})
+        page = self.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+        round_id = int(re.search(r'id="round-(\d+)"', page).group(1))
+        for fields in questions:
+            created = self.post(f"/rounds/{round_id}/questions", fields)
+            assert created.status_code == 303, created.get_data(as_text=True)
+        return quiz_id
+
+    def start_game(self, quiz_id):
+        response = self.post(f"/quizzes/{quiz_id}/games")
+        assert response.status_code == 303
+        return response.headers["Location"].rsplit("/", 1)[1]
+
+    def version(self, code):
+        page = self.get(f"/host/{code}").get_data(as_text=True)
+        return int(re.search(r'name="version" value="(\d+)"', page).group(1))
+
+    def act(self, code, action, version=None, htmx=False):
+        version = self.version(code) if version is None else version
+        return self.post(f"/host/{code}/{action}", {"version": version}, htmx=htmx)
+
+
+class TeamActions(Browser):
+    def join(self, code, name):
+        return self.post("/join", {"code": code, "name": name})
+
+    def answer(self, code, question_id, htmx=False, **fields):
+        return self.post(f"/play/{code}/answer", dict(fields, question_id=question_id), htmx=htmx)
+
+
+CHOICE = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
+          "option_2": "Jupiter", "correct_option": "1", "time_limit": "30", "points": "2"}
+TEXT = {"kind": "text", "prompt": "Who wrote the Moonlight Sonata?", "accepted": "Beethoven\nLudwig van Beethoven",
+        "time_limit": "30", "points": "1"}
+NUMERIC = {"kind": "numeric", "prompt": "Year of the Moon landing?", "numeric_answer": "1969",
+           "tolerance": "0", "time_limit": "30", "points": "3"}

@@ -1,0 +1,63 @@
+"""Host accounts and CSRF, against the real database."""
+from helpers import Browser, HostActions
+
+
+def test_register_logs_in_and_shows_my_quizzes(app):
+    host = HostActions(app)
+    response = host.register("quizmaster@example.org")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/quizzes")
+    assert "My quizzes" in host.get("/quizzes").get_data(as_text=True)
+
+
+def test_password_is_stored_hashed_with_a_kdf(app, host):
+    with app.app_context():
+        from pubquiz import db
+        stored = db.one("host_by_email", email="host@example.org")["password_hash"]
+    assert "correct horse" not in stored
+    assert stored.startswith("scrypt:")
+
+
+def test_register_rejects_short_password_and_duplicate_email(app, host):
+    other = HostActions(app)
+    short = other.post("/register", {"email": "new@example.org", "password": "short"})
+    assert short.status_code == 422
+    assert "at least 10 characters" in short.get_data(as_text=True)
+    duplicate = other.post("/register", {"email": "HOST@example.org", "password": "long enough password"})
+    assert duplicate.status_code == 422
+    assert "already an account" in duplicate.get_data(as_text=True)
+
+
+def test_login_wrong_password_then_right(app, host):
+    browser = HostActions(app)
+    wrong = browser.post("/login", {"email": "host@example.org", "password": "not the password"})
+    assert wrong.status_code == 422
+    assert "Wrong email or password" in wrong.get_data(as_text=True)
+    right = browser.post("/login", {"email": "host@example.org", "password": "correct horse battery"})
+    assert right.status_code == 303 and right.headers["Location"].endswith("/quizzes")
+
+
+def test_login_does_not_redirect_off_site(app, host):
+    browser = HostActions(app)
+    response = browser.post("/login?next=//evil.example/steal",
+                            {"email": "host@example.org", "password": "correct horse battery"})
+    assert response.headers["Location"] == "/quizzes"
+
+
+def test_logout_ends_the_session(host):
+    assert host.post("/logout").status_code == 303
+    assert host.get("/quizzes").status_code == 303  # back to the login page
+
+
+def test_post_without_csrf_token_is_refused(app):
+    browser = Browser(app)
+    browser.get("/")
+    response = browser.client.post("/join", data={"code": "ABCDEF", "name": "Sneaky"})
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(as_text=True)
+
+
+def test_quizzes_require_login(client):
+    response = client.get("/quizzes")
+    assert response.status_code == 303
+    assert "/login" in response.headers["Location"]

@@ -1,0 +1,157 @@
+"""The event path: hub fan-out, replay history, and SSE streams over HTTP."""
+import time
+
+import pytest
+from helpers import CHOICE, HostActions
+
+from pubquiz.events import Hub, MemoryBus, encode
+
+
+@pytest.fixture
+def bus():
+    return MemoryBus(Hub(), history_size=5)
+
+
+def _drain(sub):
+    items = []
+    while not sub.queue.empty():
+        items.append(sub.queue.get_nowait())
+    return items
+
+
+def test_each_subscriber_gets_only_its_audiences(bus):
+    host = bus.hub.subscribe(1, ("host",))
+    team = bus.hub.subscribe(1, ("player", "team:7"))
+    other_team = bus.hub.subscribe(1, ("player", "team:8"))
+    other_game = bus.hub.subscribe(2, ("host",))
+    event = bus.publish(1, {"host": "<p>host</p>", "player": "<p>all</p>", "team:7": "<p>you</p>"})
+    assert _drain(host) == [encode(event.id, "<p>host</p>")]
+    assert _drain(team) == [encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")]
+    assert _drain(other_team) == [encode(event.id, "<p>all</p>")]
+    assert _drain(other_game) == []
+
+
+def test_wire_format_is_one_unnamed_sse_message():
+    assert encode("a-1", "<div>\n  x\n</div>") == b"id: a-1\ndata: <div>\ndata:   x\ndata: </div>\n\n"
+
+
+def test_replay_after_an_id_in_order_and_unknown_ids(bus):
+    ids = [bus.publish(1, {"host": f"<p>{i}</p>"}).id for i in range(4)]
+    assert [e.parts["host"] for e in bus.since(1, ids[1])] == ["<p>2</p>", "<p>3</p>"]
+    assert bus.since(1, ids[-1]) == []
+    assert bus.since(1, "from-before-a-restart") is None
+    assert len(bus.since(1, "")) == 4
+    assert bus.last_id(1) == ids[-1]
+    assert bus.last_id(99) == ""
+
+
+def test_history_is_bounded_and_too_old_means_full_refresh(bus):
+    ids = [bus.publish(1, {"host": str(i)}).id for i in range(8)]
+    assert bus.since(1, ids[0]) is None  # trimmed: the client must get the full state
+    assert [e.parts["host"] for e in bus.since(1, ids[3])] == ["4", "5", "6", "7"]
+
+
+def test_a_client_too_slow_to_keep_up_is_closed_not_buffered_forever(bus):
+    sub = bus.hub.subscribe(1, ("host",))
+    for i in range(300):
+        bus.publish(1, {"host": str(i)})
+    assert _drain(sub) == [None]
+
+
+def test_unsubscribe_stops_delivery(bus):
+    sub = bus.hub.subscribe(1, ("host",))
+    bus.hub.unsubscribe(sub)
+    bus.publish(1, {"host": "x"})
+    assert _drain(sub) == [] and bus.hub.stream_count() == 0
+
+
+# --- over HTTP ----------------------------------------------------------------------------
+
+class Stream:
+    """Reads an SSE response from the test client chunk by chunk, with a time limit."""
+
+    def __init__(self, response):
+        assert response.status_code == 200, response.status_code
+        assert response.mimetype == "text/event-stream"
+        self.response = response
+        self.chunks = iter(response.response)
+        self.text = ""
+
+    def read_until(self, needle, seconds=5):
+        deadline = time.monotonic() + seconds
+        while needle not in self.text:
+            assert time.monotonic() < deadline, f"{needle!r} not received; got {self.text[-500:]!r}"
+            self.text += next(self.chunks).decode()
+        return self.text
+
+    def ids(self):
+        return [line[4:] for line in self.text.splitlines() if line.startswith("id: ")]
+
+    def close(self):
+        self.response.close()
+
+
+def _game_with_team(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    team = new_team()
+    team.join(code, "Listeners")
+    return code, team
+
+
+def test_team_stream_receives_the_question_after_the_host_opens_it(host, new_team):
+    code, team = _game_with_team(host, new_team)
+    stream = Stream(team.get(f"/play/{code}/events?after=", buffered=False))
+    stream.read_until("You're in!")  # the join itself, replayed from the history
+    host.act(code, "start")
+    host.act(code, "open_question")
+    text = stream.read_until("Which planet is red?")
+    assert 'id="stage"' in text and 'hx-swap-oob="true"' in text
+    assert "csrf_token" not in text  # pushed fragments carry nobody's token
+    stream.close()
+
+
+def test_host_and_screen_see_answer_counts_coalesced(host, new_team):
+    code, team = _game_with_team(host, new_team)
+    host.act(code, "start")
+    host.act(code, "open_question")
+    screen = Stream(team.get(f"/screen/{code}/events", buffered=False))
+    page = team.get(f"/play/{code}").get_data(as_text=True)
+    question_id = page.split('name="question_id" value="')[1].split('"')[0]
+    team.answer(code, question_id, choice="1")
+    screen.read_until("<strong>1</strong> of 1 teams answered")
+    screen.close()
+
+
+def test_reconnect_with_last_event_id_gets_exactly_what_it_missed(host, new_team):
+    code, team = _game_with_team(host, new_team)
+    first = Stream(team.get(f"/play/{code}/events?after=", buffered=False))
+    first.read_until("You're in!")
+    last_seen = first.ids()[-1]
+    first.close()
+    host.act(code, "start")
+    host.act(code, "open_question")
+    again = Stream(team.get(f"/play/{code}/events", headers={"Last-Event-ID": last_seen}, buffered=False))
+    text = again.read_until("Which planet is red?")
+    assert text.index("Get ready") < text.index("Which planet is red?")  # in order
+    assert last_seen not in again.ids()
+    assert len(again.ids()) == 2
+    again.close()
+
+
+def test_reconnect_with_an_unknown_id_gets_the_full_state(host, new_team):
+    code, team = _game_with_team(host, new_team)
+    host.act(code, "start")
+    stream = Stream(team.get(f"/play/{code}/events", headers={"Last-Event-ID": "0-0"}, buffered=False))
+    text = stream.read_until("Get ready")
+    assert len(stream.ids()) == 1
+    stream.close()
+
+
+def test_streams_are_authorised(app, host, new_team):
+    code, team = _game_with_team(host, new_team)
+    other_code, other_team = _game_with_team(host, new_team)
+    assert other_team.get(f"/play/{code}/events").status_code == 403
+    assert team.get(f"/host/{code}/events").status_code == 303  # to the login page
+    other_host = HostActions(app)
+    other_host.register("other@example.org")
+    assert other_host.get(f"/host/{code}/events").status_code == 404

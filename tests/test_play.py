@@ -1,0 +1,153 @@
+"""Teams joining and answering, and how the game scores them, against the real database."""
+import re
+
+from helpers import CHOICE, NUMERIC, TEXT, TeamActions
+
+from pubquiz import db, games
+
+
+def _question_id(page):
+    return int(re.search(r'name="question_id" value="(\d+)"', page).group(1))
+
+
+def _open_first_question(host, code):
+    host.act(code, "start")
+    host.act(code, "open_question")
+
+
+def test_join_and_come_back_as_the_same_team(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    team = new_team()
+    response = team.join(code.lower(), "  The   Quizzly Bears ")
+    assert response.status_code == 303 and response.headers["Location"] == f"/play/{code}"
+    page = team.get(f"/play/{code}").get_data(as_text=True)
+    assert "The Quizzly Bears" in page and "You're in!" in page
+    # The join link (QR code) takes a team that already joined straight back to its game.
+    assert team.get(f"/join/{code}").headers["Location"] == f"/play/{code}"
+
+
+def test_join_errors(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    first = new_team()
+    first.join(code, "Bears")
+    team = new_team()
+    cases = [
+        ({"code": "ZZZZZZ", "name": "X"}, "There is no game with this code"),
+        ({"code": "", "name": "X"}, "Enter the game code"),
+        ({"code": code, "name": "   "}, "Team name is required"),
+        ({"code": code, "name": "bears"}, "already joined"),
+        ({"code": code, "name": "x" * 31}, "at most 30 characters"),
+    ]
+    for data, message in cases:
+        response = team.post("/join", data)
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True), data
+
+
+def test_ended_game_refuses_joins(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    host.act(code, "end")
+    response = new_team().join(code, "Late")
+    assert "This game has ended" in response.get_data(as_text=True)
+
+
+def test_unknown_game_page_is_a_404_in_the_sites_style(client):
+    response = client.get("/play/NOPE42")
+    assert response.status_code == 404
+    assert "There is no game with this code" in response.get_data(as_text=True)
+
+
+def test_answer_once_scored_at_close(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    right, wrong, silent = new_team(), new_team(), new_team()
+    right.join(code, "Right")
+    wrong.join(code, "Wrong")
+    silent.join(code, "Silent")
+    _open_first_question(host, code)
+    page = right.get(f"/play/{code}").get_data(as_text=True)
+    question_id = _question_id(page)
+    assert "Mars" in page and "Answer: " not in page  # the answer key is not shown before reveal
+
+    locked = right.answer(code, question_id, htmx=True, choice="1")
+    assert "Answer locked in" in locked.get_data(as_text=True)
+    again = right.answer(code, question_id, htmx=True, choice="0")
+    assert "already answered" in again.get_data(as_text=True)
+    assert wrong.answer(code, question_id, choice="0").status_code == 303
+
+    host.act(code, "close_question")
+    late = silent.answer(code, question_id, htmx=True, choice="1")
+    assert "Too late" in late.get_data(as_text=True)
+    host.act(code, "reveal")
+
+    assert "Right! +2 points" in right.get(f"/play/{code}").get_data(as_text=True)
+    assert "Not this time" in wrong.get(f"/play/{code}").get_data(as_text=True)
+    assert "No answer from your team" in silent.get(f"/play/{code}").get_data(as_text=True)
+    with app.app_context():
+        board = db.all("leaderboard", game_id=db.one("game_by_code", code=code)["id"])
+    assert [(r["name"], r["total"]) for r in board] == [("Right", 2), ("Silent", 0), ("Wrong", 0)]
+
+
+def test_text_and_numeric_answers(app, host, new_team):
+    close = dict(NUMERIC, prompt="Closest wins")
+    code = host.start_game(host.create_quiz(questions=[TEXT, close]))
+    a, b = new_team(), new_team()
+    a.join(code, "A")
+    b.join(code, "B")
+    _open_first_question(host, code)
+    q1 = _question_id(a.get(f"/play/{code}").get_data(as_text=True))
+    a.answer(code, q1, text="  beethoven! ")
+    b.answer(code, q1, text="Mozart")
+    for action in ("close_question", "reveal", "open_question"):
+        host.act(code, action)
+    q2 = _question_id(a.get(f"/play/{code}").get_data(as_text=True))
+    bad = a.answer(code, q2, htmx=True, number="about 1970")
+    assert "must be a number" in bad.get_data(as_text=True)
+    a.answer(code, q2, number="1970")
+    b.answer(code, q2, number="1,972")  # a comma is read as a decimal point: 1.972
+    host.act(code, "close_question")
+    with app.app_context():
+        game_id = db.one("game_by_code", code=code)["id"]
+        totals = {r["name"]: r["total"] for r in db.all("leaderboard", game_id=game_id)}
+    assert totals == {"A": 1 + 3, "B": 0}
+
+
+def test_deadline_refuses_late_answers_and_closes_once(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[dict(CHOICE, time_limit="5")]))
+    team = new_team()
+    team.join(code, "Slow")
+    _open_first_question(host, code)
+    question_id = _question_id(team.get(f"/play/{code}").get_data(as_text=True))
+    with app.app_context():
+        with db.transaction() as tx:  # the deadline passes (moved into the past, not waited for)
+            tx.conn.execute("update game set deadline_at = now() - interval '1 second' where code = %s", (code,))
+        late = team.answer(code, question_id, htmx=True, choice="1")
+        assert "Too late" in late.get_data(as_text=True)
+        game_id = db.one("game_by_code", code=code)["id"]
+        assert games.close_due() == [game_id]
+        assert games.close_due() == []  # exactly once
+        row = db.one("game_by_id", id=game_id)
+    assert row["phase"] == "closed"
+
+
+def test_answer_needs_a_team_of_this_game(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    other_code = host.start_game(host.create_quiz("Other", questions=[CHOICE]))
+    stranger = new_team()
+    stranger.join(other_code, "Stranger")
+    _open_first_question(host, code)
+    member = new_team()
+    member.join(code, "Member")
+    question_id = _question_id(member.get(f"/play/{code}").get_data(as_text=True))
+    response = stranger.answer(code, question_id, choice="1")
+    assert response.status_code == 303 and "/join/" in response.headers["Location"]
+    assert stranger.get(f"/play/{code}/events").status_code == 403
+
+
+def test_a_team_joining_mid_game_plays_the_current_question(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    _open_first_question(host, code)
+    late = new_team()
+    late.join(code, "Latecomers")
+    page = late.get(f"/play/{code}").get_data(as_text=True)
+    assert "Which planet is red?" in page and 'name="choice"' in page
+    assert late.answer(code, _question_id(page), choice="1").status_code == 303
