@@ -1,0 +1,26 @@
+# One command to play, one to test. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 0.0.0.0
+PORT ?= 5000
+BIN = $(VENV)/bin
+
+.PHONY: install run test
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# Migrates, refreshes the demo host (its login is printed) and serves on every network
+# interface, printing the addresses phones on the same Wi-Fi can open.
+run: install
+	$(BIN)/pubquiz migrate
+	$(BIN)/pubquiz demo
+	$(BIN)/pubquiz serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
