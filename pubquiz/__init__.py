@@ -5,26 +5,41 @@ def create_app(config=None):
     # Imports live here, not at the top of the module: `pubquiz serve` and wsgi.py must
     # monkey-patch gevent before psycopg, redis or ssl are imported, and importing this
     # package always comes first.
-    import logging
-
     from flask import Flask, g
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import auth, config as settings, db, errors, host, live, play, quizzes, screen, templating
-    from .events import Hub, MemoryBus
+    from . import (auth, config as settings, db, errors, host, limits, live, ops, play, quizzes,
+                   screen, templating)
+    from .cache import MemoryCache, RedisCache
+    from .events import Hub, MemoryBus, RedisBus
 
     app = Flask(__name__, template_folder=str(settings.ROOT / "templates"),
                 static_folder=str(settings.ROOT / "static"))
     app.config.from_mapping(settings.from_environment())
     app.config.update(config or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    ops.init_app(app)
 
     db.init_app(app)
     hub = Hub()
-    app.extensions["hub"] = hub
-    app.extensions["bus"] = MemoryBus(hub, app.config["HISTORY_SIZE"])
-    app.extensions["background"] = live.Background(app)
+    background = live.Background(app)
+    redis_url = app.config["REDIS_URL"]
+    if redis_url:
+        import redis
 
-    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp):
+        prefix = app.config["REDIS_PREFIX"]
+        bus = RedisBus(hub, redis_url, app.config["HISTORY_SIZE"], prefix)
+        bus.on_recovered = background.republish
+        app.extensions.update(bus=bus, cache=RedisCache(redis_url, prefix), redis=redis.Redis.from_url(
+            redis_url, socket_timeout=2, socket_connect_timeout=2))
+    else:
+        app.extensions.update(bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache())
+    app.extensions.update(hub=hub, background=background)
+    limits.init_app(app)
+
+    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, flash, g, has_request_context, redirect, re
 from markupsafe import Markup
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import db
+from . import db, limits
 from .validation import Validation
 
 bp = Blueprint("auth", __name__)
@@ -48,6 +48,7 @@ def register():
 
 
 @bp.post("/register")
+@limits.register
 def register_post():
     v, email, password = _validate_credentials(request.form)
     if len(password) < MIN_PASSWORD:
@@ -68,6 +69,8 @@ def login():
 
 
 @bp.post("/login")
+@limits.login_address
+@limits.login_account
 def login_post():
     v, email, password = _validate_credentials(request.form)
     if v.ok:

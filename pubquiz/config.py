@@ -17,6 +17,8 @@ def from_environment():
         # Empty DATABASE_URL means "start the embedded PostgreSQL in instance/pgdata".
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Keys and channels start with this: several deployments can share one Redis.
+        "REDIS_PREFIX": os.environ.get("PUBQUIZ_REDIS_PREFIX", "pubquiz"),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "INSTANCE_DIR": str(instance),
         "PUBLIC_URL": os.environ.get("PUBQUIZ_PUBLIC_URL", "").rstrip("/"),
@@ -29,6 +31,17 @@ def from_environment():
         # crashed one) scheduled; the process that opens a question also sets an exact timer.
         "DEADLINE_SWEEP_SECONDS": float(os.environ.get("PUBQUIZ_DEADLINE_SWEEP_SECONDS", "1.0")),
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Rate limits, in flask-limiter's notation ("30 per minute"; several with ";").
+        "LIMIT_JOIN": os.environ.get("PUBQUIZ_LIMIT_JOIN", "30 per minute"),
+        "LIMIT_LOOKUP": os.environ.get("PUBQUIZ_LIMIT_LOOKUP", "60 per minute"),
+        "LIMIT_ANSWER": os.environ.get("PUBQUIZ_LIMIT_ANSWER", "30 per minute"),
+        "LIMIT_LOGIN_ADDRESS": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ADDRESS", "30 per minute"),
+        "LIMIT_LOGIN_ACCOUNT": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ACCOUNT", "10 per minute"),
+        "LIMIT_REGISTER": os.environ.get("PUBQUIZ_LIMIT_REGISTER", "10 per hour"),
+        # How many proxies (Nginx: 1) in front of the app may be trusted for X-Forwarded-For.
+        "TRUSTED_PROXIES": _int("PUBQUIZ_TRUSTED_PROXIES", 0),
+        "JSON_LOGS": os.environ.get("PUBQUIZ_JSON_LOGS", "") == "1",
+        "ACCESS_LOG": os.environ.get("PUBQUIZ_ACCESS_LOG", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PUBQUIZ_SECURE_COOKIES", "") == "1",

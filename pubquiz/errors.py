@@ -6,6 +6,8 @@ import psycopg
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
+from . import metrics
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -43,6 +45,9 @@ def init_app(app):
             message = "There is nothing at this address."
         if error.code == 413:
             message = "That was more data than this form accepts."
+        if error.code == 429:
+            metrics.RATE_LIMITED.labels(request.endpoint or "unknown").inc()
+            message = "Too many attempts from here. Wait a minute, then try again."
         return _page(error.code, message)
 
     @app.errorhandler(psycopg.OperationalError)

@@ -1,4 +1,4 @@
-"""Events and their fan-out.
+"""Events, their fan-out, and the buses: the only code that speaks pub/sub.
 
 An Event is what one committed change of a game means to each audience: `parts` maps an
 audience ("host", "screen", "player", "team:<id>") to the HTML fragment it should swap in. The
@@ -10,11 +10,18 @@ pre-encoded bytes to every subscriber of an audience: fragments are rendered onc
 the publisher and encoded once per process here, never once per client.
 """
 import itertools
-from queue import Full, Queue
+import json
+import logging
+import re
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from queue import Full, Queue
+
+from . import metrics
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,21 +70,23 @@ class Hub:
     def __init__(self):
         self._games = {}
         self._lock = threading.Lock()
-        self.delivered = 0
 
     def subscribe(self, game_id, audiences):
         sub = Subscription(game_id, tuple(audiences))
         with self._lock:
             self._games.setdefault(game_id, set()).add(sub)
+        metrics.STREAMS.inc()
         return sub
 
     def unsubscribe(self, sub):
         with self._lock:
             subs = self._games.get(sub.game_id)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._games[sub.game_id]
+            if subs is None or sub not in subs:
+                return
+            subs.discard(sub)
+            if not subs:
+                del self._games[sub.game_id]
+        metrics.STREAMS.dec()
 
     def stream_count(self):
         with self._lock:
@@ -89,11 +98,13 @@ class Hub:
         if not subs:
             return
         encoded = {audience: encode(event.id, html) for audience, html in event.parts.items()}
+        delivered = 0
         for sub in subs:
             chunks = [encoded[a] for a in sub.audiences if a in encoded]
             if chunks:
                 sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-                self.delivered += 1
+                delivered += 1
+        metrics.DELIVERED.inc(delivered)
 
     def close_all(self):
         """On shutdown: end every stream so its browser reconnects to a live process."""
@@ -142,3 +153,134 @@ class MemoryBus:
 
     def close(self):
         pass
+
+
+# XADD and PUBLISH in one atomic step: every process sees a game's events in the order of their
+# ids, whichever process published them.
+_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
+return id
+"""
+_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+
+
+class RedisBus:
+    """The bus for many processes. History: a Redis Stream per game (capped, so a browser
+    reconnecting to any process replays from it). Live: one subscription per process, whatever
+    the number of browsers, fanned out by this process's Hub.
+
+    If Redis goes away, publishing games are remembered and their state is published again once
+    it is back, and every local stream is closed then so its browser reconnects and catches up:
+    nothing committed is lost, nobody needs a manual step."""
+
+    HISTORY_TTL = 24 * 3600  # a game's history outlives any quiz night, then goes
+
+    def __init__(self, hub, url, history_size=200, prefix="pubquiz"):
+        import redis
+
+        self.hub = hub
+        self.prefix = prefix
+        self.channel = prefix + ":events"
+        self.history_size = history_size
+        self._errors = (redis.ConnectionError, redis.TimeoutError, OSError)
+        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3,
+                                          retry_on_timeout=True)
+        self._publish = self.redis.register_script(_PUBLISH)
+        self._unpublished = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.on_recovered = lambda game_ids: None
+        self.connected = threading.Event()
+        self._thread = threading.Thread(target=self._listen, args=(url,), daemon=True,
+                                        name="pubquiz-redis-bus")
+        self._thread.start()
+
+    def _key(self, game_id):
+        return "%s:game:%d:events" % (self.prefix, game_id)
+
+    def publish(self, game_id, parts):
+        payload = json.dumps({"g": game_id, "p": parts}, separators=(",", ":"))
+        try:
+            event_id = self._publish(keys=[self._key(game_id), self.channel],
+                                     args=[self.history_size, payload, self.HISTORY_TTL])
+        except self._errors as error:
+            log.warning("Redis unavailable, game %s will be published again: %s", game_id, error)
+            with self._lock:
+                self._unpublished.add(game_id)
+            return None
+        return Event(game_id, event_id.decode(), dict(parts))
+
+    def last_id(self, game_id):
+        newest = self.redis.xrevrange(self._key(game_id), count=1)
+        return newest[0][0].decode() if newest else ""
+
+    def since(self, game_id, last_id):
+        key = self._key(game_id)
+        if not last_id:
+            return [self._event(game_id, entry) for entry in self.redis.xrange(key)]
+        if not _STREAM_ID.match(last_id):
+            return None
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xrange(key, last_id, last_id)
+        pipe.xrange(key, "(" + last_id)
+        found, after = pipe.execute()
+        if not found:
+            return None  # trimmed away, or lost with a Redis restart: send the full state
+        return [self._event(game_id, entry) for entry in after]
+
+    @staticmethod
+    def _event(game_id, entry):
+        event_id, fields = entry
+        return Event(game_id, event_id.decode(), json.loads(fields[b"e"])["p"])
+
+    def _listen(self, url):
+        import redis
+
+        # Its own connection with no read timeout: a quiet night is not an error.
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_keepalive=True,
+                                      health_check_interval=10)
+        delay, was_down = 0.1, False
+        while not self._stop.is_set():
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                pubsub.subscribe(self.channel)
+                self.connected.set()
+                if was_down:
+                    self._recover()
+                delay, was_down = 0.1, False
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        self._deliver(message["data"])
+            except self._errors as error:
+                if not was_down:
+                    log.warning("lost the Redis subscription, reconnecting: %s", error)
+                self.connected.clear()
+                was_down = True
+                self._stop.wait(delay)
+                delay = min(delay * 2, 2.0)
+            finally:
+                pubsub.close()
+
+    def _deliver(self, data):
+        event_id, _, payload = data.decode().partition(" ")
+        message = json.loads(payload)
+        self.hub.deliver(Event(message["g"], event_id, message["p"]))
+
+    def _recover(self):
+        log.info("Redis is back: republishing and reconnecting local streams")
+        with self._lock:
+            games, self._unpublished = self._unpublished, set()
+        # Events published while this process was not subscribed never reached its streams.
+        self.hub.close_all()
+        try:
+            self.on_recovered(games)
+        except Exception:
+            log.exception("republishing after a Redis outage failed")
+            with self._lock:
+                self._unpublished |= games
+
+    def close(self):
+        self._stop.set()

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from flask import current_app
+
 from . import db, game, scoring
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
@@ -24,7 +26,32 @@ def create(quiz_id, host_id):
     while True:  # a clash among ~887 million codes is rare; the unique index catches it
         row = db.one("insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code())
         if row:
-            return row
+            return _remember(row)
+
+
+# What requests need of a game without reading the database: who owns it, where it is.
+CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms")
+
+
+def _remember(row):
+    deadline = row.get("deadline_at")
+    state = dict({k: row[k] for k in CACHED if k in row},
+                 deadline_ms=int(deadline.timestamp() * 1000) if deadline else 0)
+    current_app.extensions["cache"].put("game:" + row["code"], state)
+    return state
+
+
+def by_code(code):
+    """A game's cached state (CACHED fields) by its join code, or None when there is no such game.
+    Transitions store their new state after commit, so this is never older than the last one."""
+    code = normalise_code(code)
+    if not code:
+        return None
+    state = current_app.extensions["cache"].get("game:" + code)
+    if state is None:
+        row = db.one("game_by_code", code=code)
+        state = row and _remember(row)
+    return state
 
 
 @dataclass
@@ -57,7 +84,9 @@ def transition(game_id, action, expected_version=None):
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
             raise game.IllegalMove("The game had already moved on; the console now shows where it is.")
-        return _move(tx, row, action)
+        moved = _move(tx, row, action)
+    _remember(moved)
+    return moved
 
 
 def _move(tx, row, action):
@@ -91,9 +120,10 @@ def close_due():
     closed = []
     with db.transaction() as tx:
         for due in tx.all("due_games"):
-            _move(tx, tx.one("game_by_id", id=due["id"]), "close_question")
-            closed.append(due["id"])
-    return closed
+            closed.append(_move(tx, tx.one("game_by_id", id=due["id"]), "close_question"))
+    for row in closed:
+        _remember(row)
+    return [row["id"] for row in closed]
 
 
 def to_scoring_question(q):

@@ -5,7 +5,7 @@ from markupsafe import Markup
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 
-from . import db, game, games, live, stream
+from . import db, game, games, limits, live, stream
 from .auth import login_required, owned
 
 bp = Blueprint("host", __name__)
@@ -24,7 +24,7 @@ def qr_svg(url):
 
 
 def _own_game(code):
-    return owned(db.one("game_by_code", code=games.normalise_code(code)))
+    return owned(games.by_code(code))
 
 
 @bp.post("/quizzes/<int:quiz_id>/games")
@@ -36,6 +36,7 @@ def create_game(quiz_id):
 
 
 @bp.get("/host/<code>")
+@limits.failed_lookup
 @login_required
 def console(code):
     row = _own_game(code)

@@ -5,7 +5,7 @@ import threading
 
 from flask import current_app, render_template
 
-from . import auth, db, games
+from . import auth, db, games, metrics
 
 log = logging.getLogger(__name__)
 RESULT_PHASES = ("reveal", "leaderboard", "ended")
@@ -34,6 +34,7 @@ def publish_state(game_id):
         for team in snap.teams:
             parts["team:%d" % team["id"]] = render_pushed(
                 "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
+    metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(game_id, parts)
 
 
@@ -72,6 +73,7 @@ class Background:
         teams = len(db.all("teams_of_game", game_id=game_id))
         html = render_pushed("host/_answer_count.html", question_id=question_id,
                              answered=answered, team_count=teams)
+        metrics.PUBLISHED.inc()
         current_app.extensions["bus"].publish(game_id, {"host": html, "screen": html})
 
     # Deadlines: an exact timer in the process that opened the question, and a periodic sweep
@@ -81,6 +83,11 @@ class Background:
         timer = threading.Timer(max(0.0, seconds) + 0.05, self._in_app, (self._close_due,))
         timer.daemon = True
         timer.start()
+
+    def republish(self, game_ids):
+        """After a bus outage: publish the current state of games whose events were lost."""
+        for game_id in game_ids:
+            self._in_app(publish_state, game_id)
 
     def _close_due(self):
         for game_id in games.close_due():

@@ -4,7 +4,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
                    url_for)
 
-from . import db, games, live, questions, stream
+from . import db, games, limits, live, metrics, questions, stream
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
@@ -16,10 +16,22 @@ def team_for(row):
     saved = session.get("teams", {}).get(row["code"])
     if not saved or not isinstance(saved, list) or len(saved) != 2:
         return None
-    return db.one("team_in_game", team_id=saved[0], game_id=row["id"], token=saved[1])
+    cache = current_app.extensions["cache"]
+    team = cache.get("team:%s" % saved[0])
+    if team is None:
+        team = db.one("team_in_game", team_id=saved[0], game_id=row["id"], token=saved[1])
+        if team is None:
+            return None
+        team = {"id": team["id"], "game_id": team["game_id"], "name": team["name"],
+                "token": team["token"], "version": 0}
+        cache.put("team:%s" % team["id"], team)
+    if team["game_id"] != row["id"] or team["token"] != saved[1]:
+        return None
+    return team
 
 
 def _remember(code, team):
+    current_app.extensions["cache"].put("team:%s" % team["id"], team)
     teams = dict(session.get("teams", {}))
     teams[code] = [team["id"], team["token"]]
     # Only the latest few games: the cookie must stay small.
@@ -28,7 +40,7 @@ def _remember(code, team):
 
 
 def _game_or_404(code):
-    row = db.one("game_by_code", code=games.normalise_code(code))
+    row = games.by_code(code)
     if row is None:
         abort(404, "There is no game with this code. Check the code on the screen.")
     return row
@@ -41,18 +53,19 @@ def home():
 
 @bp.get("/join/<code>")
 def join(code):
-    row = db.one("game_by_code", code=games.normalise_code(code))
+    row = games.by_code(code)
     if row and team_for(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
     return render_template("play/join.html", form={"code": games.normalise_code(code)}, errors={})
 
 
 @bp.post("/join")
+@limits.failed_join
 def join_game():
     v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
     name = v.text("name", "Team name", max_length=MAX_TEAM_NAME)
-    row = db.one("game_by_code", code=code) if code else None
+    row = games.by_code(code)
     if not code:
         v.error("code", "Enter the game code shown on the screen.")
     elif row is None:
@@ -67,7 +80,8 @@ def join_game():
         if team is None:
             v.error("name", "A team with this name has already joined. Pick another name.")
         else:
-            _remember(row["code"], {"id": team["id"], "token": token})
+            _remember(row["code"], {"id": team["id"], "game_id": row["id"], "name": team["name"],
+                                    "token": token, "version": 0})
             live.publish_state(row["id"])
             return redirect(url_for("play.show", code=row["code"]), 303)
     form = {"code": code, "name": request.form.get("name", "")[:MAX_TEAM_NAME * 2]}
@@ -75,6 +89,7 @@ def join_game():
 
 
 @bp.get("/play/<code>")
+@limits.failed_lookup
 def show(code):
     row = _game_or_404(code)
     team = team_for(row)
@@ -93,6 +108,7 @@ def _team_state(game_id, team):
 
 
 @bp.post("/play/<code>/answer")
+@limits.answers
 def submit_answer(code):
     code = games.normalise_code(code)
     saved = session.get("teams", {}).get(code)
@@ -110,11 +126,12 @@ def submit_answer(code):
     # The accepted path is this one insert: no reads before it.
     accepted = v.ok and db.one("insert_answer", code=code, team_id=saved[0], token=saved[1],
                                question_id=question_id, **answer)
+    metrics.ANSWERS.labels("accepted" if accepted else "refused").inc()
     if accepted:
         current_app.extensions["background"].answer_accepted(accepted["game_id"], question_id)
         problem = None
     else:
-        row = _game_or_404(code)
+        row = db.one("game_by_id", id=_game_or_404(code)["id"])
         team = team_for(row)
         problem = next(iter(v.errors.values()), None) or _refusal(row, team, question_id)
         answer = team and db.one("answer_of_team", team_id=team["id"], question_id=question_id)
@@ -143,6 +160,7 @@ def _refusal(row, team, question_id):
 
 
 @bp.get("/play/<code>/events")
+@limits.failed_lookup
 def events(code):
     row = _game_or_404(code)
     team = team_for(row)

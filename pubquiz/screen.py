@@ -2,20 +2,21 @@
 it; it shows nothing a team's own phone will not show at the same moment."""
 from flask import Blueprint, abort, current_app, render_template
 
-from . import db, games, live, stream
+from . import games, limits, live, stream
 from .host import join_url, qr_svg
 
 bp = Blueprint("screen", __name__)
 
 
 def _game(code):
-    row = db.one("game_by_code", code=games.normalise_code(code))
+    row = games.by_code(code)
     if row is None:
         abort(404, "There is no game with this code.")
     return row
 
 
 @bp.get("/screen/<code>")
+@limits.failed_lookup
 def show(code):
     row = _game(code)
     after = current_app.extensions["bus"].last_id(row["id"])
@@ -25,6 +26,7 @@ def show(code):
 
 
 @bp.get("/screen/<code>/events")
+@limits.failed_lookup
 def events(code):
     row = _game(code)
     return stream.respond(row["id"], ("screen",), lambda: live.render_pushed(

@@ -11,9 +11,9 @@ import tempfile
 
 import psycopg
 import pytest
-from helpers import TABLES, HostActions, TeamActions, require
+from helpers import TABLES, HostActions, TeamActions, redis_url, require
 
-from pubquiz import create_app, db
+from pubquiz import create_app, db, limits
 
 
 def _admin_server():
@@ -55,8 +55,20 @@ def clean_db(database_url):
 
 
 @pytest.fixture
-def app(clean_db, tmp_path):
+def backend(request):
+    """"memory" (one process: MemoryBus, in-process cache) or "redis" (RedisBus, Redis cache and
+    rate-limit storage). Tests that must hold for both parametrise it indirectly."""
+    return getattr(request, "param", "memory")
+
+
+@pytest.fixture
+def app(clean_db, tmp_path, backend):
+    redis_settings = {}
+    if backend == "redis":
+        # A fresh prefix: nothing left in Redis by another run can leak into this test.
+        redis_settings = {"REDIS_URL": redis_url(), "REDIS_PREFIX": "pubquiz-test-" + secrets.token_hex(4)}
     app = create_app({
+        **redis_settings,
         "TESTING": True,
         "DATABASE_URL": clean_db,
         "SECRET_KEY": "test-secret-" + secrets.token_hex(8),
@@ -65,8 +77,10 @@ def app(clean_db, tmp_path):
         "COUNT_INTERVAL": 0.05,
         "HEARTBEAT_SECONDS": 1,
     })
+    limits.limiter.reset()  # one limiter per process: counts from earlier tests must not carry over
     yield app
     app.extensions["background"].stop()
+    app.extensions["bus"].close()
     app.extensions["db_pool"].close()
 
 

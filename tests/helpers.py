@@ -18,6 +18,18 @@ def require(available, reason):
     pytest.skip(reason)
 
 
+def redis_url():
+    """The Redis the tests may use (TEST_REDIS_URL, default the local one), or skip/fail."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        require(False, f"no Redis at {url}: {error}")
+    return url
+
+
 def csrf_token(client, path="/"):
     page = client.get(path)
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))

@@ -1,18 +1,40 @@
 """The event path: hub fan-out, replay history, and SSE streams over HTTP."""
+import secrets
 import time
 
 import pytest
-from helpers import CHOICE, HostActions
+from helpers import CHOICE, HostActions, redis_url
 
-from pubquiz.events import Hub, MemoryBus, encode
+from pubquiz.events import Hub, MemoryBus, RedisBus, encode
+
+# Every test here runs against both buses: one process, and many processes over Redis.
+pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
 
 @pytest.fixture
-def bus():
-    return MemoryBus(Hub(), history_size=5)
+def bus(backend):
+    if backend == "memory":
+        yield MemoryBus(Hub(), history_size=5)
+        return
+    bus = RedisBus(Hub(), redis_url(), history_size=5, prefix="pubquiz-test-" + secrets.token_hex(4))
+    assert bus.connected.wait(5), "the Redis subscription did not start"
+    yield bus
+    bus.close()
 
 
-def _drain(sub):
+def _wait_for(condition, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _drain(sub, expect=1):
+    """What the subscriber received: waits (bounded) for `expect` items, then takes what is there
+    (the Redis bus delivers from its listener thread, a moment after publish returns)."""
+    if expect:
+        _wait_for(lambda: sub.queue.qsize() >= expect)
+    time.sleep(0.05)
     items = []
     while not sub.queue.empty():
         items.append(sub.queue.get_nowait())
@@ -28,10 +50,10 @@ def test_each_subscriber_gets_only_its_audiences(bus):
     assert _drain(host) == [encode(event.id, "<p>host</p>")]
     assert _drain(team) == [encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")]
     assert _drain(other_team) == [encode(event.id, "<p>all</p>")]
-    assert _drain(other_game) == []
+    assert _drain(other_game, expect=0) == []
 
 
-def test_wire_format_is_one_unnamed_sse_message():
+def test_wire_format_is_one_unnamed_sse_message(backend):
     assert encode("a-1", "<div>\n  x\n</div>") == b"id: a-1\ndata: <div>\ndata:   x\ndata: </div>\n\n"
 
 
@@ -46,15 +68,18 @@ def test_replay_after_an_id_in_order_and_unknown_ids(bus):
 
 
 def test_history_is_bounded_and_too_old_means_full_refresh(bus):
-    ids = [bus.publish(1, {"host": str(i)}).id for i in range(8)]
+    # Redis trims streams approximately (MAXLEN ~): it keeps at least the last 5, maybe more.
+    ids = [bus.publish(1, {"host": str(i)}).id for i in range(400)]
     assert bus.since(1, ids[0]) is None  # trimmed: the client must get the full state
-    assert [e.parts["host"] for e in bus.since(1, ids[3])] == ["4", "5", "6", "7"]
+    assert [e.parts["host"] for e in bus.since(1, ids[-4])] == ["397", "398", "399"]
+    assert len(bus.since(1, "")) < 400
 
 
 def test_a_client_too_slow_to_keep_up_is_closed_not_buffered_forever(bus):
     sub = bus.hub.subscribe(1, ("host",))
     for i in range(300):
         bus.publish(1, {"host": str(i)})
+    _wait_for(lambda: sub.closed)
     assert _drain(sub) == [None]
 
 
@@ -62,7 +87,7 @@ def test_unsubscribe_stops_delivery(bus):
     sub = bus.hub.subscribe(1, ("host",))
     bus.hub.unsubscribe(sub)
     bus.publish(1, {"host": "x"})
-    assert _drain(sub) == [] and bus.hub.stream_count() == 0
+    assert _drain(sub, expect=0) == [] and bus.hub.stream_count() == 0
 
 
 # --- over HTTP ----------------------------------------------------------------------------

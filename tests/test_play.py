@@ -1,9 +1,13 @@
 """Teams joining and answering, and how the game scores them, against the real database."""
 import re
 
-from helpers import CHOICE, NUMERIC, TEXT, TeamActions
+import pytest
+from helpers import CHOICE, NUMERIC, TEXT
 
 from pubquiz import db, games
+
+# The cache of game state and team identity lives in Redis when configured: both must behave alike.
+pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
 
 def _question_id(page):

