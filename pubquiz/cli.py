@@ -5,6 +5,7 @@ before anything imports psycopg, redis or ssl.
 """
 import os
 import signal
+import subprocess
 import sys
 
 import click
@@ -61,8 +62,12 @@ def demo():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host, port):
+@click.option("--workers", default=0, type=click.IntRange(0, 64),
+              help="Run gunicorn with this many gevent workers (deploy/gunicorn.conf.py); needs REDIS_URL.")
+def serve(host, port, workers):
     """Serve the app with gevent (many open streams in one process)."""
+    if workers:
+        _gunicorn(host, port, workers)
     from gevent import monkey
 
     monkey.patch_all()
@@ -86,6 +91,22 @@ def serve(host, port):
         click.echo(f"pubquiz is serving on {url}")
     sys.stdout.flush()
     server.serve_forever()
+
+
+def _gunicorn(host, port, workers):
+    """Several processes share games only through Redis: without it, a team's events would reach
+    only the streams of the worker that published them."""
+    if not os.environ.get("REDIS_URL"):
+        raise click.UsageError("--workers needs REDIS_URL: the workers share events through Redis.")
+    if not os.environ.get("DATABASE_URL"):
+        raise click.UsageError("--workers needs DATABASE_URL: the embedded database is for one process.")
+    from .config import ROOT
+
+    subprocess.run([sys.executable, "-m", "pubquiz.cli", "migrate"], check=True)
+    os.environ.update(PUBQUIZ_WORKERS=str(workers), PUBQUIZ_BIND=f"{host}:{port}")
+    for url in _urls(host, port):
+        click.echo(f"pubquiz is serving on {url} with {workers} gunicorn workers")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")])
 
 
 def _urls(host, port):

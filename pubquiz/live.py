@@ -44,8 +44,21 @@ class Background:
     def __init__(self, app):
         self.app = app
         self._pending = set()
+        self._timers = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+
+    def _later(self, seconds, work, *args):
+        def run():
+            with self._lock:
+                self._timers.discard(timer)
+            self._in_app(work, *args)
+
+        timer = threading.Timer(seconds, run)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+        timer.start()
 
     def _in_app(self, work, *args):
         # A request context lets templates build URLs; errors are logged, never kill the thread.
@@ -61,10 +74,7 @@ class Background:
             if game_id in self._pending:
                 return
             self._pending.add(game_id)
-        timer = threading.Timer(self.app.config["COUNT_INTERVAL"], self._in_app,
-                                (self._push_count, game_id, question_id))
-        timer.daemon = True
-        timer.start()
+        self._later(self.app.config["COUNT_INTERVAL"], self._push_count, game_id, question_id)
 
     def _push_count(self, game_id, question_id):
         with self._lock:
@@ -80,9 +90,7 @@ class Background:
     # in every process for questions opened elsewhere or before a restart. close_due() makes
     # sure each question closes once, whichever gets there first.
     def deadline_in(self, seconds):
-        timer = threading.Timer(max(0.0, seconds) + 0.05, self._in_app, (self._close_due,))
-        timer.daemon = True
-        timer.start()
+        self._later(max(0.0, seconds) + 0.05, self._close_due)
 
     def republish(self, game_ids):
         """After a bus outage: publish the current state of games whose events were lost."""
@@ -107,3 +115,7 @@ class Background:
 
     def stop(self):
         self._stopped.set()
+        with self._lock:
+            timers, self._timers = self._timers, set()
+        for timer in timers:
+            timer.cancel()

