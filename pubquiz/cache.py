@@ -42,17 +42,27 @@ class MemoryCache:
 
 
 class RedisCache:
+    """While Redis is unreachable, reads miss (the caller asks the database) and writes are
+    skipped: a game goes on without its cache."""
+
     def __init__(self, url, prefix="pubquiz"):
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3)
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix + ":cache:"
         self._put = self.redis.register_script(_PUT_IF_NEWER)
+        self._down = (redis.ConnectionError, redis.TimeoutError)
 
     def get(self, key):
-        raw = self.redis.get(self.prefix + key)
+        try:
+            raw = self.redis.get(self.prefix + key)
+        except self._down:
+            return None
         return None if raw is None else json.loads(raw)
 
     def put(self, key, value):
-        self._put(keys=[self.prefix + key],
-                  args=[json.dumps(value, separators=(",", ":")), value["version"], TTL])
+        try:
+            self._put(keys=[self.prefix + key],
+                      args=[json.dumps(value, separators=(",", ":")), value["version"], TTL])
+        except self._down:
+            pass

@@ -3,6 +3,7 @@ stack trace, never a bare 500."""
 import logging
 
 import psycopg
+import redis
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -54,6 +55,12 @@ def init_app(app):
     def database_down(error):
         log.error("database unavailable on %s %s: %s", request.method, request.path, error)
         return _page(503, "The quiz database is not reachable right now. Try again in a few seconds.")
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def redis_down(error):
+        log.error("Redis unavailable on %s %s: %s", request.method, request.path, error)
+        return _page(503, "Live updates are reconnecting. This page will work again in a few seconds.")
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from queue import Full, Queue
+from queue import Empty, Full, Queue
 
 from . import metrics
 
@@ -58,10 +58,19 @@ class Subscription:
             self.close()
 
     def close(self):
+        """End the stream: whatever is queued is dropped, the stream sees None next."""
         self.closed = True
-        with self.queue.mutex:
-            self.queue.queue.clear()
-        self.queue.put_nowait(None)
+        while True:
+            try:
+                while True:
+                    self.queue.get_nowait()
+            except Empty:
+                pass
+            try:
+                self.queue.put_nowait(None)
+                return
+            except Full:  # a push that started before `closed` was set got in between
+                continue
 
 
 class Hub:

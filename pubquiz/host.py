@@ -41,7 +41,7 @@ def create_game(quiz_id):
 def console(code):
     row = _own_game(code)
     # Read the last event id before the state: the stream then replays anything in between.
-    after = current_app.extensions["bus"].last_id(row["id"])
+    after = live.last_event_id(row["id"])
     url = join_url(row["code"])
     return render_template("host/console.html", s=games.snapshot(row["id"]), after=after,
                            join_url=url, qr=qr_svg(url))

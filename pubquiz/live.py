@@ -11,6 +11,17 @@ log = logging.getLogger(__name__)
 RESULT_PHASES = ("reveal", "leaderboard", "ended")
 
 
+def last_event_id(game_id):
+    """The id a page is rendered at, for its stream to continue from. If the bus cannot say
+    (Redis is down), an id no history holds: the stream will start with the full state."""
+    bus = current_app.extensions["bus"]
+    try:
+        return bus.last_id(game_id)
+    except Exception as error:
+        log.warning("no last event id for game %s: %s", game_id, error)
+        return "unknown"
+
+
 def render_pushed(template, **context):
     """Render a fragment that goes to many clients: it must carry nobody's CSRF token."""
     token = auth.rendering_pushed.set(True)

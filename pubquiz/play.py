@@ -95,7 +95,7 @@ def show(code):
     team = team_for(row)
     if team is None:
         return redirect(url_for("play.join", code=row["code"]), 303)
-    after = current_app.extensions["bus"].last_id(row["id"])
+    after = live.last_event_id(row["id"])
     return render_template("play/game.html", after=after, **_team_state(row["id"], team))
 
 

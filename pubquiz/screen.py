@@ -1,6 +1,6 @@
 """The projector: no controls, readable from the back of the pub. Anyone with the code may watch
 it; it shows nothing a team's own phone will not show at the same moment."""
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 
 from . import games, limits, live, stream
 from .host import join_url, qr_svg
@@ -19,7 +19,7 @@ def _game(code):
 @limits.failed_lookup
 def show(code):
     row = _game(code)
-    after = current_app.extensions["bus"].last_id(row["id"])
+    after = live.last_event_id(row["id"])
     url = join_url(row["code"])
     return render_template("screen/show.html", s=games.snapshot(row["id"]), after=after,
                            join_url=url, qr=qr_svg(url))
