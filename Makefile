@@ -5,7 +5,7 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: install run test
+.PHONY: install run test bench bench-quick
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,15 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Benchmarks (benchmarks/README.md): the production shape on loopback (gunicorn gevent workers,
+# Nginx, a private redis-server, PostgreSQL at DATABASE_URL) driven over real HTTP. `bench` runs
+# every scenario (several minutes) and rewrites benchmarks/results.json and RESULTS.md;
+# `bench-quick` is the small smoke run (under a minute) that fails if an event or answer is lost.
+bench: install
+	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: install
+	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.run --quick
