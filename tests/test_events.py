@@ -110,7 +110,13 @@ class Stream:
         return self.text
 
     def ids(self):
-        return [line[4:] for line in self.text.splitlines() if line.startswith("id: ")]
+        """Event ids in arrival order; an event's several messages (e.g. the players' stage and a
+        team's own result) share one id."""
+        ids = []
+        for line in self.text.splitlines():
+            if line.startswith("id: ") and (not ids or ids[-1] != line[4:]):
+                ids.append(line[4:])
+        return ids
 
     def close(self):
         self.response.close()
