@@ -33,6 +33,12 @@
   document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
   document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
 
+  // Browsers play sound only after a click on the page: the projector's one click.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-sound-check]");
+    if (button) button.remove();
+  });
+
   document.addEventListener("htmx:after:swap", syncCountdowns);
   syncCountdowns();
   setInterval(syncCountdowns, 250);
