@@ -15,7 +15,8 @@
 
   function syncCountdowns() {
     var now = Date.now() + offset;
-    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+    // A paused game's bar stands still: its deadline moves when the game resumes.
+    document.querySelectorAll(".countdown[data-deadline]:not(.paused)").forEach(function (el) {
       var left = Math.max(0, (Number(el.dataset.deadline) - now) / 1000);
       var seconds = el.querySelector(".seconds");
       if (seconds) seconds.textContent = String(Math.ceil(left));
