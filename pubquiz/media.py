@@ -26,7 +26,10 @@ def sniff(data):
         return "audio", "audio/wav"
     if data.startswith(b"OggS"):
         return "audio", "audio/ogg"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+    # An MP3 frame: 11 sync bits, an MPEG version that is not reserved, layer III. Sync bits
+    # alone would also match the UTF-16 byte-order mark (FF FE) of a text or HTML file.
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0
+                                   and data[1] & 0x18 != 0x08 and data[1] & 0x06 == 0x02):
         return "audio", "audio/mpeg"
     if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"mp4", b"iso"):
         return "audio", "audio/mp4"
@@ -37,7 +40,6 @@ def sniff(data):
 @login_required
 def upload(question_id):
     question = owned(db.one("question_by_id", id=question_id))
-    request.max_content_length = max(LIMITS.values()) + 64 * 1024
     back = redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
     upload_ = request.files.get("file")
     if upload_ is None or not upload_.filename:
@@ -69,6 +71,10 @@ def remove(question_id):
     query = "set_question_image" if request.form.get("kind") == "image" else "set_question_audio"
     db.run(query, id=question["id"], media_id=None)
     return redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
+
+
+# The largest file and the form around it (read by the app before this view runs).
+upload.max_content_length = max(LIMITS.values()) + 64 * 1024
 
 
 @bp.get("/media/<int:media_id>/<sha>")

@@ -50,7 +50,8 @@ def join_game():
         v.error("code", "There is no game with this code. Check the code on the screen.")
     elif row["phase"] == "ended":
         v.error("code", "This game has ended.")
-    if pin and not (len(pin) == 4 and pin.isdigit()):
+    # ASCII digits only: isdigit() alone takes "１２３４", which compare_digest cannot compare.
+    if pin and not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
         v.error("pin", "A team PIN is four digits.")
     if v.ok and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)

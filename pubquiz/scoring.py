@@ -73,7 +73,9 @@ def score(question, answers, speed_bonus=False, negative=False, verdicts=None):
     for a in answers:
         verdict = verdicts.get(answer_key(question, a)) or ("right" if a.id in automatic else "wrong")
         if verdict == "wrong":
-            result[a.id] = (False, -question.points if negative else 0)
+            # An answer with nothing in it is no answer: it scores 0 even with negative marking.
+            blank = a.choice is None and not a.text and a.number is None
+            result[a.id] = (False, -question.points if negative and not blank else 0)
             continue
         if verdict == "half":
             result[a.id] = (True, half(question.points))

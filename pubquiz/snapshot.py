@@ -153,23 +153,32 @@ def load(game_id):
         if tiebreak:
             tiebreak["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tiebreak["id"])}
         snap.tiebreak = tiebreak
-    _rank(snap, scored, corrections, paper)
+        # Every closed tie-break decides places, not only the latest (see _rank).
+        closed = tx.all("closed_tiebreaks", game_id=game_id)
+        for tb in closed:
+            tb["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tb["id"])}
+    _rank(snap, scored, corrections, paper, closed)
     snap.allowed = game.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
     return snap
 
 
-def _rank(snap, scored, corrections, paper):
+def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):
     round_of = snap.outline.round_of
     points = {(a["team_id"], a["question_id"]): a["points"] for a in scored if a["question_id"] in round_of}
     fixed = {(c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of}
     snap.points = {**points, **fixed}
     totals = scoring.totals(points, round_of, fixed, snap.jokers,
                             {(p["team_id"], p["round_id"]): p["points"] for p in paper})
-    places = {}
-    tiebreak = snap.tiebreak
-    if tiebreak and tiebreak["closed_at"]:
-        places = scoring.tiebreak_places(tiebreak["answer"], tiebreak["guesses"])
-        places = {team: places.get(team, len(tiebreak["team_ids"]) + 1) for team in tiebreak["team_ids"]}
+    # Each team's standing is its places in the closed tie-breaks it played, in order; equal
+    # standings share a place. (With only the latest counting, settling a tie for third would
+    # undo the one for first.)
+    standing = {}
+    for tb in closed_tiebreaks:
+        found = scoring.tiebreak_places(tb["answer"], tb["guesses"])
+        for team in tb["team_ids"]:
+            standing[team] = standing.get(team, ()) + (found.get(team, len(tb["team_ids"]) + 1),)
+    order = sorted(set(standing.values()))
+    places = {team: order.index(key) + 1 for team, key in standing.items()}
     teams = {t["id"]: t for t in snap.teams}
     ranked = scoring.rank({team_id: totals.get(team_id, 0) for team_id in teams}, places)
     snap.leaderboard = [(rank, dict(teams[team_id], total=total)) for rank, team_id, total in ranked]

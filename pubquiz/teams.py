@@ -97,7 +97,7 @@ def merge(tx, game_id, from_id, into_id):
     scores and corrections where the other has none; then it is gone."""
     for query in ("merge_answers", "merge_members", "merge_joker", "merge_paper_scores", "merge_corrections"):
         tx.run(query, **{"from": from_id, "into": into_id})
-    tx.run("touch_team", id=into_id)
+    tx.run("touch_team", id=into_id, **{"from": from_id})  # fix: above both teams' versions
     return tx.run("delete_team", id=from_id, game_id=game_id)
 
 

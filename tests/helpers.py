@@ -70,7 +70,7 @@ class HostActions(Browser):
         assert response.status_code == 303, response.get_data(as_text=True)
         quiz_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
         if speed_bonus:
-            self.post(f"/quizzes/{quiz_id}", {"title": title, "speed_bonus": "on"})
+            self.post(f"/quizzes/{quiz_id}", {"title": title, "scoring": "speed"})
         page = self.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
         round_id = int(re.search(r'id="round-(\d+)"', page).group(1))
         for fields in questions:

@@ -73,7 +73,10 @@ where team_id = %(from)s
 delete from team where id = %(id)s and game_id = %(game_id)s;
 
 -- name: touch_team
-update team set version = version + 1 where id = %(id)s;
+-- After a merge the team's version must end above both teams' versions, or the phones moved
+-- over would keep their cached identity (the other team's, at a higher version).
+update team set version = greatest(version, (select version from team where id = %(from)s)) + 1
+where id = %(id)s;
 
 -- name: play_joker
 insert into joker (team_id, round_id)
@@ -97,6 +100,10 @@ where t.game_id = %(game_id)s;
 
 -- name: latest_tiebreak
 select * from tiebreak where game_id = %(game_id)s order by id desc limit 1;
+
+-- name: closed_tiebreaks
+-- Every decided tie-break of a game, oldest first: together they order the tied teams.
+select * from tiebreak where game_id = %(game_id)s and closed_at is not null order by id;
 
 -- name: tiebreak_answers
 select team_id, number from tiebreak_answer where tiebreak_id = %(tiebreak_id)s;
