@@ -2,7 +2,6 @@
 and settings through the host's forms, reading what a page shows, and reading SSE streams."""
 import html
 import re
-import time
 
 from pubquiz import db, snapshot
 
@@ -98,37 +97,3 @@ def play(host, code, answers=(), reveal=True):
 
 def _current_question(host, code):
     return query(host.client.application, "select question_id from game where code = %s", code)[0]["question_id"]
-
-
-class Stream:
-    """Reads an SSE response from the test client chunk by chunk, with a time limit
-    (as in test_events.py)."""
-
-    def __init__(self, response):
-        assert response.status_code == 200, response.status_code
-        assert response.mimetype == "text/event-stream"
-        self.response = response
-        self.chunks = iter(response.response)
-        self.text = ""
-
-    def read_until(self, needle, seconds=5, start=0):
-        """Reads until `needle` is in what arrived from `start` on; returns that part."""
-        deadline = time.monotonic() + seconds
-        while needle not in self.text[start:]:
-            assert time.monotonic() < deadline, f"{needle!r} not received; got {self.text[-800:]!r}"
-            self.text += next(self.chunks).decode()
-        return self.text[start:]
-
-    def drain(self, seconds=5):
-        """Reads whatever is queued for this client, up to the next heartbeat (sent only when
-        nothing arrived for HEARTBEAT_SECONDS)."""
-        deadline = time.monotonic() + seconds
-        while True:
-            assert time.monotonic() < deadline, "the stream never went quiet"
-            chunk = next(self.chunks).decode()
-            if chunk == ": ping\n\n":
-                return self.text
-            self.text += chunk
-
-    def close(self):
-        self.response.close()

@@ -4,7 +4,8 @@ import re
 
 import pytest
 from helpers import CHOICE, TEXT, Browser, HostActions
-from night import Stream, query, text, totals, visible
+from helpers import Stream
+from night import query, text, totals, visible
 
 TEAMS = {"Ludwigs": "Beethoven", "Typos": "bethoven", "Wolfgangs": "Mozart", "Shouters": "beethoven!"}
 

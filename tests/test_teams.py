@@ -5,8 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import CHOICE, TEXT
-from night import (Stream, build_quiz, game_id, leaderboard, play, query, question_id, team_id, text,
+from helpers import CHOICE, TEXT, Stream
+from night import (build_quiz, game_id, leaderboard, play, query, question_id, team_id, text,
                    totals, visible)
 
 from pubquiz import games
