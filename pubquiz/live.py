@@ -45,13 +45,22 @@ def publish_state(game_id, audio=False, extra=None):
         parts[audience] = parts.get(audience, "") + html
     if audio:
         parts["screen"] += render_pushed("screen/_audio.html", s=snap)
-    # The only per-team rendering: each team's own result, rank and joker.
-    answers = {a["team_id"]: a for a in snap.answers}
-    for team in snap.phone_teams:
-        parts["team:%d" % team["id"]] = render_pushed(
-            "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
+    if _teams_differ(snap):
+        # The only per-team rendering: each team's own result, rank, joker or tie-break.
+        answers = {a["team_id"]: a for a in snap.answers}
+        for team in snap.phone_teams:
+            parts["team:%d" % team["id"]] = render_pushed(
+                "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
     metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(game_id, parts)
+
+
+def _teams_differ(snap):
+    """Whether the phones show something of their team's own now (results and ranks, a joker to
+    play): only then is a fragment rendered per team. An open question is the same for all."""
+    if snap.phase in ("reveal", "leaderboard", "tiebreak", "ended"):
+        return True
+    return snap.phase in ("lobby", "intro") and any(r["joker_eligible"] for r in snap.outline.rounds)
 
 
 def publish_pick(game_id, team_id):
