@@ -5,11 +5,11 @@ def create_app(config=None):
     # Imports live here, not at the top of the module: `pubquiz serve` and wsgi.py must
     # monkey-patch gevent before psycopg, redis or ssl are imported, and importing this
     # package always comes first.
-    from flask import Flask, g
+    from flask import Flask, g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (auth, config as settings, db, errors, host, limits, live, ops, play, quizzes,
-                   screen, templating)
+    from . import (auth, config as settings, db, errors, host, limits, live, marking, media, ops, play,
+                   quizzes, scores, screen, templating, tiebreak)
     from .cache import MemoryCache, RedisCache
     from .events import Hub, MemoryBus, RedisBus
 
@@ -39,15 +39,20 @@ def create_app(config=None):
     app.extensions.update(hub=hub, background=background)
     limits.init_app(app)
 
-    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp):
+    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, scores.bp, marking.bp,
+                      tiebreak.bp, media.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 
     @app.before_request
     def before_request():
+        # A view may accept a larger body (an upload) than MAX_CONTENT_LENGTH; it must be known
+        # before the CSRF check parses the form.
+        view = app.view_functions.get(request.endpoint)
+        request.max_content_length = getattr(view, "max_content_length", app.config["MAX_CONTENT_LENGTH"])
         g.host = None
-        auth.check_csrf()
         auth.load_host()
+        auth.check_csrf()
 
     templating.init_app(app)
     app.extensions["background"].start_sweeping()

@@ -5,6 +5,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from flask import current_app
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -62,9 +63,11 @@ def init_app(app):
         url,
         min_size=1,
         max_size=app.config["DB_POOL_SIZE"],
-        kwargs={"row_factory": dict_row},
-        # A connection broken by a database restart is replaced, not handed out again.
-        check=ConnectionPool.check_connection,
+        # Autocommit: a single statement (an accepted answer) is one round trip, with no
+        # BEGIN/COMMIT around it; transaction() opens a real transaction where one is needed.
+        # No check on checkout either (it costs a round trip each time): a connection that a
+        # database restart broke is found broken on use, thrown away, and the statement retried.
+        kwargs={"row_factory": dict_row, "autocommit": True},
         open=False,
         name="pubquiz",
     )
@@ -78,24 +81,36 @@ def pool():
 
 @contextmanager
 def transaction():
-    """Commits when the block ends normally, rolls back on any exception."""
+    """One transaction: commits when the block ends normally, rolls back on any exception."""
     with pool().connection() as conn:
-        yield Tx(conn)
+        with conn.transaction():
+            yield Tx(conn)
+
+
+def _single(method, query, params):
+    """One statement on its own (autocommit): one round trip. After a database restart the pool
+    may still hold connections that died with it; such a failure is retried on another
+    connection (a few times at most), so the first requests after a restart still succeed.
+    The statements run this way are safe to repeat (reads, or writes guarded by a key)."""
+    for attempt in range(3):
+        with pool().connection() as conn:
+            try:
+                return getattr(Tx(conn), method)(query, **params)
+            except psycopg.OperationalError:
+                if not conn.broken or attempt == 2:
+                    raise
 
 
 def one(query, /, **params):
-    with transaction() as tx:
-        return tx.one(query, **params)
+    return _single("one", query, params)
 
 
 def all(query, /, **params):  # noqa: A001 - reads like the SQL it runs
-    with transaction() as tx:
-        return tx.all(query, **params)
+    return _single("all", query, params)
 
 
 def run(query, /, **params):
-    with transaction() as tx:
-        return tx.run(query, **params)
+    return _single("run", query, params)
 
 
 def embedded_url(instance_dir):

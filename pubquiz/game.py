@@ -5,7 +5,10 @@ outline: one tuple of question ids per round, empty rounds left out.
 """
 from dataclasses import dataclass, replace
 
-PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "ended")
+PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")
+# When the quiz lets the host show the leaderboard: after any question, after a round's last
+# question, or only as the final podium.
+LEADERBOARD_MODES = ("question", "round", "end")
 
 # The host console offers these, in this order.
 ACTIONS = ("start", "open_question", "close_question", "reveal", "show_leaderboard", "next_round", "end")
@@ -50,7 +53,7 @@ def is_last_question(pos, outline):
     return not _has_next_question(pos, outline) and not _has_next_round(pos, outline)
 
 
-def allowed(action, pos, outline):
+def allowed(action, pos, outline, leaderboard="question"):
     phase = pos.phase
     if action == "start":
         return phase == "lobby" and bool(outline)
@@ -61,7 +64,9 @@ def allowed(action, pos, outline):
     if action == "reveal":
         return phase == "closed"
     if action == "show_leaderboard":
-        return phase == "reveal"
+        if leaderboard == "round":
+            return phase == "reveal" and not _has_next_question(pos, outline)
+        return phase == "reveal" and leaderboard == "question"
     if action == "next_round":
         return (
             phase in ("reveal", "leaderboard")
@@ -69,19 +74,19 @@ def allowed(action, pos, outline):
             and _has_next_round(pos, outline)
         )
     if action == "end":
-        return phase != "ended"
+        return phase not in ("ended", "tiebreak")
     return False
 
 
-def allowed_actions(pos, outline):
-    return [action for action in ACTIONS if allowed(action, pos, outline)]
+def allowed_actions(pos, outline, leaderboard="question"):
+    return [action for action in ACTIONS if allowed(action, pos, outline, leaderboard)]
 
 
-def apply(action, pos, outline):
+def apply(action, pos, outline, leaderboard="question"):
     """The position after `action`, or IllegalMove with a message a host understands."""
     if action not in ACTIONS:
         raise IllegalMove(f"Unknown action {action!r}.")
-    if not allowed(action, pos, outline):
+    if not allowed(action, pos, outline, leaderboard):
         if action == "start" and not outline:
             raise IllegalMove("This quiz has no questions yet: add some before starting.")
         raise IllegalMove(f"“{ACTION_LABELS[action]}” is not possible now (the game is at {pos.phase}).")

@@ -1,8 +1,7 @@
 """Games in PostgreSQL: create one, move it (one transaction per transition, exactly once),
-close questions at their deadlines, and read a snapshot for rendering."""
+pause it, close questions at their deadlines, and (re)score a question."""
 import secrets
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
@@ -26,14 +25,15 @@ def create(quiz_id, host_id):
     while True:  # a clash among ~887 million codes is rare; the unique index catches it
         row = db.one("insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code())
         if row:
-            return _remember(row)
+            return remember(row)
 
 
 # What requests need of a game without reading the database: who owns it, where it is.
 CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms")
 
 
-def _remember(row):
+def remember(row):
+    """Store a game's committed state in the cache (call after commit)."""
     deadline = row.get("deadline_at")
     state = dict({k: row[k] for k in CACHED if k in row},
                  deadline_ms=int(deadline.timestamp() * 1000) if deadline else 0)
@@ -50,27 +50,31 @@ def by_code(code):
     state = current_app.extensions["cache"].get("game:" + code)
     if state is None:
         row = db.one("game_by_code", code=code)
-        state = row and _remember(row)
+        state = row and remember(row)
     return state
 
 
 @dataclass
 class Outline:
     """The quiz as played: rounds that have questions, in order."""
-    round_titles: list
+    rounds: list  # round rows: id, title, joker_eligible, negative_marking
     question_ids: list  # one tuple of question ids per round
 
     @classmethod
     def load(cls, tx, quiz_id):
-        titles, ids = [], []
-        current = None
+        rounds, ids = [], []
         for row in tx.all("quiz_outline", quiz_id=quiz_id):
-            if row["round_id"] != current:
-                current = row["round_id"]
-                titles.append(row["round_title"])
+            if not rounds or rounds[-1]["id"] != row["round_id"]:
+                rounds.append({"id": row["round_id"], "title": row["round_title"],
+                               "joker_eligible": row["joker_eligible"],
+                               "negative_marking": row["negative_marking"]})
                 ids.append([])
             ids[-1].append(row["question_id"])
-        return cls(titles, [tuple(r) for r in ids])
+        return cls(rounds, [tuple(r) for r in ids])
+
+    @property
+    def round_of(self):
+        return {q: r["id"] for r, qs in zip(self.rounds, self.question_ids) for q in qs}
 
 
 def position(row):
@@ -78,36 +82,57 @@ def position(row):
 
 
 def transition(game_id, action, expected_version=None):
-    """Apply a host action. Returns the new version and the seconds left when a question opened.
+    """Apply a host action. Returns the moved game row (with seconds_left when a question opened).
     Raises game.IllegalMove when the action does not fit the current state (e.g. a double click)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
             raise game.IllegalMove("The game had already moved on; the console now shows where it is.")
+        if row["paused_at"] is not None:
+            raise game.IllegalMove("The game is paused: resume it first.")
         moved = _move(tx, row, action)
-    _remember(moved)
+    remember(moved)
     return moved
 
 
 def _move(tx, row, action):
+    quiz = tx.one("quiz_by_id", id=row["quiz_id"])
     outline = Outline.load(tx, row["quiz_id"])
-    new = game.apply(action, position(row), outline.question_ids)
+    new = game.apply(action, position(row), outline.question_ids, leaderboard=quiz["leaderboard_mode"])
     question_id = game.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = tx.one("question_by_id", id=question_id)["time_limit"] if opens else 0
     if new.phase == "closed":
-        _score(tx, row)
+        rescore(tx, row, row["question_id"])
     return tx.one("move_game", id=row["id"], phase=new.phase, round_index=new.round_index,
                   question_index=new.question_index, question_id=question_id, opens=opens,
                   time_limit=time_limit)
 
 
-def _score(tx, row):
-    question = tx.one("question_by_id", id=row["question_id"])
+def set_paused(game_id, paused, expected_version):
+    """Pause (deadlines freeze, answers wait) or resume (the deadline moves by the pause)."""
+    with db.transaction() as tx:
+        row = tx.one("lock_game", id=game_id)
+        if row["version"] != expected_version:
+            raise game.IllegalMove("The game had already moved on; the console now shows where it is.")
+        if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
+            raise game.IllegalMove("The game is already paused." if paused else "The game is not paused.")
+        moved = tx.one("pause_game" if paused else "resume_game", id=game_id)
+    remember(moved)
+    return moved
+
+
+def rescore(tx, row, question_id):
+    """Score every answer to one question of this game from the answer key, the markers'
+    verdicts and the quiz's rules. Run at close, and again whenever a verdict or the key changes."""
+    question = tx.one("question_by_id", id=question_id)
     quiz = tx.one("quiz_by_id", id=row["quiz_id"])
-    answers = tx.all("answers_to_question", game_id=row["id"], question_id=row["question_id"])
+    answers = tx.all("answers_to_question", game_id=row["id"], question_id=question_id)
+    verdicts = {m["answer_key"]: m["verdict"]
+                for m in tx.all("current_markings", game_id=row["id"], question_id=question_id)}
     scores = scoring.score(to_scoring_question(question), [to_scoring_answer(a) for a in answers],
-                           speed_bonus=quiz["speed_bonus"])
+                           speed_bonus=quiz["speed_bonus"], negative=question["negative_marking"],
+                           verdicts=verdicts)
     if scores:
         ids = list(scores)
         tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids],
@@ -122,8 +147,12 @@ def close_due():
         for due in tx.all("due_games"):
             closed.append(_move(tx, tx.one("game_by_id", id=due["id"]), "close_question"))
     for row in closed:
-        _remember(row)
+        remember(row)
     return [row["id"] for row in closed]
+
+
+def audit(tx, game_id, actor, action, detail):
+    tx.run("insert_audit", game_id=game_id, actor=actor, action=action, detail=detail)
 
 
 def to_scoring_question(q):
@@ -135,86 +164,3 @@ def to_scoring_question(q):
 def to_scoring_answer(a):
     return scoring.Answer(id=a["id"], choice=a["choice"], text=a["text"], number=a["number"],
                           seconds_taken=float(a.get("seconds_taken") or 0))
-
-
-@dataclass
-class Snapshot:
-    """Everything the host console, the projector and the phones show of one game."""
-    game: dict
-    quiz: dict
-    outline: Outline
-    teams: list
-    question: dict | None = None
-    answered: int = 0
-    answers: list = field(default_factory=list)
-    leaderboard: list = field(default_factory=list)  # [(rank, row)]
-    allowed: list = field(default_factory=list)
-
-    @property
-    def phase(self):
-        return self.game["phase"]
-
-    @property
-    def round_number(self):
-        return self.game["round_index"] + 1
-
-    @property
-    def round_title(self):
-        titles = self.outline.round_titles
-        return titles[self.game["round_index"]] if titles else ""
-
-    @property
-    def question_number(self):
-        return self.game["question_index"] + 1
-
-    @property
-    def questions_in_round(self):
-        ids = self.outline.question_ids
-        return len(ids[self.game["round_index"]]) if ids else 0
-
-    @property
-    def is_last_question(self):
-        return game.is_last_question(position(self.game), self.outline.question_ids)
-
-    @property
-    def seconds_left(self):
-        deadline = self.game["deadline_at"]
-        if deadline is None:
-            return 0.0
-        return max(0.0, (deadline - datetime.now(timezone.utc)).total_seconds())
-
-    @property
-    def deadline_ms(self):
-        deadline = self.game["deadline_at"]
-        return int(deadline.timestamp() * 1000) if deadline else 0
-
-    @property
-    def spread(self):
-        if not self.question:
-            return []
-        return scoring.spread(to_scoring_question(self.question), self.question["options"],
-                              [to_scoring_answer(a) for a in self.answers])
-
-    def rank_of(self, team_id):
-        for rank, row in self.leaderboard:
-            if row["id"] == team_id:
-                return rank, row["total"]
-        return None, 0
-
-
-def snapshot(game_id):
-    with db.transaction() as tx:
-        row = tx.one("game_by_id", id=game_id)
-        snap = Snapshot(game=row, quiz=tx.one("quiz_by_id", id=row["quiz_id"]),
-                        outline=Outline.load(tx, row["quiz_id"]),
-                        teams=tx.all("teams_of_game", game_id=game_id))
-        if row["question_id"] and row["phase"] in ("question", "closed", "reveal", "leaderboard"):
-            snap.question = tx.one("question_by_id", id=row["question_id"])
-            snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
-            snap.answered = len(snap.answers)
-        leaderboard = tx.all("leaderboard", game_id=game_id)
-    totals = {r["id"]: r["total"] for r in leaderboard}
-    rows = {r["id"]: r for r in leaderboard}
-    snap.leaderboard = [(rank, rows[team_id]) for rank, team_id, _ in scoring.rank(totals)]
-    snap.allowed = game.allowed_actions(position(row), snap.outline.question_ids)
-    return snap

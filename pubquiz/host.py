@@ -1,12 +1,15 @@
 """The host console: start a game from a quiz and drive it. Each control is
-validate -> transition -> commit -> publish."""
+validate -> change in one transaction -> commit -> publish."""
+import secrets
+
 import segno
-from markupsafe import Markup
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
+from markupsafe import Markup
 
-from . import db, game, games, limits, live, stream
+from . import db, game, games, limits, live, snapshot, stream, teams
 from .auth import login_required, owned
+from .validation import Validation
 
 bp = Blueprint("host", __name__)
 
@@ -23,8 +26,31 @@ def qr_svg(url):
     return Markup(svg)  # segno's own markup; the URL inside is encoded as modules, not text
 
 
-def _own_game(code):
+def own_game(code):
     return owned(games.by_code(code))
+
+
+def actor():
+    return g.host["email"]
+
+
+def done(row, message=None, audio=False):
+    """After a console control: publish what changed (unless it was refused) and answer the
+    htmx request with the flash message only (the console arrives over the stream), or redirect."""
+    if message is None:
+        live.publish_state(row["id"], audio=audio)
+    if request.headers.get("HX-Request"):
+        return render_template("_flash.html", message=message)
+    if message:
+        flash(message, "error")
+    return redirect(url_for("host.console", code=row["code"]), 303)
+
+
+def _version():
+    try:
+        return int(request.form.get("version", ""))
+    except ValueError:
+        abort(400, "This control is missing the game's version. Reload the console.")
 
 
 @bp.post("/quizzes/<int:quiz_id>/games")
@@ -39,44 +65,151 @@ def create_game(quiz_id):
 @limits.failed_lookup
 @login_required
 def console(code):
-    row = _own_game(code)
+    row = own_game(code)
     # Read the last event id before the state: the stream then replays anything in between.
     after = live.last_event_id(row["id"])
     url = join_url(row["code"])
-    return render_template("host/console.html", s=games.snapshot(row["id"]), after=after,
+    return render_template("host/console.html", s=snapshot.load(row["id"]), after=after,
                            join_url=url, qr=qr_svg(url))
 
 
 @bp.post("/host/<code>/<action>")
 @login_required
 def control(code, action):
-    row = _own_game(code)
+    row = own_game(code)
     if action not in game.ACTIONS:
         abort(404)
     try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        abort(400, "This control is missing the game's version. Reload the console.")
-    try:
-        moved = games.transition(row["id"], action, expected_version=version)
+        moved = games.transition(row["id"], action, expected_version=_version())
     except game.IllegalMove as refused:
-        message = str(refused)
+        return done(row, str(refused))
+    if action == "open_question":
+        current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
+    # A new question silences the last one's music.
+    return done(row, audio=action in ("open_question", "close_question"))
+
+
+@bp.post("/host/<code>/manage/pause")
+@login_required
+def pause(code):
+    return _pause(code, True)
+
+
+@bp.post("/host/<code>/manage/resume")
+@login_required
+def resume(code):
+    return _pause(code, False)
+
+
+def _pause(code, paused):
+    row = own_game(code)
+    try:
+        moved = games.set_paused(row["id"], paused, _version())
+    except game.IllegalMove as refused:
+        return done(row, str(refused))
+    with db.transaction() as tx:
+        games.audit(tx, row["id"], actor(), "pause" if paused else "resume", "")
+    if not paused and moved["phase"] == "question":
+        current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/scores-hidden")
+@login_required
+def scores_hidden(code):
+    row = own_game(code)
+    db.run("set_scores_hidden", id=row["id"], hidden=request.form.get("hidden") == "1")
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/audio")
+@login_required
+def audio(code):
+    """Start or stop the question's clip on the projector (the room's speaker)."""
+    row = own_game(code)
+    db.run("set_audio", id=row["id"], playing=request.form.get("playing") == "1")
+    return done(row, audio=True)
+
+
+@bp.post("/host/<code>/manage/marker")
+@login_required
+def invite_marker(code):
+    """A new marker link for this game (the old one stops working)."""
+    row = own_game(code)
+    with db.transaction() as tx:
+        tx.run("set_marker_token", id=row["id"], token=secrets.token_urlsafe(16))
+        games.audit(tx, row["id"], actor(), "invite marker", "a new marker link")
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/teams")
+@login_required
+def add_paper_team(code):
+    row = own_game(code)
+    v = Validation(request.form)
+    name = v.text("name", "Team name", max_length=teams.MAX_NAME)
+    if not v.ok:
+        return done(row, v.errors["name"])
+    with db.transaction() as tx:
+        if teams.add_paper_team(tx, row["id"], name) is None:
+            return done(row, "A team with this name is already in the game.")
+        games.audit(tx, row["id"], actor(), "add paper team", name)
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/teams/<int:team_id>/rename")
+@login_required
+def rename_team(code, team_id):
+    row = own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    if request.form.get("safe") == "1":
+        name = teams.safe_name(row["id"], [t["name"] for t in db.all("teams_of_game", game_id=row["id"])])
     else:
-        message = None
-        live.publish_state(row["id"])
-        if action == "open_question":
-            current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
-    if request.headers.get("HX-Request"):
-        # The console itself arrives over the stream; here only the flash message, if any.
-        return render_template("_flash.html", message=message)
-    if message:
-        flash(message, "error")
-    return redirect(url_for("host.console", code=row["code"]), 303)
+        v = Validation(request.form)
+        name = v.text("name", "Team name", max_length=teams.MAX_NAME)
+        if not v.ok:
+            return done(row, v.errors["name"])
+    with db.transaction() as tx:
+        if not tx.run("rename_team", id=team_id, game_id=row["id"], name=name):
+            return done(row, "Another team already has that name.")
+        games.audit(tx, row["id"], actor(), "rename team", f"{team['name']} → {name}")
+    teams.refresh(team_id)
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/teams/<int:team_id>/kick")
+@login_required
+def kick_team(code, team_id):
+    row = own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    with db.transaction() as tx:
+        tx.run("kick_team", id=team_id, game_id=row["id"])
+        games.audit(tx, row["id"], actor(), "kick team", team["name"])
+    teams.refresh(team_id)
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/teams/<int:team_id>/merge")
+@login_required
+def merge_team(code, team_id):
+    """This team joined twice: fold it into the team chosen in the form."""
+    row = own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    v = Validation(request.form)
+    into_id = v.integer("into", "The team to merge into", minimum=1, maximum=2**62)
+    into = v.ok and db.one("team_by_id", id=into_id, game_id=row["id"])
+    if not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
+        return done(row, "Choose another team of this game to merge into.")
+    with db.transaction() as tx:
+        teams.merge(tx, row["id"], team_id, into_id)
+        games.audit(tx, row["id"], actor(), "merge teams", f"{team['name']} into {into['name']}")
+    teams.refresh(into_id)
+    return done(row)
 
 
 @bp.get("/host/<code>/events")
 @login_required
 def events(code):
-    row = _own_game(code)
+    row = own_game(code)
     return stream.respond(row["id"], ("host",), lambda: live.render_pushed(
-        "host/_console.html", s=games.snapshot(row["id"])))
+        "host/_console.html", s=snapshot.load(row["id"])))

@@ -5,10 +5,9 @@ import threading
 
 from flask import current_app, render_template
 
-from . import auth, db, games, metrics
+from . import auth, db, games, metrics, snapshot
 
 log = logging.getLogger(__name__)
-RESULT_PHASES = ("reveal", "leaderboard", "ended")
 
 
 def last_event_id(game_id):
@@ -31,22 +30,50 @@ def render_pushed(template, **context):
         auth.rendering_pushed.reset(token)
 
 
-def publish_state(game_id):
-    """Push the committed state of a game to everyone watching it."""
-    snap = games.snapshot(game_id)
+def publish_state(game_id, audio=False, extra=None):
+    """Push the committed state of a game to everyone watching it. audio: the projector's
+    player changed too (it is sent only then, or every update would restart the music).
+    extra: more fragments for some audiences, rendered by the caller."""
+    snap = snapshot.load(game_id)
     parts = {
         "host": render_pushed("host/_console.html", s=snap),
         "screen": render_pushed("screen/_stage.html", s=snap),
         "player": render_pushed("play/_stage.html", s=snap, team=None, answer=None),
+        "marking": render_pushed("marking/_nav.html", s=snap, question=None),
     }
-    if snap.phase in RESULT_PHASES:
-        # The only per-team rendering: each team's own result and rank.
+    for audience, html in (extra or {}).items():
+        parts[audience] = parts.get(audience, "") + html
+    if audio:
+        parts["screen"] += render_pushed("screen/_audio.html", s=snap)
+    if _teams_differ(snap):
+        # The only per-team rendering: each team's own result, rank, joker or tie-break.
         answers = {a["team_id"]: a for a in snap.answers}
-        for team in snap.teams:
+        for team in snap.phone_teams:
             parts["team:%d" % team["id"]] = render_pushed(
                 "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
     metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(game_id, parts)
+
+
+def _teams_differ(snap):
+    """Whether the phones show something of their team's own now (results and ranks, a joker to
+    play): only then is a fragment rendered per team. An open question is the same for all."""
+    if snap.phase in ("reveal", "leaderboard", "tiebreak", "ended"):
+        return True
+    return snap.phase in ("lobby", "intro") and any(r["joker_eligible"] for r in snap.outline.rounds)
+
+
+def publish_pick(game_id, team_id):
+    """A team of several phones changed (or locked) its pick: show it on all of them."""
+    row = db.one("game_by_id", id=game_id)
+    if row["phase"] != "question":
+        return
+    answer = db.one("answer_of_team", team_id=team_id, question_id=row["question_id"])
+    html = render_pushed("play/_answer_box.html", code=row["code"], question_id=row["question_id"],
+                         question=db.one("question_by_id", id=row["question_id"]), answer=answer,
+                         problem=None)
+    metrics.PUBLISHED.inc()
+    current_app.extensions["bus"].publish(game_id, {"team:%d" % team_id: html})
 
 
 class Background:
@@ -87,11 +114,24 @@ class Background:
             self._pending.add(game_id)
         self._later(self.app.config["COUNT_INTERVAL"], self._push_count, game_id, question_id)
 
+    def pick_changed(self, game_id, team_id):
+        key = ("pick", team_id)
+        with self._lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+        self._later(0.05, self._push_pick, game_id, team_id)
+
+    def _push_pick(self, game_id, team_id):
+        with self._lock:
+            self._pending.discard(("pick", team_id))
+        publish_pick(game_id, team_id)
+
     def _push_count(self, game_id, question_id):
         with self._lock:
             self._pending.discard(game_id)
         answered = db.one("count_answers", game_id=game_id, question_id=question_id)["answered"]
-        teams = len(db.all("teams_of_game", game_id=game_id))
+        teams = db.one("team_count", game_id=game_id)["teams"]
         html = render_pushed("host/_answer_count.html", question_id=question_id,
                              answered=answered, team_count=teams)
         metrics.PUBLISHED.inc()

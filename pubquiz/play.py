@@ -1,42 +1,12 @@
-"""Teams: join a game by code, come back as the same team, and answer."""
-import secrets
+"""Teams: join a game (or a team, with its PIN), come back as the same member, pick and lock in
+answers, play the joker."""
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
-                   url_for)
-
-from . import db, games, limits, live, metrics, questions, stream
+from . import db, games, limits, live, metrics, questions, snapshot, stream, teams
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
-MAX_TEAM_NAME = 30
 MAX_TEXT_ANSWER = 200
-def team_for(row):
-    """The team this browser plays as in this game (from the signed cookie), or None.
-    A cookie for another game, a forged or an outdated one simply finds no team."""
-    saved = session.get("teams", {}).get(row["code"])
-    if not saved or not isinstance(saved, list) or len(saved) != 2:
-        return None
-    cache = current_app.extensions["cache"]
-    team = cache.get("team:%s" % saved[0])
-    if team is None:
-        team = db.one("team_in_game", team_id=saved[0], game_id=row["id"], token=saved[1])
-        if team is None:
-            return None
-        team = {"id": team["id"], "game_id": team["game_id"], "name": team["name"],
-                "token": team["token"], "version": 0}
-        cache.put("team:%s" % team["id"], team)
-    if team["game_id"] != row["id"] or team["token"] != saved[1]:
-        return None
-    return team
-
-
-def _remember(code, team):
-    current_app.extensions["cache"].put("team:%s" % team["id"], team)
-    teams = dict(session.get("teams", {}))
-    teams[code] = [team["id"], team["token"]]
-    # Only the latest few games: the cookie must stay small.
-    session["teams"] = dict(list(teams.items())[-5:])
-    session.permanent = True
 
 
 def _game_or_404(code):
@@ -46,17 +16,24 @@ def _game_or_404(code):
     return row
 
 
+def _join_form(code="", name="", pin="", errors=None, status=200):
+    form = {"code": code, "name": name, "pin": pin}
+    return render_template("play/join.html", form=form, errors=errors or {}), status
+
+
 @bp.get("/")
 def home():
-    return render_template("play/join.html", form={"code": request.args.get("code", "")}, errors={})
+    return _join_form(games.normalise_code(request.args.get("code", "")))
 
 
 @bp.get("/join/<code>")
 def join(code):
+    """The join link and QR code. With ?team=&pin= (a team's own link) the form is filled in."""
     row = games.by_code(code)
-    if row and team_for(row):
+    if row and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
-    return render_template("play/join.html", form={"code": games.normalise_code(code)}, errors={})
+    return _join_form(games.normalise_code(code), request.args.get("team", "")[:teams.MAX_NAME],
+                      request.args.get("pin", "")[:4])
 
 
 @bp.post("/join")
@@ -64,7 +41,8 @@ def join(code):
 def join_game():
     v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
-    name = v.text("name", "Team name", max_length=MAX_TEAM_NAME)
+    name = v.text("name", "Team name", max_length=teams.MAX_NAME)
+    pin = (request.form.get("pin") or "").strip()
     row = games.by_code(code)
     if not code:
         v.error("code", "Enter the game code shown on the screen.")
@@ -72,46 +50,50 @@ def join_game():
         v.error("code", "There is no game with this code. Check the code on the screen.")
     elif row["phase"] == "ended":
         v.error("code", "This game has ended.")
-    if v.ok and team_for(row):
+    # ASCII digits only: isdigit() alone takes "１２３４", which compare_digest cannot compare.
+    if pin and not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
+        v.error("pin", "A team PIN is four digits.")
+    if v.ok and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
     if v.ok:
-        token = secrets.token_urlsafe(16)
-        team = db.one("insert_team", game_id=row["id"], name=name, token=token)
-        if team is None:
-            v.error("name", "A team with this name has already joined. Pick another name.")
-        else:
-            _remember(row["code"], {"id": team["id"], "game_id": row["id"], "name": team["name"],
-                                    "token": token, "version": 0})
+        member, problem = teams.join(row["id"], name, pin)
+        if member:
+            teams.remember(row["code"], member)
             live.publish_state(row["id"])
             return redirect(url_for("play.show", code=row["code"]), 303)
-    form = {"code": code, "name": request.form.get("name", "")[:MAX_TEAM_NAME * 2]}
-    return render_template("play/join.html", form=form, errors=v.errors), 422
+        v.error("pin" if pin else "name", problem)
+    return _join_form(code, request.form.get("name", "")[:teams.MAX_NAME * 2], pin, v.errors, 422)
+
+
+def _team_state(game_id, member, problem=None):
+    snap = snapshot.load(game_id)
+    answer = None
+    if snap.question:
+        answer = next((a for a in snap.answers if a["team_id"] == member["id"]), None)
+    return {"s": snap, "team": member, "answer": answer, "problem": problem}
+
+
+def _member_or_join(code):
+    row = _game_or_404(code)
+    member = teams.identity(row)
+    if member is None:
+        abort(redirect(url_for("play.join", code=row["code"]), 303))
+    return row, member
 
 
 @bp.get("/play/<code>")
 @limits.failed_lookup
 def show(code):
-    row = _game_or_404(code)
-    team = team_for(row)
-    if team is None:
-        return redirect(url_for("play.join", code=row["code"]), 303)
+    row, member = _member_or_join(code)
     after = live.last_event_id(row["id"])
-    return render_template("play/game.html", after=after, **_team_state(row["id"], team))
-
-
-def _team_state(game_id, team):
-    snap = games.snapshot(game_id)
-    answer = None
-    if snap.question:
-        answer = next((a for a in snap.answers if a["team_id"] == team["id"]), None)
-    return {"s": snap, "team": team, "answer": answer}
+    return render_template("play/game.html", after=after, **_team_state(row["id"], member))
 
 
 @bp.post("/play/<code>/answer")
 @limits.answers
 def submit_answer(code):
     code = games.normalise_code(code)
-    saved = session.get("teams", {}).get(code)
+    saved = teams.saved_token(code)
     if not saved:
         return redirect(url_for("play.join", code=code), 303)
     v = Validation(request.form)
@@ -123,48 +105,94 @@ def submit_answer(code):
         answer["number"] = v.number("number", "Your answer")
     else:
         answer["text"] = v.text("text", "Your answer", max_length=MAX_TEXT_ANSWER)
-    # The accepted path is this one insert: no reads before it.
-    accepted = v.ok and db.one("insert_answer", code=code, team_id=saved[0], token=saved[1],
-                               question_id=question_id, **answer)
+    # The accepted path is this one statement: no reads before it.
+    accepted = v.ok and db.one("insert_answer", code=code, token=saved, question_id=question_id, **answer)
     metrics.ANSWERS.labels("accepted" if accepted else "refused").inc()
     if accepted:
-        current_app.extensions["background"].answer_accepted(accepted["game_id"], question_id)
-        problem = None
+        background = current_app.extensions["background"]
+        background.answer_accepted(accepted["game_id"], question_id)
+        if not accepted["locked"]:  # a team of several phones: show the pick on the others
+            background.pick_changed(accepted["game_id"], accepted["team_id"])
+        return _answered(code, question_id, dict(answer, locked=accepted["locked"]))
+    row = db.one("game_by_id", id=_game_or_404(code)["id"])
+    member = teams.identity(row)
+    problem = next(iter(v.errors.values()), None) or _refusal(row, member, question_id)
+    current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
+    return _answered(code, question_id, current, problem, row, member)
+
+
+@bp.post("/play/<code>/lock")
+@limits.answers
+def lock_answer(code):
+    row = _game_or_404(code)
+    member = teams.identity(row)
+    if member is None:
+        return redirect(url_for("play.join", code=row["code"]), 303)
+    v = Validation(request.form)
+    question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
+    problem = None
+    if not member["captain"]:
+        problem = "Only your team's captain (the phone that joined first) can lock in."
+    elif not v.ok or not db.one("lock_answer", team_id=member["id"], question_id=question_id,
+                                token=member["token"]):
+        problem = "There is no open pick to lock in."
     else:
-        row = db.one("game_by_id", id=_game_or_404(code)["id"])
-        team = team_for(row)
-        problem = next(iter(v.errors.values()), None) or _refusal(row, team, question_id)
-        answer = team and db.one("answer_of_team", team_id=team["id"], question_id=question_id)
+        current_app.extensions["background"].pick_changed(row["id"], member["id"])
+    current = db.one("answer_of_team", team_id=member["id"], question_id=question_id)
+    return _answered(row["code"], question_id, current, problem, db.one("game_by_id", id=row["id"]), member)
+
+
+def _answered(code, question_id, answer, problem=None, row=None, member=None):
+    """The answer box for htmx; without JavaScript, back to the game page (or it with the problem)."""
     if request.headers.get("HX-Request"):
-        return render_template("play/_answer_box.html", question_id=question_id, answer=answer,
-                               problem=problem)
+        question = db.one("question_by_id", id=question_id) if not answer or not answer.get("locked") else None
+        return render_template("play/_answer_box.html", code=code, question=question,
+                               question_id=question_id, answer=answer, problem=problem)
     if problem:
-        if team is None:
+        if member is None:
             return redirect(url_for("play.join", code=code), 303)
-        return render_template("play/game.html", after="", problem=problem,
-                               **_team_state(row["id"], team)), 409
+        return render_template("play/game.html", after="", **_team_state(row["id"], member, problem)), 409
     return redirect(url_for("play.show", code=code), 303)
 
 
-def _refusal(row, team, question_id):
+def _refusal(row, member, question_id):
     """Why an answer was not accepted, in words a team understands (only on the refused path)."""
-    if team is None:
+    if member is None:
         return "Your team is not part of this game any more. Join again."
     if row["question_id"] != question_id:
         return "That question is no longer open."
-    if db.one("answer_of_team", team_id=team["id"], question_id=question_id):
-        return "Your team has already answered this question: the first answer counts."
-    if row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
+    if row["paused_at"] is not None:
+        return "The quiz master has paused the game. Send your answer again when it goes on."
+    if db.one("answer_of_team", team_id=member["id"], question_id=question_id):
+        if row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
+            return "Your team's answer is locked in: it can no longer change."
+    elif row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
         return "That answer does not fit this question. Reload the page and try again."
     return "Too late: answers for this question have closed."
+
+
+@bp.post("/play/<code>/joker")
+def play_joker(code):
+    row, member = _member_or_join(code)
+    v = Validation(request.form)
+    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
+    open_rounds = {r["id"] for r in snapshot.load(row["id"]).joker_rounds_open_for(member["id"])}
+    if v.ok and round_id in open_rounds and db.one("play_joker", team_id=member["id"], round_id=round_id,
+                                                    game_id=row["id"]):
+        live.publish_state(row["id"])
+        if request.headers.get("HX-Request"):
+            return "", 204  # the team's result arrives over the stream, joker shown
+        return redirect(url_for("play.show", code=row["code"]), 303)
+    return render_template("play/game.html", after="", **_team_state(
+        row["id"], member, "The joker can only be played once, on a joker round that has not started.")), 409
 
 
 @bp.get("/play/<code>/events")
 @limits.failed_lookup
 def events(code):
     row = _game_or_404(code)
-    team = team_for(row)
-    if team is None:
+    member = teams.identity(row)
+    if member is None:
         abort(403, "Join the game first.")
-    return stream.respond(row["id"], ("player", "team:%d" % team["id"]), lambda: live.render_pushed(
-        "play/_stage.html", **_team_state(row["id"], team)))
+    return stream.respond(row["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
+        "play/_stage.html", **_team_state(row["id"], member)))

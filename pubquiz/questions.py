@@ -17,7 +17,7 @@ TRUE_FALSE = ["True", "False"]
 def blank(kind="choice"):
     return {"kind": kind if kind in KINDS else "choice", "prompt": "", "options": ["", "", "", ""],
             "correct_option": 0, "accepted": [], "numeric_answer": None, "tolerance": 0,
-            "time_limit": 30, "points": 1}
+            "time_limit": 30, "points": 1, "image_on_phones": False}
 
 
 def parse(form):
@@ -37,6 +37,7 @@ def parse(form):
         "accepted": [],
         "numeric_answer": None,
         "tolerance": 0,
+        "image_on_phones": form.get("image_on_phones") == "on",
     }
     if kind == "choice":
         options = [" ".join((form.get(f"option_{i}") or "").split()) for i in range(MAX_OPTIONS)]

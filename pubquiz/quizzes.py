@@ -1,7 +1,7 @@
 """Authoring: a host's quizzes, their rounds and their questions."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import db, questions
+from . import db, game, questions
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -60,9 +60,14 @@ def update_quiz(quiz_id):
     quiz = owned(db.one("quiz_by_id", id=quiz_id))
     v = Validation(request.form)
     title = v.text("title", "Title", max_length=120)
+    mode = request.form.get("leaderboard_mode", "question")
+    if mode not in game.LEADERBOARD_MODES:
+        v.error("leaderboard_mode", "Choose when the leaderboard may be shown.")
+    top = v.integer("leaderboard_top", "Places shown", minimum=1, maximum=100, default=0) or None
     if not v.ok:
         return _quiz_page(quiz, v.errors, request.form, 422)
-    db.run("update_quiz", id=quiz_id, title=title, speed_bonus=request.form.get("speed_bonus") == "on")
+    db.run("update_quiz", id=quiz_id, title=title, speed_bonus=request.form.get("scoring") == "speed",
+           leaderboard_mode=mode, leaderboard_top=top)
     flash("Quiz saved.")
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
@@ -95,7 +100,8 @@ def update_round(round_id):
     v = Validation(request.form)
     title = v.text("title", "Round title", max_length=120)
     if v.ok:
-        db.run("update_round", id=round_id, title=title)
+        db.run("update_round", id=round_id, title=title, joker_eligible=request.form.get("joker_eligible") == "on",
+               negative_marking=request.form.get("negative_marking") == "on")
     else:
         flash(v.errors["title"], "error")
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)

@@ -1,6 +1,8 @@
-"""Scoring as pure functions: answer matching, points per answer, leaderboard ranks."""
+"""Scoring as pure functions: answer matching, points per answer (with markers' verdicts,
+speed bonus, negative marking), totals (with corrections, jokers and paper scores), ranks."""
 import string
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,13 +52,33 @@ def _correct_set(question, answers):
     return {i for i, d in distance.items() if d == best or d <= question.tolerance}
 
 
-def score(question, answers, speed_bonus=False):
-    """{answer id: (correct, points)} for every answer to one question."""
-    correct = _correct_set(question, answers)
+def answer_key(question, answer):
+    """What a marker's verdict applies to: every answer with the same normalised text."""
+    return normalise(answer.text) if question.kind == "text" else None
+
+
+def half(points):
+    return (points + 1) // 2  # half points round up: 3 points give 2
+
+
+def score(question, answers, speed_bonus=False, negative=False, verdicts=None):
+    """{answer id: (correct, points)} for every answer to one question.
+
+    verdicts: {answer key: "right" | "half" | "wrong"} from a person marking free text; they
+    win over the answer key. Speed bonus only for fully right answers; with negative marking a
+    wrong answer loses the question's points."""
+    verdicts = verdicts or {}
+    automatic = _correct_set(question, answers)
     result = {}
     for a in answers:
-        if a.id not in correct:
-            result[a.id] = (False, 0)
+        verdict = verdicts.get(answer_key(question, a)) or ("right" if a.id in automatic else "wrong")
+        if verdict == "wrong":
+            # An answer with nothing in it is no answer: it scores 0 even with negative marking.
+            blank = a.choice is None and not a.text and a.number is None
+            result[a.id] = (False, -question.points if negative and not blank else 0)
+            continue
+        if verdict == "half":
+            result[a.id] = (True, half(question.points))
             continue
         points = question.points
         if speed_bonus:
@@ -66,15 +88,59 @@ def score(question, answers, speed_bonus=False):
     return result
 
 
-def rank(totals):
-    """[(rank, key, total)] best first; equal totals share a rank (1, 2, 2, 4)."""
-    ordered = sorted(totals.items(), key=lambda kv: -kv[1])
+def totals(points, round_of, corrections=None, jokers=None, paper=None):
+    """{team: total}.
+
+    points: {(team, question): points scored}; round_of: {question: round};
+    corrections: {(team, question): points}, the host's word, over what was scored;
+    jokers: {team: round whose points count double}; paper: {(team, round): points typed in}."""
+    corrections, jokers, paper = corrections or {}, jokers or {}, paper or {}
+    per_round = defaultdict(int)
+    for team, question in set(points) | set(corrections):
+        effective = corrections.get((team, question), points.get((team, question), 0))
+        per_round[(team, round_of[question])] += effective
+    for (team, round_), value in paper.items():
+        per_round[(team, round_)] += value
+    result = defaultdict(int)
+    for (team, round_), value in per_round.items():
+        result[team] += value * (2 if jokers.get(team) == round_ else 1)
+    return dict(result)
+
+
+def rank(totals, tiebreak=None):
+    """[(rank, key, total)] best first; equal totals share a rank (1, 2, 2, 4) unless
+    tiebreak ({key: place in a tie-break, lower is better}) separates them."""
+    tiebreak = tiebreak or {}
+    unplaced = float("inf")
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1], tiebreak.get(kv[0], unplaced)))
     ranked, previous, previous_rank = [], None, 0
     for position, (key, total) in enumerate(ordered, start=1):
-        if total != previous:
-            previous, previous_rank = total, position
+        standing = (total, tiebreak.get(key, unplaced))
+        if standing != previous:
+            previous, previous_rank = standing, position
         ranked.append((previous_rank, key, total))
     return ranked
+
+
+def tiebreak_places(answer, guesses):
+    """{team: place} for a numeric tie-break, closest first; equal distances share a place;
+    teams without a guess come last."""
+    distance = {team: abs(number - answer) for team, number in guesses.items()}
+    places, previous, previous_place = {}, None, 0
+    for position, (team, d) in enumerate(sorted(distance.items(), key=lambda kv: kv[1]), start=1):
+        if d != previous:
+            previous, previous_place = d, position
+        places[team] = previous_place
+    return places
+
+
+def podium_ties(ranked, places=3):
+    """The groups of keys that share a rank on the podium: [[a, b], ...]."""
+    groups = defaultdict(list)
+    for rank_, key, _ in ranked:
+        if rank_ <= places:
+            groups[rank_].append(key)
+    return [keys for _, keys in sorted(groups.items()) if len(keys) > 1]
 
 
 def spread(question, options, answers):

@@ -2,7 +2,7 @@
 it; it shows nothing a team's own phone will not show at the same moment."""
 from flask import Blueprint, abort, render_template
 
-from . import games, limits, live, stream
+from . import games, limits, live, snapshot, stream
 from .host import join_url, qr_svg
 
 bp = Blueprint("screen", __name__)
@@ -21,7 +21,7 @@ def show(code):
     row = _game(code)
     after = live.last_event_id(row["id"])
     url = join_url(row["code"])
-    return render_template("screen/show.html", s=games.snapshot(row["id"]), after=after,
+    return render_template("screen/show.html", s=snapshot.load(row["id"]), after=after,
                            join_url=url, qr=qr_svg(url))
 
 
@@ -30,4 +30,4 @@ def show(code):
 def events(code):
     row = _game(code)
     return stream.respond(row["id"], ("screen",), lambda: live.render_pushed(
-        "screen/_stage.html", s=games.snapshot(row["id"])))
+        "screen/_stage.html", s=snapshot.load(row["id"])))

@@ -1,6 +1,11 @@
 """What templates need besides their context: CSRF helpers, labels, number formatting."""
 import time
 from decimal import Decimal
+from functools import lru_cache
+from hashlib import sha256
+from pathlib import Path
+
+from flask import current_app, url_for
 
 from . import auth, game, questions
 
@@ -13,9 +18,21 @@ def number(value):
     return format(value, "f")
 
 
+@lru_cache(maxsize=64)
+def _fingerprint(path):
+    return sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def asset(filename):
+    """A static file's URL with its content's fingerprint: Nginx and browsers may cache it for
+    days, and a deploy that changes the file changes the URL."""
+    return url_for("static", filename=filename, v=_fingerprint(Path(current_app.static_folder) / filename))
+
+
 def init_app(app):
     app.jinja_env.filters["number"] = number
     app.jinja_env.globals.update(
+        asset=asset,
         csrf_field=auth.csrf_field,
         csrf_token=auth.csrf_token,
         action_label=game.ACTION_LABELS.get,

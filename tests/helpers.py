@@ -2,6 +2,7 @@
 a browser would (forms with their CSRF token, one cookie jar per person)."""
 import os
 import re
+import time
 
 import pytest
 
@@ -70,7 +71,7 @@ class HostActions(Browser):
         assert response.status_code == 303, response.get_data(as_text=True)
         quiz_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
         if speed_bonus:
-            self.post(f"/quizzes/{quiz_id}", {"title": title, "speed_bonus": "on"})
+            self.post(f"/quizzes/{quiz_id}", {"title": title, "scoring": "speed"})
         page = self.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
         round_id = int(re.search(r'id="round-(\d+)"', page).group(1))
         for fields in questions:
@@ -106,3 +107,45 @@ TEXT = {"kind": "text", "prompt": "Who wrote the Moonlight Sonata?", "accepted":
         "time_limit": "30", "points": "1"}
 NUMERIC = {"kind": "numeric", "prompt": "Year of the Moon landing?", "numeric_answer": "1969",
            "tolerance": "0", "time_limit": "30", "points": "3"}
+
+
+class Stream:
+    """Reads an SSE response from the test client chunk by chunk, with a time limit."""
+
+    def __init__(self, response):
+        assert response.status_code == 200, response.status_code
+        assert response.mimetype == "text/event-stream"
+        self.response = response
+        self.chunks = iter(response.response)
+        self.text = ""
+
+    def read_until(self, needle, seconds=5, start=0):
+        """Reads until `needle` is in what arrived from `start` on; returns that part."""
+        deadline = time.monotonic() + seconds
+        while needle not in self.text[start:]:
+            assert time.monotonic() < deadline, f"{needle!r} not received; got {self.text[-800:]!r}"
+            self.text += next(self.chunks).decode()
+        return self.text[start:]
+
+    def drain(self, seconds=5):
+        """Reads whatever is queued for this client, up to the next heartbeat (sent only when
+        nothing arrived for HEARTBEAT_SECONDS)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            assert time.monotonic() < deadline, "the stream never went quiet"
+            chunk = next(self.chunks).decode()
+            if chunk == ": ping\n\n":
+                return self.text
+            self.text += chunk
+
+    def ids(self):
+        """Event ids in arrival order; an event's several messages (e.g. the players' stage and a
+        team's own result) share one id."""
+        ids = []
+        for line in self.text.splitlines():
+            if line.startswith("id: ") and (not ids or ids[-1] != line[4:]):
+                ids.append(line[4:])
+        return ids
+
+    def close(self):
+        self.response.close()

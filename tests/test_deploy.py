@@ -22,7 +22,7 @@ from helpers import redis_url, require
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
 GRACEFUL_TIMEOUT = 15  # deploy/gunicorn.conf.py
-SSE_LOCATION = "location ~ ^/(play|host|screen)/[^/]+/events$ {"
+SSE_LOCATION = "location ~ ^/(play|host|screen|mark)/[^/]+/events$ {"
 
 
 def _require_nginx():

@@ -3,7 +3,7 @@ import secrets
 import time
 
 import pytest
-from helpers import CHOICE, HostActions, redis_url
+from helpers import CHOICE, HostActions, Stream, redis_url
 
 from pubquiz.events import Hub, MemoryBus, RedisBus, encode
 
@@ -92,28 +92,6 @@ def test_unsubscribe_stops_delivery(bus):
 
 # --- over HTTP ----------------------------------------------------------------------------
 
-class Stream:
-    """Reads an SSE response from the test client chunk by chunk, with a time limit."""
-
-    def __init__(self, response):
-        assert response.status_code == 200, response.status_code
-        assert response.mimetype == "text/event-stream"
-        self.response = response
-        self.chunks = iter(response.response)
-        self.text = ""
-
-    def read_until(self, needle, seconds=5):
-        deadline = time.monotonic() + seconds
-        while needle not in self.text:
-            assert time.monotonic() < deadline, f"{needle!r} not received; got {self.text[-500:]!r}"
-            self.text += next(self.chunks).decode()
-        return self.text
-
-    def ids(self):
-        return [line[4:] for line in self.text.splitlines() if line.startswith("id: ")]
-
-    def close(self):
-        self.response.close()
 
 
 def _game_with_team(host, new_team):

@@ -12,7 +12,7 @@ from the code:
 * show_leaderboard: only after a reveal.
 * next_round:       from the reveal or the leaderboard of the last question of a round, and only
                     when another round exists; goes to that round's intro.
-* end:              from every phase except ended.
+* end:              from every phase except ended and tiebreak.
 """
 import pytest
 from hypothesis import given, settings
@@ -70,6 +70,10 @@ SITUATIONS = {
         ("last question of round 1", Position("leaderboard", 0, 1), OUTLINE, {"next_round", "end"}),
         ("last question of the quiz", Position("leaderboard", 1, 0), OUTLINE, {"end"}),
     ],
+    # A tie-break is run by its own controls (pubquiz/tiebreak.py): no phase action applies.
+    "tiebreak": [
+        ("tie-break after the last question", Position("tiebreak", 1, 0), OUTLINE, set()),
+    ],
     "ended": [
         ("ended from the lobby", Position("ended", 0, -1), OUTLINE, set()),
         ("ended mid round", Position("ended", 0, 0), OUTLINE, set()),
@@ -85,7 +89,7 @@ def all_situations():
 
 
 def test_phases_and_actions_are_the_documented_ones_in_console_order():
-    assert game.PHASES == ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "ended")
+    assert game.PHASES == ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")
     assert game.ACTIONS == ("start", "open_question", "close_question", "reveal",
                             "show_leaderboard", "next_round", "end")
 
@@ -399,3 +403,18 @@ def test_random_legal_games_keep_the_invariants_and_open_every_question_once(out
     assert walk.step("end")
     assert walk.pos.phase == "ended"
     assert not walk.step("end")
+
+
+@pytest.mark.parametrize("mode, question_index, expected", [
+    ("question", 0, True),   # after any question
+    ("round", 0, False),     # not in the middle of a round...
+    ("round", 1, True),      # ...only after its last question
+    ("end", 1, False),       # only the final podium
+])
+def test_leaderboard_modes(mode, question_index, expected):
+    outline = [(10, 11), (20,)]
+    pos = Position("reveal", 0, question_index)
+    assert game.allowed("show_leaderboard", pos, outline, leaderboard=mode) is expected
+    if not expected:
+        with pytest.raises(game.IllegalMove):
+            game.apply("show_leaderboard", pos, outline, leaderboard=mode)

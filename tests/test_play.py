@@ -4,10 +4,15 @@ import re
 import pytest
 from helpers import CHOICE, NUMERIC, TEXT
 
-from pubquiz import db, games
+from pubquiz import db, games, snapshot
 
 # The cache of game state and team identity lives in Redis when configured: both must behave alike.
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
+
+
+def leaderboard(app, code):
+    with app.app_context():
+        return snapshot.load(db.one("game_by_code", code=code)["id"]).leaderboard
 
 
 def _question_id(page):
@@ -75,7 +80,7 @@ def test_answer_once_scored_at_close(app, host, new_team):
     locked = right.answer(code, question_id, htmx=True, choice="1")
     assert "Answer locked in" in locked.get_data(as_text=True)
     again = right.answer(code, question_id, htmx=True, choice="0")
-    assert "already answered" in again.get_data(as_text=True)
+    assert "locked in: it can no longer change" in again.get_data(as_text=True)
     assert wrong.answer(code, question_id, choice="0").status_code == 303
 
     host.act(code, "close_question")
@@ -86,9 +91,8 @@ def test_answer_once_scored_at_close(app, host, new_team):
     assert "Right! +2 points" in right.get(f"/play/{code}").get_data(as_text=True)
     assert "Not this time" in wrong.get(f"/play/{code}").get_data(as_text=True)
     assert "No answer from your team" in silent.get(f"/play/{code}").get_data(as_text=True)
-    with app.app_context():
-        board = db.all("leaderboard", game_id=db.one("game_by_code", code=code)["id"])
-    assert [(r["name"], r["total"]) for r in board] == [("Right", 2), ("Silent", 0), ("Wrong", 0)]
+    assert [(row["name"], row["total"]) for _, row in leaderboard(app, code)] == [
+        ("Right", 2), ("Silent", 0), ("Wrong", 0)]
 
 
 def test_text_and_numeric_answers(app, host, new_team):
@@ -109,10 +113,7 @@ def test_text_and_numeric_answers(app, host, new_team):
     a.answer(code, q2, number="1970")
     b.answer(code, q2, number="1,972")  # a comma is read as a decimal point: 1.972
     host.act(code, "close_question")
-    with app.app_context():
-        game_id = db.one("game_by_code", code=code)["id"]
-        totals = {r["name"]: r["total"] for r in db.all("leaderboard", game_id=game_id)}
-    assert totals == {"A": 1 + 3, "B": 0}
+    assert {row["name"]: row["total"] for _, row in leaderboard(app, code)} == {"A": 1 + 3, "B": 0}
 
 
 def test_deadline_refuses_late_answers_and_closes_once(app, host, new_team):

@@ -385,3 +385,294 @@ def test_spread_for_numeric_ignores_answers_without_a_number():
     answers = numbers("42", "40") + [Answer(id=3, text="forty-two")]
     result = spread(question, [], answers)
     assert set(result) == {("40", 1, False), ("42", 1, True)}
+
+
+# =============================================================================================
+# Pub rules: negative marking, half points, markers' verdicts, re-scoring, jokers, corrections,
+# paper scores, tie-breaks.
+# =============================================================================================
+
+from dataclasses import replace  # noqa: E402
+
+from pubquiz.scoring import half, podium_ties, tiebreak_places, totals  # noqa: E402
+
+
+# --- negative marking -------------------------------------------------------------------------
+
+def test_negative_marking_a_wrong_answer_loses_the_questions_points():
+    result = score(choice_q(correct_option=1, points=3), picks(1, 0, 2), negative=True)
+    assert result == {1: (True, 3), 2: (False, -3), 3: (False, -3)}
+
+
+def test_negative_marking_leaves_right_answers_and_half_points_alone():
+    question = text_q("Paris", points=5)
+    plain = score(question, texts("paris", "parys"), verdicts={"parys": "half"})
+    negative = score(question, texts("paris", "parys"), negative=True, verdicts={"parys": "half"})
+    assert plain == negative == {1: (True, 5), 2: (True, 3)}
+
+
+def test_negative_marking_without_an_answer_scores_zero():
+    # A team that gave no answer has no answer row: nothing is scored, its total stays 0.
+    scored = score(choice_q(correct_option=0, points=4), picks(1), negative=True)
+    assert scored == {1: (False, -4)}
+    points = {("wrong", "q1"): scored[1][1]}
+    assert totals(points, {"q1": "r1"}) == {"wrong": -4}
+    assert "silent" not in totals(points, {"q1": "r1"})
+    assert rank({"silent": totals(points, {"q1": "r1"}).get("silent", 0), "wrong": -4}) == [
+        (1, "silent", 0), (2, "wrong", -4)]
+    # An answer that says nothing (no option picked, no text, no number) is no answer either.
+    empty = [Answer(id=1), Answer(id=2, text=None), Answer(id=3, number=None)]
+    for question in (choice_q(correct_option=0), text_q("Paris"), numeric_q("7")):
+        assert score(question, empty, negative=True) == {1: (False, 0), 2: (False, 0), 3: (False, 0)}
+
+
+def test_negative_marking_with_numeric_closest_wins():
+    result = score(numeric_q("100", points=2), numbers("98", "102", "150"), negative=True)
+    assert result == {1: (True, 2), 2: (True, 2), 3: (False, -2)}
+
+
+# --- half points ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("points, expected", [(3, 2), (1, 1), (0, 0), (2, 1), (10, 5), (7, 4)])
+def test_half_points_round_up(points, expected):
+    assert half(points) == expected
+    question = text_q("Beethoven", points=points)
+    assert score(question, texts("bethoven"), verdicts={"bethoven": "half"}) == {1: (True, expected)}
+
+
+def test_half_points_never_get_a_speed_bonus():
+    question = text_q("Beethoven", points=10, time_limit=20)
+    answers = [Answer(id=1, text="bethoven", seconds_taken=0.0), Answer(id=2, text="Beethoven", seconds_taken=0.0)]
+    assert score(question, answers, speed_bonus=True, verdicts={"bethoven": "half"}) == {
+        1: (True, 5), 2: (True, 15)}
+
+
+# --- markers' verdicts ------------------------------------------------------------------------
+
+def test_a_verdict_marks_a_wrong_answer_right():
+    question = text_q("Beethoven", points=3)
+    answers = texts("Beethoven", "bethoven", "Mozart", "beethoven!")
+    assert score(question, answers) == {1: (True, 3), 2: (False, 0), 3: (False, 0), 4: (True, 3)}
+    assert score(question, answers, verdicts={"bethoven": "right"}) == {
+        1: (True, 3), 2: (True, 3), 3: (False, 0), 4: (True, 3)}
+
+
+def test_a_verdict_marks_a_right_answer_wrong_for_the_whole_group():
+    question = text_q("Beethoven", points=3)
+    answers = texts("Beethoven", "bethoven", "beethoven!")
+    result = score(question, answers, verdicts={"beethoven": "wrong"}, negative=True)
+    assert result == {1: (False, -3), 2: (False, -3), 3: (False, -3)}
+
+
+def test_a_verdict_is_by_normalised_text_and_other_groups_keep_the_key():
+    question = text_q("Beethoven", points=2)
+    answers = texts("BETHOVEN!", "  bethoven ", "Mozart", "Beethoven")
+    result = score(question, answers, verdicts={"bethoven": "right", "somebody else": "wrong"})
+    assert result == {1: (True, 2), 2: (True, 2), 3: (False, 0), 4: (True, 2)}
+
+
+def test_verdicts_do_not_apply_to_choice_or_numeric_questions():
+    # Only free text is marked by people: verdicts on text never change other kinds.
+    verdicts = {"1": "wrong", "0": "right", "mars": "wrong", "7": "right"}
+    assert score(choice_q(correct_option=1, points=2), picks(1, 0), verdicts=verdicts) == {
+        1: (True, 2), 2: (False, 0)}
+    assert score(numeric_q("7", points=2), numbers("7", "9"), verdicts=verdicts) == {
+        1: (True, 2), 2: (False, 0)}
+
+
+# --- closest wins -----------------------------------------------------------------------------
+
+def test_closest_wins_ties_on_both_sides_share_the_win():
+    result = score(numeric_q("0", points=4), numbers("-5", "5", "5.0", "6", "-6"))
+    assert result == {1: (True, 4), 2: (True, 4), 3: (True, 4), 4: (False, 0), 5: (False, 0)}
+
+
+def test_closest_wins_with_decimals_equal_distance():
+    result = score(numeric_q("1.25"), numbers("1.2", "1.3", "1.31"))
+    assert correct_ids(result) == {1, 2}
+
+
+# --- re-scoring after the answer key changes --------------------------------------------------
+
+def test_rescoring_the_same_answers_with_a_fixed_choice_key():
+    question = choice_q(correct_option=1, points=2)
+    answers = picks(0, 1, 0, 2)
+    assert correct_ids(score(question, answers)) == {2}
+    fixed = replace(question, correct_option=0)
+    assert score(fixed, answers) == {1: (True, 2), 2: (False, 0), 3: (True, 2), 4: (False, 0)}
+
+
+def test_rescoring_after_adding_an_accepted_spelling():
+    question = text_q("Beethoven", points=1)
+    answers = texts("bethoven", "Beethoven", "Mozart")
+    assert correct_ids(score(question, answers)) == {2}
+    assert correct_ids(score(replace(question, accepted=("Beethoven", "Bethoven")), answers)) == {1, 2}
+
+
+def test_rescoring_after_a_numeric_key_change():
+    question = numeric_q("1969")
+    answers = numbers("1969", "1971")
+    assert correct_ids(score(question, answers)) == {1}
+    assert correct_ids(score(replace(question, numeric_answer=D("1972")), answers)) == {2}
+
+
+# --- totals: jokers, corrections, paper scores ------------------------------------------------
+
+ROUND_OF = {"q1": "r1", "q2": "r1", "q3": "r2"}
+
+
+def test_totals_add_every_question():
+    points = {("a", "q1"): 2, ("a", "q2"): 3, ("a", "q3"): 1, ("b", "q3"): 5}
+    assert totals(points, ROUND_OF) == {"a": 6, "b": 5}
+
+
+def test_joker_doubles_only_its_round():
+    points = {("a", "q1"): 2, ("a", "q2"): 3, ("a", "q3"): 1, ("b", "q1"): 2, ("b", "q3"): 1}
+    assert totals(points, ROUND_OF, jokers={"a": "r1"}) == {"a": (2 + 3) * 2 + 1, "b": 3}
+    assert totals(points, ROUND_OF, jokers={"a": "r2"}) == {"a": 2 + 3 + 1 * 2, "b": 3}
+
+
+def test_joker_doubles_negative_points_too():
+    points = {("a", "q1"): -2, ("a", "q2"): 1}
+    assert totals(points, ROUND_OF, jokers={"a": "r1"}) == {"a": -2}
+
+
+def test_corrections_replace_scored_points_and_double_in_the_joker_round():
+    points = {("a", "q1"): 0, ("a", "q3"): 1}
+    corrections = {("a", "q1"): 4, ("a", "q3"): 0}
+    assert totals(points, ROUND_OF, corrections) == {"a": 4}
+    assert totals(points, ROUND_OF, corrections, jokers={"a": "r1"}) == {"a": 8}
+    # A correction for a question the team never answered counts as well.
+    assert totals({}, ROUND_OF, {("b", "q2"): 3}, jokers={"b": "r1"}) == {"b": 6}
+
+
+def test_paper_scores_count_and_double_in_the_joker_round():
+    paper = {("p", "r1"): 7, ("p", "r2"): 3}
+    assert totals({}, ROUND_OF, paper=paper) == {"p": 10}
+    assert totals({}, ROUND_OF, paper=paper, jokers={"p": "r1"}) == {"p": 17}
+    assert totals({}, ROUND_OF, paper=paper, jokers={"p": "r2"}) == {"p": 13}
+    # Paper points and points from answers in the same round add up before doubling.
+    assert totals({("p", "q1"): 1}, ROUND_OF, paper={("p", "r1"): 2}, jokers={"p": "r1"}) == {"p": 6}
+
+
+# --- rank with a tie-break --------------------------------------------------------------------
+
+def test_rank_with_tiebreak_places_separates_tied_teams():
+    assert rank({"a": 10, "b": 10, "c": 4}, {"b": 1, "a": 2}) == [(1, "b", 10), (2, "a", 10), (3, "c", 4)]
+
+
+def test_rank_teams_without_a_place_stay_after_placed_ones_with_the_same_total():
+    ranked = rank({"x": 10, "a": 10, "b": 10, "c": 12, "d": 3}, {"b": 1, "a": 2})
+    assert ranked == [(1, "c", 12), (2, "b", 10), (3, "a", 10), (4, "x", 10), (5, "d", 3)]
+
+
+def test_rank_equal_tiebreak_places_still_share_a_rank():
+    assert rank({"a": 5, "b": 5, "c": 5}, {"a": 1, "b": 1, "c": 3}) == [
+        (1, "a", 5), (1, "b", 5), (3, "c", 5)]
+
+
+def test_a_tiebreak_place_never_beats_a_higher_total():
+    assert rank({"a": 9, "b": 10}, {"a": 1, "b": 2}) == [(1, "b", 10), (2, "a", 9)]
+
+
+# --- tiebreak_places and podium_ties ----------------------------------------------------------
+
+def test_tiebreak_places_closest_first_equal_distances_share_a_place():
+    places = tiebreak_places(D("100"), {"a": D("90"), "b": D("110"), "c": D("130"), "d": D("101")})
+    assert places == {"d": 1, "a": 2, "b": 2, "c": 4}
+
+
+def test_tiebreak_places_all_equal_and_exact():
+    assert tiebreak_places(D("324"), {"a": D("324"), "b": D("324.0")}) == {"a": 1, "b": 1}
+    assert tiebreak_places(D("324"), {}) == {}
+
+
+def test_podium_ties():
+    ranked = [(1, "a", 9), (1, "b", 9), (3, "c", 7), (3, "d", 7), (5, "e", 1), (5, "f", 1)]
+    assert podium_ties(ranked) == [["a", "b"], ["c", "d"]]
+    assert podium_ties([(1, "a", 9), (2, "b", 8), (3, "c", 7), (3, "d", 7)]) == [["c", "d"]]
+    assert podium_ties([(1, "a", 9), (2, "b", 8), (3, "c", 7), (4, "d", 6), (4, "e", 6)]) == []
+    assert podium_ties(rank({"a": 5, "b": 5, "c": 5, "d": 5})) == [["a", "b", "c", "d"]]
+    assert podium_ties([]) == []
+    assert podium_ties(rank({"a": 5, "b": 5}, {"a": 1, "b": 2})) == []
+
+
+# --- totals: property-based -------------------------------------------------------------------
+
+@st.composite
+def nights(draw):
+    """A random quiz night: teams, rounds, questions in rounds, points scored, a sequence of
+    corrections (later ones for the same team and question replace earlier ones), jokers and
+    paper scores."""
+    teams = [f"t{i}" for i in range(draw(st.integers(1, 5)))]
+    rounds = [f"r{i}" for i in range(draw(st.integers(1, 4)))]
+    questions = [f"q{i}" for i in range(draw(st.integers(1, 8)))]
+    round_of = {q: draw(st.sampled_from(rounds)) for q in questions}
+    pairs = st.tuples(st.sampled_from(teams), st.sampled_from(questions))
+    small = st.integers(-20, 30)
+    points = draw(st.dictionaries(pairs, small, max_size=20))
+    corrections = draw(st.lists(st.tuples(pairs, small), max_size=15))
+    jokers = draw(st.dictionaries(st.sampled_from(teams), st.sampled_from(rounds), max_size=len(teams)))
+    paper = draw(st.dictionaries(st.tuples(st.sampled_from(teams), st.sampled_from(rounds)), small, max_size=8))
+    return teams, rounds, round_of, points, corrections, jokers, paper
+
+
+def _final(corrections):
+    final = {}
+    for key, value in corrections:
+        final[key] = value
+    return final
+
+
+def _by_hand(teams, rounds, round_of, points, corrections, jokers, paper):
+    expected = {}
+    for team in teams:
+        involved = any(t == team for t, _ in (*points, *corrections, *paper))
+        if not involved:
+            continue
+        total = 0
+        for round_ in rounds:
+            in_round = sum(corrections.get((team, q), points.get((team, q), 0))
+                           for q, r in round_of.items() if r == round_)
+            in_round += paper.get((team, round_), 0)
+            total += in_round * (2 if jokers.get(team) == round_ else 1)
+        expected[team] = total
+    return expected
+
+
+@settings(max_examples=400)
+@given(night=nights())
+def test_totals_equal_the_hand_computed_sum(night):
+    teams, rounds, round_of, points, corrections, jokers, paper = night
+    final = _final(corrections)
+    assert totals(points, round_of, final, jokers, paper) == _by_hand(
+        teams, rounds, round_of, points, final, jokers, paper)
+
+
+@settings(max_examples=300)
+@given(night=nights())
+def test_corrections_one_by_one_end_where_the_final_ones_do(night):
+    teams, rounds, round_of, points, corrections, jokers, paper = night
+    current, result = {}, totals(points, round_of, {}, jokers, paper)
+    for key, value in corrections:
+        current[key] = value  # the newest correction for (team, question) is the one in force
+        result = totals(points, round_of, dict(current), jokers, paper)
+    assert result == totals(points, round_of, _final(corrections), jokers, paper)
+    # Only the last correction per (team, question) matters: its earlier ones change nothing.
+    last_only = [(key, value) for i, (key, value) in enumerate(corrections)
+                 if key not in {k for k, _ in corrections[i + 1:]}]
+    assert totals(points, round_of, _final(last_only), jokers, paper) == result
+
+
+@settings(max_examples=200)
+@given(night=nights())
+def test_a_joker_never_changes_other_rounds(night):
+    teams, rounds, round_of, points, corrections, jokers, paper = night
+    final = _final(corrections)
+    without = totals(points, round_of, final, {}, paper)
+    with_jokers = totals(points, round_of, final, jokers, paper)
+    for team, total in with_jokers.items():
+        joker_round = jokers.get(team)
+        round_points = sum(final.get((team, q), points.get((team, q), 0))
+                           for q, r in round_of.items() if r == joker_round) + paper.get((team, joker_round), 0)
+        assert total == without[team] + (round_points if joker_round else 0)

@@ -1,24 +1,42 @@
 -- name: insert_answer
--- One round trip accepts an answer: the game must have this question open, the deadline (the
--- database clock) not passed, the team must belong to the game, and the team must not have
--- answered already. FOR SHARE makes a concurrent close wait for this insert (or this insert wait
--- for the close, and then find the question closed), so no answer escapes scoring.
-insert into answer (game_id, team_id, question_id, choice, text, number)
-select g.id, t.id, g.question_id, %(choice)s, %(text)s, %(number)s
+-- One round trip takes a team's pick: the game must have this question open and not paused, the
+-- deadline (the database clock) not passed, the answer of the question's kind, and the browser a
+-- member of a team still in the game. A pick replaces the team's earlier one until it is locked
+-- in; a team with one phone locks in with its first tap. FOR SHARE makes a concurrent close wait
+-- for this insert (or this insert wait for the close, and then find the question closed), so no
+-- answer escapes scoring.
+insert into answer (game_id, team_id, question_id, choice, text, number, member_id, locked)
+select g.id, t.id, g.question_id, %(choice)s, %(text)s, %(number)s, m.id,
+       (select count(*) from member where team_id = t.id) = 1
 from game g
-join team t on t.game_id = g.id and t.id = %(team_id)s and t.token = %(token)s
+join member m on m.token = %(token)s
+join team t on t.id = m.team_id and t.game_id = g.id and t.kicked_at is null
 join question q on q.id = g.question_id
 where g.code = %(code)s
+  and g.phase = 'question'
+  and g.paused_at is null
+  and g.question_id = %(question_id)s
+  and g.deadline_at > now()
   -- the answer must be of the question's kind (a number for a numeric question, ...)
   and case q.kind when 'numeric' then %(number)s::numeric is not null
                   when 'text' then %(text)s::text is not null
                   else %(choice)s::int < cardinality(q.options) end
-  and g.phase = 'question'
-  and g.question_id = %(question_id)s
-  and g.deadline_at > now()
 for share of g
-on conflict (team_id, question_id) do nothing
-returning id, game_id;
+on conflict (team_id, question_id) do update
+set choice = excluded.choice, text = excluded.text, number = excluded.number,
+    member_id = excluded.member_id, submitted_at = now(), updated_at = now()
+where not answer.locked
+returning id, game_id, team_id, locked;
+
+-- name: lock_answer
+-- The captain locks the team's pick in before the deadline.
+update answer a set locked = true
+from game g, member m
+where a.team_id = %(team_id)s and a.question_id = %(question_id)s
+  and g.id = a.game_id and g.phase = 'question' and g.paused_at is null
+  and g.question_id = a.question_id and g.deadline_at > now()
+  and m.team_id = a.team_id and m.token = %(token)s and m.captain
+returning a.id;
 
 -- name: answer_of_team
 select * from answer where team_id = %(team_id)s and question_id = %(question_id)s;
@@ -44,9 +62,35 @@ from (select unnest(%(ids)s::bigint[]) as id,
              unnest(%(points)s::int[]) as points) as s
 where answer.id = s.id;
 
--- name: leaderboard
-select t.id, t.name, coalesce(sum(a.points), 0)::int as total
-from team t left join answer a on a.team_id = t.id
-where t.game_id = %(game_id)s
-group by t.id
-order by total desc, lower(t.name);
+-- name: scored_points
+select team_id, question_id, points from answer where game_id = %(game_id)s;
+
+-- name: current_corrections
+select distinct on (team_id, question_id) team_id, question_id, points, reason
+from correction where game_id = %(game_id)s
+order by team_id, question_id, created_at desc, id desc;
+
+-- name: current_markings
+-- The verdict in force for each group of answers: the newest one not undone.
+select distinct on (answer_key) answer_key, verdict, actor, created_at
+from marking
+where game_id = %(game_id)s and question_id = %(question_id)s and undone_at is null
+order by answer_key, created_at desc, id desc;
+
+-- name: insert_correction
+insert into correction (game_id, team_id, question_id, points, reason, actor)
+values (%(game_id)s, %(team_id)s, %(question_id)s, %(points)s, %(reason)s, %(actor)s);
+
+-- name: insert_marking
+insert into marking (game_id, question_id, answer_key, verdict, actor)
+values (%(game_id)s, %(question_id)s, %(answer_key)s, %(verdict)s, %(actor)s)
+returning id;
+
+-- name: undo_marking
+update marking set undone_at = now()
+where id = %(id)s and game_id = %(game_id)s and undone_at is null
+returning question_id, answer_key, verdict;
+
+-- name: markings_of_question
+select * from marking where game_id = %(game_id)s and question_id = %(question_id)s
+order by created_at desc, id desc;

@@ -43,15 +43,68 @@ returning id, code, host_id, quiz_id, phase, version, deadline_at,
 -- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each
 -- due game is claimed by exactly one of them, and the others move on.
 select id from game
-where phase = 'question' and deadline_at <= now()
+where phase = 'question' and deadline_at <= now() and paused_at is null
 order by deadline_at
 for update skip locked;
 
+-- name: pause_game
+update game set paused_at = now(), version = version + 1
+where id = %(id)s
+returning id, code, host_id, quiz_id, phase, version, deadline_at;
+
+-- name: resume_game
+-- A paused question keeps the time it had left: its deadline moves by the length of the pause.
+update game
+set deadline_at = deadline_at + (now() - paused_at), paused_at = null, version = version + 1
+where id = %(id)s
+returning id, code, host_id, quiz_id, phase, version, deadline_at,
+          extract(epoch from deadline_at - now()) as seconds_left;
+
+-- name: set_scores_hidden
+update game set scores_hidden = %(hidden)s where id = %(id)s;
+
+-- name: set_audio
+update game set audio_playing = %(playing)s where id = %(id)s;
+
+-- name: set_marker_token
+update game set marker_token = %(token)s where id = %(id)s;
+
+-- name: insert_audit
+insert into audit (game_id, actor, action, detail)
+values (%(game_id)s, %(actor)s, %(action)s, %(detail)s);
+
+-- name: audit_of_game
+select * from audit where game_id = %(game_id)s order by created_at desc, id desc limit 500;
+
 -- name: quiz_outline
-select r.id as round_id, r.title as round_title, q.id as question_id
+select r.id as round_id, r.title as round_title, r.joker_eligible, r.negative_marking,
+       q.id as question_id
 from round r join question q on q.round_id = r.id
 where r.quiz_id = %(quiz_id)s
 order by r.position, r.id, q.position, q.id;
 
 -- name: now
 select now() as now;
+
+-- name: set_phase
+update game set phase = %(phase)s, version = version + 1
+where id = %(id)s
+returning id, code, host_id, quiz_id, phase, version, deadline_at;
+
+-- name: insert_tiebreak
+insert into tiebreak (game_id, prompt, answer, team_ids, deadline_at)
+values (%(game_id)s, %(prompt)s, %(answer)s, %(team_ids)s, now() + make_interval(secs => %(seconds)s));
+
+-- name: close_tiebreak
+update tiebreak set closed_at = now()
+where game_id = %(game_id)s and closed_at is null;
+
+-- name: insert_tiebreak_answer
+-- Only a tied team, once, while the tie-break is open and before its deadline.
+insert into tiebreak_answer (tiebreak_id, team_id, number)
+select tb.id, %(team_id)s, %(number)s
+from tiebreak tb join game g on g.id = tb.game_id
+where tb.game_id = %(game_id)s and tb.closed_at is null and g.phase = 'tiebreak'
+  and tb.deadline_at > now() and %(team_id)s = any(tb.team_ids)
+on conflict (tiebreak_id, team_id) do nothing
+returning team_id;

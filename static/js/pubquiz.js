@@ -15,7 +15,8 @@
 
   function syncCountdowns() {
     var now = Date.now() + offset;
-    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+    // A paused game's bar stands still: its deadline moves when the game resumes.
+    document.querySelectorAll(".countdown[data-deadline]:not(.paused)").forEach(function (el) {
       var left = Math.max(0, (Number(el.dataset.deadline) - now) / 1000);
       var seconds = el.querySelector(".seconds");
       if (seconds) seconds.textContent = String(Math.ceil(left));
@@ -32,6 +33,12 @@
   document.addEventListener("htmx:sse:after:connection", function () { document.body.classList.add("live"); });
   document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
   document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
+
+  // Browsers play sound only after a click on the page: the projector's one click.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-sound-check]");
+    if (button) button.remove();
+  });
 
   document.addEventListener("htmx:after:swap", syncCountdowns);
   syncCountdowns();

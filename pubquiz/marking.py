@@ -1,0 +1,155 @@
+"""Human marking of free-text answers, by the host or a marker the host invited with a link:
+answers grouped by their normalised text, near-matches suggested, one click marks a whole group
+right, half or wrong (re-scoring every team that gave it), every verdict undoable and logged.
+Markers also type in the round scores of teams that play on paper."""
+import hmac
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from rapidfuzz import fuzz, process
+
+from . import db, games, live, scoring, snapshot, stream
+from .validation import Validation
+
+bp = Blueprint("marking", __name__)
+VERDICTS = ("right", "half", "wrong")
+SUGGEST_FROM = 80  # rapidfuzz WRatio from which an answer is shown as "looks like ..."
+
+
+def _access(code):
+    """(game row, who is marking) for the game's host or one of its invited markers; else 404."""
+    row = games.by_code(code)
+    if row is None:
+        abort(404, "There is no game with this code.")
+    if g.host is not None and g.host["id"] == row["host_id"]:
+        return row, g.host["email"]
+    token = session.get("markers", {}).get(row["code"])
+    current = token and db.one("game_by_id", id=row["id"])["marker_token"]
+    if current and hmac.compare_digest(token, current):
+        return row, "marker"
+    abort(404, "There is nothing at this address.")
+
+
+@bp.get("/mark/<code>/join/<token>")
+def join(code, token):
+    """The marker link the host hands to a helper: it lets this browser mark this game."""
+    row = games.by_code(code)
+    current = row and db.one("game_by_id", id=row["id"])["marker_token"]
+    if not current or not hmac.compare_digest(token, current):
+        abort(404, "This marker link is not valid (any more). Ask the quiz master for a new one.")
+    markers = dict(session.get("markers", {}))
+    markers[row["code"]] = token
+    session["markers"] = dict(list(markers.items())[-5:])
+    session.permanent = True
+    return redirect(url_for("marking.queue", code=row["code"]), 303)
+
+
+def groups(snap, question, answers, markings):
+    """The answers to one text question grouped by normalised text, most given first, each with
+    its teams, its automatic verdict, the verdict in force, and a near-match suggestion."""
+    q = games.to_scoring_question(question)
+    automatic = scoring._correct_set(q, [games.to_scoring_answer(a) for a in answers])
+    current = {}
+    for m in markings:  # newest first
+        if m["undone_at"] is None:
+            current.setdefault(m["answer_key"], m["verdict"])
+    accepted = {scoring.normalise(a): a for a in question["accepted"]}
+    result = {}
+    for a in answers:
+        key = scoring.normalise(a["text"])
+        group = result.setdefault(key, {"key": key, "label": a["text"], "teams": [],
+                                        "automatic": "right" if a["id"] in automatic else "wrong"})
+        group["teams"].append(snap.team_name(a["team_id"]))
+    for group in result.values():
+        group["verdict"] = current.get(group["key"], group["automatic"])
+        group["marked"] = group["key"] in current
+        match = process.extractOne(group["key"], list(accepted), scorer=fuzz.WRatio) if accepted else None
+        group["suggestion"] = (accepted[match[0]], round(match[1])) if (
+            match and match[1] >= SUGGEST_FROM and group["automatic"] == "wrong") else None
+    return sorted(result.values(), key=lambda g_: (-len(g_["teams"]), g_["label"]))
+
+
+@bp.get("/mark/<code>")
+def queue(code):
+    row, who = _access(code)
+    snap = snapshot.load(row["id"])
+    return render_template("marking/page.html", who=who, after=live.last_event_id(row["id"]),
+                           **_queue_context(snap, request.args.get("question", type=int)))
+
+
+def _queue_context(snap, question_id=None):
+    text_questions = snap.closed_text_questions()
+    question = next((q for q in text_questions if q["id"] == question_id), None) or (
+        text_questions[0] if text_questions else None)
+    context = {"s": snap, "text_questions": text_questions, "question": question, "groups": [], "history": []}
+    if question:
+        answers = db.all("answers_to_question", game_id=snap.game["id"], question_id=question["id"])
+        history = db.all("markings_of_question", game_id=snap.game["id"], question_id=question["id"])
+        context.update(groups=groups(snap, question, answers, history), history=history)
+    return context
+
+
+@bp.post("/mark/<code>/<int:question_id>")
+def mark(code, question_id):
+    row, who = _access(code)
+    question = db.one("question_by_id", id=question_id)
+    if question is None or question["quiz_id"] != row["quiz_id"] or question["kind"] != "text":
+        abort(404)
+    verdict = request.form.get("verdict")
+    key = scoring.normalise(request.form.get("answer_key", ""))
+    if verdict not in VERDICTS or not key:
+        abort(400, "Mark a group of answers right, half or wrong.")
+    with db.transaction() as tx:
+        tx.run("insert_marking", game_id=row["id"], question_id=question_id, answer_key=key,
+               verdict=verdict, actor=who)
+        games.rescore(tx, tx.one("game_by_id", id=row["id"]), question_id)
+        games.audit(tx, row["id"], who, "mark", f"“{key}” {verdict} (question {question_id})")
+    return _marked(row, question_id)
+
+
+@bp.post("/mark/<code>/undo/<int:marking_id>")
+def undo(code, marking_id):
+    row, who = _access(code)
+    with db.transaction() as tx:
+        undone = tx.one("undo_marking", id=marking_id, game_id=row["id"])
+        if undone is None:
+            abort(409, "That marking was undone already.")
+        games.rescore(tx, tx.one("game_by_id", id=row["id"]), undone["question_id"])
+        games.audit(tx, row["id"], who, "undo marking",
+                    f"“{undone['answer_key']}” {undone['verdict']} (question {undone['question_id']})")
+    return _marked(row, undone["question_id"])
+
+
+@bp.post("/mark/<code>/paper")
+def paper_score(code):
+    """A paper team's score for a round, typed in from its answer sheet."""
+    row, who = _access(code)
+    v = Validation(request.form)
+    team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
+    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
+    points = v.integer("points", "Points", minimum=-1000, maximum=1000)
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
+    snap = snapshot.load(row["id"])
+    if not v.ok or not team or not team["paper"] or round_id not in {r["id"] for r in snap.outline.rounds}:
+        abort(400, "Give a paper team of this game, one of its rounds, and whole points.")
+    with db.transaction() as tx:
+        tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)
+        games.audit(tx, row["id"], who, "paper score", f"{team['name']}, round {round_id}: {points}")
+    live.publish_state(row["id"])
+    return redirect(url_for("marking.queue", code=row["code"]), 303)
+
+
+def _marked(row, question_id):
+    """Every marker's page shows the new verdicts: the question's queue goes out with the state."""
+    html = live.render_pushed("marking/_queue.html", **_queue_context(snapshot.load(row["id"]), question_id))
+    live.publish_state(row["id"], extra={"marking": html})
+    if request.headers.get("HX-Request"):
+        return "", 204  # the queue arrives over the stream, for every marker at once
+    return redirect(url_for("marking.queue", code=row["code"], question=question_id), 303)
+
+
+@bp.get("/mark/<code>/events")
+def events(code):
+    row, _ = _access(code)
+    question_id = request.args.get("question", type=int)
+    return stream.respond(row["id"], ("marking",), lambda: live.render_pushed(
+        "marking/_queue.html", **_queue_context(snapshot.load(row["id"]), question_id)))

@@ -1,0 +1,92 @@
+"""Pictures and music for questions: uploaded by the host, checked by their bytes (not by the name
+or the type the browser claims), stored in PostgreSQL so every app instance can serve them, and
+served under an unguessable address with long cache headers."""
+from hashlib import sha256
+
+from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
+
+from . import db
+from .auth import login_required, owned
+
+bp = Blueprint("media", __name__)
+LIMITS = {"image": 2 * 1024 * 1024, "audio": 8 * 1024 * 1024}
+
+
+def sniff(data):
+    """(kind, content type) from the file's first bytes, or None for anything else."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image", "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image", "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image", "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image", "image/webp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio", "audio/wav"
+    if data.startswith(b"OggS"):
+        return "audio", "audio/ogg"
+    # An MP3 frame: 11 sync bits, an MPEG version that is not reserved, layer III. Sync bits
+    # alone would also match the UTF-16 byte-order mark (FF FE) of a text or HTML file.
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0
+                                   and data[1] & 0x18 != 0x08 and data[1] & 0x06 == 0x02):
+        return "audio", "audio/mpeg"
+    if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"mp4", b"iso"):
+        return "audio", "audio/mp4"
+    return None
+
+
+@bp.post("/questions/<int:question_id>/media")
+@login_required
+def upload(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    back = redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
+    upload_ = request.files.get("file")
+    if upload_ is None or not upload_.filename:
+        flash("Choose a picture or a sound file to upload.", "error")
+        return back
+    data = upload_.read(max(LIMITS.values()) + 1)
+    found = sniff(data[:16])
+    if found is None:
+        flash("That file is not a picture (PNG, JPEG, GIF, WebP) or a sound (MP3, OGG, WAV, M4A).", "error")
+        return back
+    kind, content_type = found
+    if len(data) > LIMITS[kind]:
+        flash(f"That {kind} is too large: at most {LIMITS[kind] // (1024 * 1024)} MB.", "error")
+        return back
+    filename = "".join(c for c in upload_.filename if c.isprintable())[-120:]
+    with db.transaction() as tx:
+        media_id = tx.value("insert_media", host_id=g.host["id"], kind=kind, content_type=content_type,
+                            filename=filename, size=len(data), sha256=sha256(data).hexdigest(), bytes=data)
+        tx.run("set_question_image" if kind == "image" else "set_question_audio", id=question["id"],
+               media_id=media_id)
+    flash(f"{'Picture' if kind == 'image' else 'Sound'} “{filename}” added.")
+    return back
+
+
+@bp.post("/questions/<int:question_id>/media/remove")
+@login_required
+def remove(question_id):
+    question = owned(db.one("question_by_id", id=question_id))
+    query = "set_question_image" if request.form.get("kind") == "image" else "set_question_audio"
+    db.run(query, id=question["id"], media_id=None)
+    return redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
+
+
+# The largest file and the form around it (read by the app before this view runs).
+upload.max_content_length = max(LIMITS.values()) + 64 * 1024
+
+
+@bp.get("/media/<int:media_id>/<sha>")
+def show(media_id, sha):
+    row = db.one("media_by_id", id=media_id)
+    if row is None or row["sha256"] != sha:
+        abort(404)
+    if request.if_none_match.contains(sha):
+        return Response(status=304)
+    response = Response(bytes(row["bytes"]), content_type=row["content_type"])
+    response.set_etag(sha)
+    # The address changes with the content: browsers and Nginx may keep it for a year.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response

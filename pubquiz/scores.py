@@ -1,0 +1,84 @@
+"""The host's scores page: every team's points for every question, corrections with a reason,
+fixing a wrong answer key after the fact (re-scoring everyone), and the audit log."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from . import db, games, live, questions, snapshot
+from .auth import login_required
+from .host import actor, own_game
+from .validation import Validation
+
+bp = Blueprint("scores", __name__)
+
+
+def _page(row, errors=None, form=None, status=200):
+    snap = snapshot.load(row["id"])
+    corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=row["id"])}
+    return render_template("scores/table.html", s=snap, played=snap.played(),
+                           corrections=corrections, kinds=questions.KINDS, errors=errors or {},
+                           form=form or {}), status
+
+
+@bp.get("/host/<code>/scores")
+@login_required
+def table(code):
+    return _page(own_game(code))
+
+
+@bp.post("/host/<code>/scores/correct")
+@login_required
+def correct(code):
+    """Set a team's points for a question, with a reason. The newest correction counts."""
+    row = own_game(code)
+    v = Validation(request.form)
+    team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
+    points = v.integer("points", "Points", minimum=-1000, maximum=1000)
+    reason = v.text("reason", "A reason", max_length=200)
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
+    round_of = snapshot.load(row["id"]).outline.round_of
+    if v.ok and (not team or team["kicked_at"] or question_id not in round_of):
+        v.error("team_id", "That team or question is not part of this game.")
+    if not v.ok:
+        return _page(row, v.errors, request.form, 422)
+    with db.transaction() as tx:
+        tx.run("insert_correction", game_id=row["id"], team_id=team_id, question_id=question_id,
+               points=points, reason=reason, actor=actor())
+        games.audit(tx, row["id"], actor(), "correct points",
+                    f"{team['name']}, question {question_id}: {points} points ({reason})")
+    live.publish_state(row["id"])
+    flash(f"{team['name']} now has {points} points for that question.")
+    return redirect(url_for("scores.table", code=row["code"]), 303)
+
+
+@bp.post("/host/<code>/scores/key/<int:question_id>")
+@login_required
+def fix_key(code, question_id):
+    """The answer key was wrong: change it and score every team's answer again."""
+    row = own_game(code)
+    question = db.one("question_by_id", id=question_id)
+    if question is None or question["quiz_id"] != row["quiz_id"]:
+        abort(404)
+    # Only the key changes: the question's text, options, time and points stay as they are.
+    form = dict(request.form, kind=question["kind"], prompt=question["prompt"],
+                time_limit=str(question["time_limit"]), points=str(question["points"]),
+                **{f"option_{i}": option for i, option in enumerate(question["options"])})
+    values, errors = questions.parse(form)
+    if errors:
+        return _page(row, {f"key-{question_id}": next(iter(errors.values()))}, request.form, 422)
+    with db.transaction() as tx:
+        tx.run("update_answer_key", id=question_id, correct_option=values["correct_option"],
+               accepted=values["accepted"], numeric_answer=values["numeric_answer"],
+               tolerance=values["tolerance"])
+        game_row = tx.one("game_by_id", id=row["id"])
+        games.rescore(tx, game_row, question_id)
+        games.audit(tx, row["id"], actor(), "fix answer key", f"question {question_id}: {question['prompt'][:60]}")
+    live.publish_state(row["id"])
+    flash("Answer key changed; every team's answer was scored again.")
+    return redirect(url_for("scores.table", code=row["code"]), 303)
+
+
+@bp.get("/host/<code>/audit")
+@login_required
+def audit_log(code):
+    row = own_game(code)
+    return render_template("scores/audit.html", code=row["code"], entries=db.all("audit_of_game", game_id=row["id"]))

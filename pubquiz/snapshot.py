@@ -1,0 +1,184 @@
+"""Everything the host console, the projector and the phones show of one game, read once per
+change (never once per client)."""
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from . import db, game, scoring
+from .games import Outline, position, to_scoring_answer, to_scoring_question
+
+QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
+
+
+@dataclass
+class Snapshot:
+    game: dict
+    quiz: dict
+    outline: Outline
+    teams: list  # in play (kicked teams left out), paper teams included
+    question: dict | None = None
+    answers: list = field(default_factory=list)  # to the current question
+    leaderboard: list = field(default_factory=list)  # [(rank, team row with total)]
+    points: dict = field(default_factory=dict)  # (team id, question id) -> effective points
+    jokers: dict = field(default_factory=dict)  # team id -> round id
+    tiebreak: dict | None = None  # the latest tie-break, with its guesses
+    allowed: list = field(default_factory=list)
+    questions: dict = field(default_factory=dict)  # every question of the quiz by id
+
+    @property
+    def phase(self):
+        return self.game["phase"]
+
+    @property
+    def paused(self):
+        return self.game["paused_at"] is not None
+
+    @property
+    def answered(self):
+        return len(self.answers)
+
+    @property
+    def phone_teams(self):
+        return [t for t in self.teams if not t["paper"]]
+
+    @property
+    def round(self):
+        rounds = self.outline.rounds
+        return rounds[self.game["round_index"]] if rounds else None
+
+    @property
+    def round_number(self):
+        return self.game["round_index"] + 1
+
+    @property
+    def round_title(self):
+        return self.round["title"] if self.round else ""
+
+    @property
+    def question_number(self):
+        return self.game["question_index"] + 1
+
+    @property
+    def questions_in_round(self):
+        ids = self.outline.question_ids
+        return len(ids[self.game["round_index"]]) if ids else 0
+
+    @property
+    def is_last_question(self):
+        return game.is_last_question(position(self.game), self.outline.question_ids)
+
+    @property
+    def jokers_this_round(self):
+        round_id = self.round and self.round["id"]
+        return [t for t in self.teams if self.jokers.get(t["id"]) == round_id]
+
+    def joker_rounds_open_for(self, team_id):
+        """The joker-eligible rounds this team may still play its joker on (none once played)."""
+        if team_id in self.jokers:
+            return []
+        current = self.game["round_index"]
+        started = self.phase not in ("lobby", "intro") or self.game["question_index"] >= 0
+        return [r for index, r in enumerate(self.outline.rounds)
+                if r["joker_eligible"] and (index > current or (index == current and not started))
+                and self.phase != "ended"]
+
+    @property
+    def seconds_left(self):
+        deadline = self.game["deadline_at"]
+        if deadline is None:
+            return 0.0
+        now = self.game["paused_at"] or datetime.now(timezone.utc)
+        return max(0.0, (deadline - now).total_seconds())
+
+    @property
+    def deadline_ms(self):
+        deadline = self.game["deadline_at"]
+        return int(deadline.timestamp() * 1000) if deadline else 0
+
+    @property
+    def spread(self):
+        if not self.question:
+            return []
+        return scoring.spread(to_scoring_question(self.question), self.question["options"],
+                              [to_scoring_answer(a) for a in self.answers])
+
+    @property
+    def podium_ties(self):
+        return scoring.podium_ties([(rank, row["id"], row["total"]) for rank, row in self.leaderboard])
+
+    def played(self):
+        """[(round, question)] of the questions that have been opened, in quiz order."""
+        reached = (self.game["round_index"], self.game["question_index"])
+        over = self.phase in ("ended", "tiebreak")
+        return [(round_, self.questions[q])
+                for index, (round_, ids) in enumerate(zip(self.outline.rounds, self.outline.question_ids))
+                for position, q in enumerate(ids) if over or (index, position) <= reached]
+
+    def closed_text_questions(self):
+        """Free-text questions whose answers are in (ready for marking), newest first."""
+        current = self.question and self.question["id"]
+        return [q for _, q in reversed(self.played())
+                if q["kind"] == "text" and not (q["id"] == current and self.phase == "question")]
+
+    def team_name(self, team_id):
+        return next((t["name"] for t in self.teams if t["id"] == team_id), "?")
+
+    def rank_of(self, team_id):
+        for rank, row in self.leaderboard:
+            if row["id"] == team_id:
+                return rank, row["total"]
+        return None, 0
+
+    def shown_leaderboard(self, limit=None):
+        """The leaderboard as the projector may show it: the quiz's top N at most."""
+        top = self.quiz["leaderboard_top"]
+        limit = min(limit or top or 1000, top or 1000)
+        return self.leaderboard[:limit]
+
+
+def load(game_id):
+    with db.transaction() as tx:
+        row = tx.one("game_by_id", id=game_id)
+        quiz = tx.one("quiz_by_id", id=row["quiz_id"])
+        snap = Snapshot(game=row, quiz=quiz, outline=Outline.load(tx, row["quiz_id"]),
+                        teams=tx.all("teams_of_game", game_id=game_id),
+                        questions={q["id"]: q for q in tx.all("questions_of_quiz", quiz_id=quiz["id"])})
+        if row["question_id"] and row["phase"] in QUESTION_PHASES:
+            snap.question = tx.one("question_by_id", id=row["question_id"])
+            snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
+        scored = tx.all("scored_points", game_id=game_id)
+        corrections = tx.all("current_corrections", game_id=game_id)
+        snap.jokers = {j["team_id"]: j["round_id"] for j in tx.all("jokers_of_game", game_id=game_id)}
+        paper = tx.all("paper_scores_of_game", game_id=game_id)
+        tiebreak = tx.one("latest_tiebreak", game_id=game_id)
+        if tiebreak:
+            tiebreak["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tiebreak["id"])}
+        snap.tiebreak = tiebreak
+        # Every closed tie-break decides places, not only the latest (see _rank).
+        closed = tx.all("closed_tiebreaks", game_id=game_id)
+        for tb in closed:
+            tb["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tb["id"])}
+    _rank(snap, scored, corrections, paper, closed)
+    snap.allowed = game.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
+    return snap
+
+
+def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):
+    round_of = snap.outline.round_of
+    points = {(a["team_id"], a["question_id"]): a["points"] for a in scored if a["question_id"] in round_of}
+    fixed = {(c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of}
+    snap.points = {**points, **fixed}
+    totals = scoring.totals(points, round_of, fixed, snap.jokers,
+                            {(p["team_id"], p["round_id"]): p["points"] for p in paper})
+    # Each team's standing is its places in the closed tie-breaks it played, in order; equal
+    # standings share a place. (With only the latest counting, settling a tie for third would
+    # undo the one for first.)
+    standing = {}
+    for tb in closed_tiebreaks:
+        found = scoring.tiebreak_places(tb["answer"], tb["guesses"])
+        for team in tb["team_ids"]:
+            standing[team] = standing.get(team, ()) + (found.get(team, len(tb["team_ids"]) + 1),)
+    order = sorted(set(standing.values()))
+    places = {team: order.index(key) + 1 for team, key in standing.items()}
+    teams = {t["id"]: t for t in snap.teams}
+    ranked = scoring.rank({team_id: totals.get(team_id, 0) for team_id in teams}, places)
+    snap.leaderboard = [(rank, dict(teams[team_id], total=total)) for rank, team_id, total in ranked]

@@ -1,0 +1,109 @@
+"""Teams and their members (the phones that play for one team): who a browser plays as, joining a
+game or a team, and the host's team management (rename, kick, merge, paper teams)."""
+import hmac
+import secrets
+
+from flask import current_app, session
+
+from . import db
+
+MAX_NAME = 30
+SAFE_NAMES = ("The Quizzly Bears", "Quiz in My Pants", "Les Quizerables", "The Smarty Pints",
+              "Trivia Newton John", "Universally Challenged", "The Brainy Bunch", "Agatha Quiztie")
+
+
+def new_pin():
+    return "%04d" % secrets.randbelow(10000)
+
+
+def identity(row):
+    """The member this browser is in this game (from its signed cookie), with its team; None for a
+    browser of no team, a cookie of another game, a forged or an outdated one, or a kicked team."""
+    saved = session.get("teams", {}).get(row["code"])
+    if not saved or not isinstance(saved, list) or len(saved) != 2:
+        return None
+    token = saved[1]
+    cache = current_app.extensions["cache"]
+    member = cache.get("member:%s" % token)
+    if member is None:
+        member = db.one("member_identity", game_id=row["id"], token=token)
+        if member is None:
+            return None
+        member = _cacheable(member)
+        cache.put("member:%s" % token, member)
+    if member["game_id"] != row["id"] or member["kicked"]:
+        return None
+    return member
+
+
+def _cacheable(member):
+    return {key: member[key] for key in ("id", "game_id", "name", "pin", "version", "kicked",
+                                         "member_id", "captain", "token")}
+
+
+def refresh(team_id):
+    """After a change to a team commits: every member's cached identity gets the new version."""
+    cache = current_app.extensions["cache"]
+    for member in db.all("members_of_team", team_id=team_id):
+        cache.put("member:%s" % member["token"], _cacheable(member))
+
+
+def remember(code, member):
+    current_app.extensions["cache"].put("member:%s" % member["token"], _cacheable(member))
+    teams = dict(session.get("teams", {}))
+    teams[code] = [member["id"], member["token"]]
+    # Only the latest few games: the cookie must stay small.
+    session["teams"] = dict(list(teams.items())[-5:])
+    session.permanent = True
+
+
+def join(game_id, name, pin=""):
+    """Join as a new team (its first phone is the captain) or, with the team's PIN, as another
+    member of a team that joined already. Returns (member, None) or (None, message)."""
+    token = secrets.token_urlsafe(16)
+    with db.transaction() as tx:
+        team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
+        captain = team is not None
+        if team is None:
+            team = tx.one("team_by_name", game_id=game_id, name=name)
+            if team is None or team["paper"]:
+                return None, "That team name is taken in this game. Pick another name."
+            if not pin or not hmac.compare_digest(pin, team["pin"]):
+                return None, ("A team with this name has already joined. If it is yours, enter the "
+                              "team PIN shown on your teammate's phone.")
+        tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
+        member = tx.one("member_identity", game_id=game_id, token=token)
+    return member, None
+
+
+def add_paper_team(tx, game_id, name):
+    return tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=True)
+
+
+def safe_name(game_id, taken):
+    """A friendly name no other team has: for a team whose chosen name had to go."""
+    taken = {t.lower() for t in taken}
+    for name in SAFE_NAMES:
+        if name.lower() not in taken:
+            return name
+    number = len(taken) + 1
+    while f"team {number}" in taken:
+        number += 1
+    return f"Team {number}"
+
+
+def merge(tx, game_id, from_id, into_id):
+    """Fold a team that joined twice into the other: its members, and its answers, joker, paper
+    scores and corrections where the other has none; then it is gone."""
+    for query in ("merge_answers", "merge_members", "merge_joker", "merge_paper_scores", "merge_corrections"):
+        tx.run(query, **{"from": from_id, "into": into_id})
+    tx.run("touch_team", id=into_id, **{"from": from_id})  # fix: above both teams' versions
+    return tx.run("delete_team", id=from_id, game_id=game_id)
+
+
+
+
+def saved_token(code):
+    """The member token this browser holds for a game, without asking anyone (the answer path)."""
+    saved = session.get("teams", {}).get(code)
+    return saved[1] if isinstance(saved, list) and len(saved) == 2 else None
