@@ -24,6 +24,7 @@ def create_app(config=None):
 
     db.init_app(app)
     hub = Hub()
+    hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"])
     background = live.Background(app)
     redis_url = app.config["REDIS_URL"]
     if redis_url:

@@ -46,6 +46,9 @@ def from_environment():
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PUBQUIZ_SECURE_COOKIES", "") == "1",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # Re-signing the cookie on every response costs every answer and stream request; a
+        # session is written only when it changes (a join, a login).
+        "SESSION_REFRESH_EACH_REQUEST": False,
     }
 
 

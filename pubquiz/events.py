@@ -16,8 +16,7 @@ import re
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from queue import Empty, Full, Queue
+from dataclasses import dataclass
 
 from . import metrics
 
@@ -40,37 +39,47 @@ def encode(event_id, html):
 HEARTBEAT = b": ping\n\n"
 
 
-@dataclass(eq=False)
 class Subscription:
-    game_id: int
-    audiences: tuple
-    queue: Queue = field(default_factory=lambda: Queue(maxsize=256))
-    closed: bool = False
+    """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
+    arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
+
+    __slots__ = ("game_id", "audiences", "closed", "_items", "_ready")
+    LIMIT = 256
+
+    def __init__(self, game_id, audiences):
+        self.game_id = game_id
+        self.audiences = audiences
+        self.closed = False
+        self._items = deque()
+        self._ready = threading.Event()
 
     def push(self, data):
         """Queue bytes for the client. A client too slow to keep up is closed, not buffered without
         bound: it reconnects with Last-Event-ID and catches up from the history."""
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(data)
-        except Full:
+        if len(self._items) >= self.LIMIT:
             self.close()
+            return
+        self._items.append(data)
+        self._ready.set()
 
     def close(self):
         """End the stream: whatever is queued is dropped, the stream sees None next."""
         self.closed = True
-        while True:
-            try:
-                while True:
-                    self.queue.get_nowait()
-            except Empty:
-                pass
-            try:
-                self.queue.put_nowait(None)
-                return
-            except Full:  # a push that started before `closed` was set got in between
-                continue
+        self._items.clear()
+        self._items.append(None)
+        self._ready.set()
+
+    def wait(self, timeout=None):
+        """What was pushed since the last call, oldest first; blocks until there is something
+        (or the timeout passes: then possibly nothing)."""
+        self._ready.wait(timeout)
+        self._ready.clear()
+        items = []
+        while self._items:
+            items.append(self._items.popleft())
+        return items
 
 
 class Hub:
@@ -79,6 +88,7 @@ class Hub:
     def __init__(self):
         self._games = {}
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     def subscribe(self, game_id, audiences):
         sub = Subscription(game_id, tuple(audiences))
@@ -115,12 +125,27 @@ class Hub:
                 delivered += 1
         metrics.DELIVERED.inc(delivered)
 
+    def _everyone(self):
+        with self._lock:
+            return [s for group in self._games.values() for s in group]
+
     def close_all(self):
         """On shutdown: end every stream so its browser reconnects to a live process."""
-        with self._lock:
-            subs = [s for group in self._games.values() for s in group]
-        for sub in subs:
+        for sub in self._everyone():
             sub.close()
+
+    def start_heartbeats(self, interval):
+        """A comment line to every stream every `interval` seconds, from one timer for all of
+        them: it keeps phones behind NAT and idle proxies from dropping a quiet stream."""
+        def beat():
+            while not self._stopped.wait(interval):
+                for sub in self._everyone():
+                    sub.push(HEARTBEAT)
+
+        threading.Thread(target=beat, daemon=True, name="pubquiz-heartbeats").start()
+
+    def stop(self):
+        self._stopped.set()
 
 
 class MemoryBus:

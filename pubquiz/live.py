@@ -130,10 +130,9 @@ class Background:
     def _push_count(self, game_id, question_id):
         with self._lock:
             self._pending.discard(game_id)
-        answered = db.one("count_answers", game_id=game_id, question_id=question_id)["answered"]
-        teams = db.one("team_count", game_id=game_id)["teams"]
+        counts = db.one("count_answers", game_id=game_id, question_id=question_id)
         html = render_pushed("host/_answer_count.html", question_id=question_id,
-                             answered=answered, team_count=teams)
+                             answered=counts["answered"], team_count=counts["teams"])
         metrics.PUBLISHED.inc()
         current_app.extensions["bus"].publish(game_id, {"host": html, "screen": html})
 

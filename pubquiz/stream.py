@@ -4,8 +4,6 @@ The caller has already authorised the viewer. Here: subscribe first, then work o
 missed (so nothing published in between is lost), send it, then whatever the hub delivers, with
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
-import queue
-
 from flask import Response, current_app, request
 
 from .events import HEARTBEAT, encode
@@ -16,7 +14,6 @@ def respond(game_id, audiences, full_state):
     Last-Event-ID is unknown (too old, or from before a restart)."""
     bus = current_app.extensions["bus"]
     hub = current_app.extensions["hub"]
-    heartbeat = current_app.config["HEARTBEAT_SECONDS"]
     # The page embeds the id it was rendered at (?after=); a reconnect sends Last-Event-ID.
     last_id = request.headers.get("Last-Event-ID") or request.args.get("after", "")
 
@@ -37,14 +34,10 @@ def respond(game_id, audiences, full_state):
             yield HEARTBEAT
             yield from backlog
             while True:
-                try:
-                    data = sub.queue.get(timeout=heartbeat)
-                except queue.Empty:
-                    yield HEARTBEAT
-                    continue
-                if data is None:  # closed by the hub: shutdown, or too slow to keep up
-                    return
-                yield data
+                for data in sub.wait():
+                    if data is None:  # closed by the hub: shutdown, or too slow to keep up
+                        return
+                    yield data
         finally:
             hub.unsubscribe(sub)
 

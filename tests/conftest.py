@@ -80,6 +80,7 @@ def app(clean_db, tmp_path, backend):
     limits.limiter.reset()  # one limiter per process: counts from earlier tests must not carry over
     yield app
     app.extensions["background"].stop()
+    app.extensions["hub"].stop()
     app.extensions["bus"].close()
     app.extensions["db_pool"].close()
 

@@ -32,13 +32,12 @@ def _wait_for(condition, seconds=5):
 def _drain(sub, expect=1):
     """What the subscriber received: waits (bounded) for `expect` items, then takes what is there
     (the Redis bus delivers from its listener thread, a moment after publish returns)."""
-    if expect:
-        _wait_for(lambda: sub.queue.qsize() >= expect)
-    time.sleep(0.05)
     items = []
-    while not sub.queue.empty():
-        items.append(sub.queue.get_nowait())
-    return items
+    deadline = time.monotonic() + 5
+    while len(items) < expect and time.monotonic() < deadline:
+        items += sub.wait(timeout=0.1)
+    time.sleep(0.05)
+    return items + sub.wait(timeout=0)
 
 
 def test_each_subscriber_gets_only_its_audiences(bus):
@@ -81,6 +80,15 @@ def test_a_client_too_slow_to_keep_up_is_closed_not_buffered_forever(bus):
         bus.publish(1, {"host": str(i)})
     _wait_for(lambda: sub.closed)
     assert _drain(sub) == [None]
+
+
+def test_heartbeats_reach_idle_streams_from_one_timer(bus):
+    sub = bus.hub.subscribe(1, ("host",))
+    bus.hub.start_heartbeats(0.05)
+    try:
+        assert _drain(sub)[0] == b": ping\n\n"
+    finally:
+        bus.hub.stop()
 
 
 def test_unsubscribe_stops_delivery(bus):

@@ -51,8 +51,10 @@ where a.game_id = %(game_id)s and a.question_id = %(question_id)s
 order by a.submitted_at;
 
 -- name: count_answers
-select count(*) as answered from answer
-where game_id = %(game_id)s and question_id = %(question_id)s;
+select (select count(*) from answer
+        where game_id = %(game_id)s and question_id = %(question_id)s) as answered,
+       (select count(*) from team
+        where game_id = %(game_id)s and kicked_at is null and not paper) as teams;
 
 -- name: set_scores
 update answer

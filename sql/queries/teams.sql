@@ -33,9 +33,6 @@ select * from team where id = %(id)s and game_id = %(game_id)s;
 select id, name, paper, pin from team where game_id = %(game_id)s and kicked_at is null
 order by lower(name), id;
 
--- name: team_count
-select count(*) as teams from team where game_id = %(game_id)s and kicked_at is null and not paper;
-
 -- name: rename_team
 update team set name = %(name)s, version = version + 1
 where id = %(id)s and game_id = %(game_id)s and kicked_at is null
