@@ -62,14 +62,20 @@ class Outline:
 
     @classmethod
     def load(cls, tx, quiz_id):
+        return cls.from_rows(tx.all("quiz_outline", quiz_id=quiz_id))
+
+    @classmethod
+    def from_rows(cls, rows):
+        """From rows with round_id, round_title, joker_eligible, negative_marking and question_id
+        (or id), in quiz order."""
         rounds, ids = [], []
-        for row in tx.all("quiz_outline", quiz_id=quiz_id):
+        for row in rows:
             if not rounds or rounds[-1]["id"] != row["round_id"]:
                 rounds.append({"id": row["round_id"], "title": row["round_title"],
                                "joker_eligible": row["joker_eligible"],
                                "negative_marking": row["negative_marking"]})
                 ids.append([])
-            ids[-1].append(row["question_id"])
+            ids[-1].append(row.get("question_id", row.get("id")))
         return cls(rounds, [tuple(r) for r in ids])
 
     @property

@@ -39,8 +39,10 @@ def publish_state(game_id, audio=False, extra=None):
         "host": render_pushed("host/_console.html", s=snap),
         "screen": render_pushed("screen/_stage.html", s=snap),
         "player": render_pushed("play/_stage.html", s=snap, team=None, answer=None),
-        "marking": render_pushed("marking/_nav.html", s=snap, question=None),
     }
+    if snap.phase == "ended" or (snap.phase == "closed" and snap.question["kind"] == "text"):
+        # Markers learn of a free-text question ready for marking.
+        parts["marking"] = render_pushed("marking/_nav.html", s=snap, question=None)
     for audience, html in (extra or {}).items():
         parts[audience] = parts.get(audience, "") + html
     if audio:

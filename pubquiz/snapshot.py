@@ -139,27 +139,33 @@ def load(game_id):
     with db.transaction() as tx:
         row = tx.one("game_by_id", id=game_id)
         quiz = tx.one("quiz_by_id", id=row["quiz_id"])
-        snap = Snapshot(game=row, quiz=quiz, outline=Outline.load(tx, row["quiz_id"]),
+        questions = tx.all("questions_of_quiz", quiz_id=quiz["id"])
+        snap = Snapshot(game=row, quiz=quiz, outline=Outline.from_rows(questions),
                         teams=tx.all("teams_of_game", game_id=game_id),
-                        questions={q["id"]: q for q in tx.all("questions_of_quiz", quiz_id=quiz["id"])})
+                        questions={q["id"]: q for q in questions})
         if row["question_id"] and row["phase"] in QUESTION_PHASES:
-            snap.question = tx.one("question_by_id", id=row["question_id"])
+            snap.question = snap.questions[row["question_id"]]
             snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
         scored = tx.all("scored_points", game_id=game_id)
-        corrections = tx.all("current_corrections", game_id=game_id)
-        snap.jokers = {j["team_id"]: j["round_id"] for j in tx.all("jokers_of_game", game_id=game_id)}
-        paper = tx.all("paper_scores_of_game", game_id=game_id)
-        tiebreak = tx.one("latest_tiebreak", game_id=game_id)
-        if tiebreak:
-            tiebreak["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tiebreak["id"])}
-        snap.tiebreak = tiebreak
-        # Every closed tie-break decides places, not only the latest (see _rank).
-        closed = tx.all("closed_tiebreaks", game_id=game_id)
-        for tb in closed:
-            tb["guesses"] = {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tb["id"])}
-    _rank(snap, scored, corrections, paper, closed)
+        extras = tx.all("extras_of_game", game_id=game_id)
+        closed = []
+        if row["phase"] in ("tiebreak", "ended"):  # tie-breaks only happen at the end
+            snap.tiebreak = tx.one("latest_tiebreak", game_id=game_id)
+            if snap.tiebreak:
+                snap.tiebreak["guesses"] = _guesses(tx, snap.tiebreak)
+            # Every closed tie-break decides places, not only the latest (see _rank).
+            closed = tx.all("closed_tiebreaks", game_id=game_id)
+            for tb in closed:
+                tb["guesses"] = _guesses(tx, tb)
+    snap.jokers = {e["team_id"]: e["round_id"] for e in extras if e["kind"] == "joker"}
+    _rank(snap, scored, [e for e in extras if e["kind"] == "correction"],
+          [e for e in extras if e["kind"] == "paper"], closed)
     snap.allowed = game.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
     return snap
+
+
+def _guesses(tx, tiebreak):
+    return {a["team_id"]: a["number"] for a in tx.all("tiebreak_answers", tiebreak_id=tiebreak["id"])}
 
 
 def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):

@@ -46,7 +46,7 @@ from unnest(%(ids)s::bigint[]) with ordinality as p(id, position)
 where round.id = p.id;
 
 -- name: questions_of_quiz
-select x.*, r.negative_marking,
+select x.*, r.title as round_title, r.joker_eligible, r.negative_marking,
        (select sha256 from media where id = x.image_id) as image_sha,
        (select sha256 from media where id = x.audio_id) as audio_sha
 from question x join round r on r.id = x.round_id
