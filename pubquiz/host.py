@@ -34,7 +34,7 @@ def actor():
     return g.host["email"]
 
 
-def done(row, message=None, audio=False):
+def done(row, message=None, audio=False, back="host.console"):
     """After a console control: publish what changed (unless it was refused) and answer the
     htmx request with the flash message only (the console arrives over the stream), or redirect."""
     if message is None:
@@ -43,7 +43,11 @@ def done(row, message=None, audio=False):
         return render_template("_flash.html", message=message)
     if message:
         flash(message, "error")
-    return redirect(url_for("host.console", code=row["code"]), 303)
+    return redirect(url_for(back, code=row["code"]), 303)
+
+
+def teams_done(row, message=None):
+    return done(row, message, back="host.teams_page")
 
 
 def _version():
@@ -142,6 +146,13 @@ def invite_marker(code):
     return done(row)
 
 
+@bp.get("/host/<code>/teams")
+@login_required
+def teams_page(code):
+    row = own_game(code)
+    return render_template("host/teams.html", s=snapshot.load(row["id"]))
+
+
 @bp.post("/host/<code>/manage/teams")
 @login_required
 def add_paper_team(code):
@@ -149,12 +160,12 @@ def add_paper_team(code):
     v = Validation(request.form)
     name = v.text("name", "Team name", max_length=teams.MAX_NAME)
     if not v.ok:
-        return done(row, v.errors["name"])
+        return teams_done(row, v.errors["name"])
     with db.transaction() as tx:
         if teams.add_paper_team(tx, row["id"], name) is None:
-            return done(row, "A team with this name is already in the game.")
+            return teams_done(row, "A team with this name is already in the game.")
         games.audit(tx, row["id"], actor(), "add paper team", name)
-    return done(row)
+    return teams_done(row)
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/rename")
@@ -168,13 +179,13 @@ def rename_team(code, team_id):
         v = Validation(request.form)
         name = v.text("name", "Team name", max_length=teams.MAX_NAME)
         if not v.ok:
-            return done(row, v.errors["name"])
+            return teams_done(row, v.errors["name"])
     with db.transaction() as tx:
         if not tx.run("rename_team", id=team_id, game_id=row["id"], name=name):
-            return done(row, "Another team already has that name.")
+            return teams_done(row, "Another team already has that name.")
         games.audit(tx, row["id"], actor(), "rename team", f"{team['name']} → {name}")
     teams.refresh(team_id)
-    return done(row)
+    return teams_done(row)
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/kick")
@@ -186,25 +197,26 @@ def kick_team(code, team_id):
         tx.run("kick_team", id=team_id, game_id=row["id"])
         games.audit(tx, row["id"], actor(), "kick team", team["name"])
     teams.refresh(team_id)
-    return done(row)
+    return teams_done(row)
 
 
-@bp.post("/host/<code>/manage/teams/<int:team_id>/merge")
+@bp.post("/host/<code>/manage/merge")
 @login_required
-def merge_team(code, team_id):
-    """This team joined twice: fold it into the team chosen in the form."""
+def merge_teams(code):
+    """A team joined twice: fold one ("from") into the other ("into")."""
     row = own_game(code)
-    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
     v = Validation(request.form)
+    team_id = v.integer("from", "The team to merge", minimum=1, maximum=2**62)
     into_id = v.integer("into", "The team to merge into", minimum=1, maximum=2**62)
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
     into = v.ok and db.one("team_by_id", id=into_id, game_id=row["id"])
-    if not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
-        return done(row, "Choose another team of this game to merge into.")
+    if not team or not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
+        return teams_done(row, "Choose another team of this game to merge into.")
     with db.transaction() as tx:
         teams.merge(tx, row["id"], team_id, into_id)
         games.audit(tx, row["id"], actor(), "merge teams", f"{team['name']} into {into['name']}")
     teams.refresh(into_id)
-    return done(row)
+    return teams_done(row)
 
 
 @bp.get("/host/<code>/events")

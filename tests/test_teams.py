@@ -285,7 +285,7 @@ def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
     play(host, code, {duplicate: {"text": "Beethoven"}, others: {"text": "Mozart"}})  # only the duplicate
     assert totals(app, code) == {"Bears": 2, dup_name: 3, "Others": 0}
 
-    merged = host.post(f"/host/{code}/manage/teams/{dup_id}/merge", {"into": str(bears_id)})
+    merged = host.post(f"/host/{code}/manage/merge", {"from": str(dup_id), "into": str(bears_id)})
     assert merged.status_code == 303
     assert totals(app, code) == {"Bears": 2 + 3, "Others": 0}
     rows = query(app, "select question_id, team_id, choice, text from answer where team_id = %s order by question_id",
