@@ -104,6 +104,7 @@ class ClientSide(asyncio.Protocol):
         self.bound = b""
         self.names = []  # the current checkout
         self.trips = 0
+        self.in_transaction = False
 
     def connection_made(self, transport):
         self.transport = transport
@@ -163,7 +164,10 @@ class ClientSide(asyncio.Protocol):
                     self.names, self.trips = [], 0
                 self.names.append(name)
                 self.trips += 1
+                if name == "sql:begin":
+                    self.in_transaction = True
                 if name in ("sql:commit", "sql:rollback"):
+                    self.in_transaction = False
                     meter.finish(self.names, self.trips)
                     self.names, self.trips = [], 0
             elif kind == 0x50:  # P: name\0 query\0 ...
@@ -183,6 +187,10 @@ class ClientSide(asyncio.Protocol):
             elif kind == 0x53:  # S
                 meter.round_trips += 1
                 self.trips += 1
+                if not self.in_transaction and self.names and self.names[-1] != "sql:empty":
+                    # An autocommit statement outside BEGIN ... COMMIT is a use on its own.
+                    meter.finish(self.names, self.trips)
+                    self.names, self.trips = [], 0
             pos = end
         self.buf = buf[pos:] if pos < size else b""
 
