@@ -77,13 +77,16 @@ def browser():
 
 
 class People:
-    """Browser contexts for the people in one test; records every 5xx any of them received."""
+    """Browser contexts for the people in one test; records every 5xx any of them received and
+    every Content-Security-Policy violation any page reported (htmx and our script must work
+    under a policy without inline scripts)."""
 
     def __init__(self, browser, base):
         self.browser = browser
         self.base = base
         self.contexts = []
         self.server_errors = []
+        self.csp_violations = []
 
     def new(self, javascript=True, width=1280, height=800):
         context = self.browser.new_context(java_script_enabled=javascript,
@@ -92,6 +95,7 @@ class People:
         context.set_default_timeout(10_000)
         self.contexts.append(context)
         page = context.new_page()
+        page.on("console", lambda m: "Content Security Policy" in m.text and self.csp_violations.append(m.text))
         return page
 
     def close(self):
@@ -105,3 +109,4 @@ def people(browser, live):
     yield group
     group.close()
     assert group.server_errors == [], "a page got a 5xx"
+    assert group.csp_violations == [], "the Content-Security-Policy blocked something"

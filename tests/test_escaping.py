@@ -1,0 +1,57 @@
+"""Whatever people type (team names, answers, quiz text) is shown as text, on pages and in the
+fragments pushed over the streams: a corpus of XSS payloads goes through every input."""
+import pytest
+from helpers import CHOICE, Stream
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "\"><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "<a href='javascript:alert(1)'>x</a>",
+    "{{ 7*7 }}",
+]
+pytestmark = pytest.mark.parametrize("payload", PAYLOADS)
+
+
+def _raw_tags_absent(html, payload):
+    """The payload's markup never appears unescaped (text like "javascript:" may, as text)."""
+    return "<" not in payload or payload not in html
+
+
+def test_quiz_text_and_team_names_are_escaped_everywhere(payload, host, new_team):
+    question = dict(CHOICE, prompt="Q " + payload, option_0="A " + payload, option_1="B " + payload)
+    quiz_id = host.create_quiz("Quiz " + payload, questions=[question])
+    code = host.start_game(quiz_id)
+    team = new_team()
+    name = ("T" + payload)[:30]
+    assert team.join(code, name).status_code == 303
+    stream = Stream(host.get(f"/host/{code}/events", buffered=False))
+    host.act(code, "start")
+    host.act(code, "open_question")
+    pushed = stream.read_until("data-phase=\"question\"")
+    stream.close()
+    pages = [host.get(f"/quizzes/{quiz_id}"), host.get(f"/host/{code}"), team.get(f"/play/{code}"),
+             team.get(f"/screen/{code}")]
+    for html in [p.get_data(as_text=True) for p in pages] + [pushed]:
+        assert _raw_tags_absent(html, payload)
+        assert _raw_tags_absent(html, name)
+        if "{{" in payload:  # shown as typed, never evaluated as a template
+            assert "Q {{ 7*7 }}" in html and "Q 49" not in html
+
+
+def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_team):
+    text = {"kind": "text", "prompt": "Say something", "accepted": "x", "time_limit": "30", "points": "1"}
+    code = host.start_game(host.create_quiz(questions=[text]))
+    team = new_team()
+    team.join(code, "Typists")
+    host.act(code, "start")
+    host.act(code, "open_question")
+    page = team.get(f"/play/{code}").get_data(as_text=True)
+    question_id = page.split('name="question_id" value="')[1].split('"')[0]
+    box = team.answer(code, question_id, htmx=True, text=payload).get_data(as_text=True)
+    assert _raw_tags_absent(box, payload)
+    host.act(code, "close_question")
+    for html in (host.get(f"/host/{code}").get_data(as_text=True), team.get(f"/screen/{code}").get_data(as_text=True),
+                 host.get(f"/mark/{code}").get_data(as_text=True)):
+        assert _raw_tags_absent(html, payload)
