@@ -88,6 +88,8 @@ def login_post():
 
 @bp.post("/logout")
 def logout():
+    if g.host is not None:
+        db.run("end_sessions", id=g.host["id"])  # a copy of the cookie is no good any more
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("play.home"), 303)
@@ -98,11 +100,15 @@ def _log_in(host_id):
     session.clear()
     session.permanent = True
     session["host_id"] = host_id
+    session["host_session"] = db.one("host_by_id", id=host_id)["session_version"]
 
 
 def load_host():
     host_id = session.get("host_id")
-    g.host = db.one("host_by_id", id=host_id) if host_id else None
+    host = db.one("host_by_id", id=host_id) if host_id else None
+    if host is not None and session.get("host_session") != host["session_version"]:
+        host = None  # a session from before a logout
+    g.host = host
 
 
 def login_required(view):

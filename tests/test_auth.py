@@ -61,3 +61,16 @@ def test_quizzes_require_login(client):
     response = client.get("/quizzes")
     assert response.status_code == 303
     assert "/login" in response.headers["Location"]
+
+
+def test_logout_ends_copies_of_the_session_cookie_too(app, host):
+    stolen = host.client.get_cookie("session").value
+    assert host.post("/logout").status_code == 303
+    thief = HostActions(app)
+    thief.client.set_cookie("session", stolen)
+    response = thief.get("/quizzes")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+    again = HostActions(app)
+    assert again.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
+    again.forget_token()
+    assert again.get("/quizzes").status_code == 200  # a new login works
