@@ -23,7 +23,7 @@ def create_app(config=None):
     ops.init_app(app)
 
     db.init_app(app)
-    hub = Hub()
+    hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"])
     hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"])
     background = live.Background(app)
     redis_url = app.config["REDIS_URL"]

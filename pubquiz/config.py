@@ -33,6 +33,12 @@ def from_environment():
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Rate limits, in flask-limiter's notation ("30 per minute"; several with ";").
         "LIMIT_JOIN": os.environ.get("PUBQUIZ_LIMIT_JOIN", "30 per minute"),
+        # Failed joins from all addresses together: a botnet guessing codes is stopped too.
+        "LIMIT_JOIN_GLOBAL": os.environ.get("PUBQUIZ_LIMIT_JOIN_GLOBAL", "600 per minute"),
+        "MAX_TEAMS": _int("PUBQUIZ_MAX_TEAMS", 200),
+        # Open streams per client address in one process: a pub's router is one address, so
+        # this is generous; it stops one machine from holding thousands of sockets.
+        "MAX_STREAMS_PER_ADDRESS": _int("PUBQUIZ_MAX_STREAMS_PER_ADDRESS", 500),
         "LIMIT_LOOKUP": os.environ.get("PUBQUIZ_LIMIT_LOOKUP", "60 per minute"),
         "LIMIT_ANSWER": os.environ.get("PUBQUIZ_LIMIT_ANSWER", "30 per minute"),
         "LIMIT_LOGIN_ADDRESS": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ADDRESS", "30 per minute"),

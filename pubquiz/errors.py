@@ -5,6 +5,7 @@ import logging
 import psycopg
 import redis
 from flask import render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from . import metrics
@@ -48,7 +49,8 @@ def init_app(app):
             message = "That was more data than this form accepts."
         if error.code == 429:
             metrics.RATE_LIMITED.labels(request.endpoint or "unknown").inc()
-            message = "Too many attempts from here. Wait a minute, then try again."
+            if isinstance(error, RateLimitExceeded):  # its description is the limit itself
+                message = "Too many attempts from here. Wait a minute, then try again."
         return _page(error.code, message)
 
     @app.errorhandler(psycopg.OperationalError)

@@ -43,12 +43,13 @@ class Subscription:
     """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
     arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
 
-    __slots__ = ("game_id", "audiences", "closed", "_items", "_ready")
+    __slots__ = ("game_id", "audiences", "address", "closed", "_items", "_ready")
     LIMIT = 256
 
     def __init__(self, game_id, audiences):
         self.game_id = game_id
         self.audiences = audiences
+        self.address = None
         self.closed = False
         self._items = deque()
         self._ready = threading.Event()
@@ -85,14 +86,22 @@ class Subscription:
 class Hub:
     """Per-process fan-out from the bus to the open streams of this process."""
 
-    def __init__(self):
+    def __init__(self, max_per_address=None):
         self._games = {}
+        self._per_address = {}
+        self.max_per_address = max_per_address
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
-    def subscribe(self, game_id, audiences):
+    def subscribe(self, game_id, audiences, address=None):
+        """A new stream's subscription; None when this address holds too many streams already."""
         sub = Subscription(game_id, tuple(audiences))
+        sub.address = address
         with self._lock:
+            held = self._per_address.get(address, 0)
+            if self.max_per_address and held >= self.max_per_address:
+                return None
+            self._per_address[address] = held + 1
             self._games.setdefault(game_id, set()).add(sub)
         metrics.STREAMS.inc()
         return sub
@@ -105,6 +114,11 @@ class Hub:
             subs.discard(sub)
             if not subs:
                 del self._games[sub.game_id]
+            left = self._per_address[sub.address] - 1
+            if left:
+                self._per_address[sub.address] = left
+            else:
+                del self._per_address[sub.address]
         metrics.STREAMS.dec()
 
     def stream_count(self):

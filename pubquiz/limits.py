@@ -29,6 +29,8 @@ def _account_key():
 
 
 failed_join = limiter.limit(_setting("LIMIT_JOIN"), deduct_when=_failed)
+failed_join_everywhere = limiter.limit(_setting("LIMIT_JOIN_GLOBAL"), key_func=lambda: "everyone",
+                                       deduct_when=_failed)
 failed_lookup = limiter.limit(_setting("LIMIT_LOOKUP"), deduct_when=_failed)
 answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
 login_address = limiter.limit(_setting("LIMIT_LOGIN_ADDRESS"))

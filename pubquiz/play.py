@@ -38,6 +38,7 @@ def join(code):
 
 @bp.post("/join")
 @limits.failed_join
+@limits.failed_join_everywhere
 def join_game():
     v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
@@ -56,7 +57,7 @@ def join_game():
     if v.ok and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
     if v.ok:
-        member, problem = teams.join(row["id"], name, pin)
+        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"])
         if member:
             teams.remember(row["code"], member)
             live.publish_state(row["id"])

@@ -4,7 +4,7 @@ The caller has already authorised the viewer. Here: subscribe first, then work o
 missed (so nothing published in between is lost), send it, then whatever the hub delivers, with
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
-from flask import Response, current_app, request
+from flask import Response, abort, current_app, request
 
 from .events import HEARTBEAT, encode
 
@@ -17,7 +17,9 @@ def respond(game_id, audiences, full_state):
     # The page embeds the id it was rendered at (?after=); a reconnect sends Last-Event-ID.
     last_id = request.headers.get("Last-Event-ID") or request.args.get("after", "")
 
-    sub = hub.subscribe(game_id, audiences)
+    sub = hub.subscribe(game_id, audiences, request.remote_addr)
+    if sub is None:
+        abort(429, "Too many pages of this quiz are open from your network. Close some and reload.")
     try:
         missed = bus.since(game_id, last_id)
         if missed is None:

@@ -57,20 +57,25 @@ def remember(code, member):
     session.permanent = True
 
 
-def join(game_id, name, pin=""):
+def join(game_id, name, pin="", max_teams=200):
     """Join as a new team (its first phone is the captain) or, with the team's PIN, as another
     member of a team that joined already. Returns (member, None) or (None, message)."""
     token = secrets.token_urlsafe(16)
     with db.transaction() as tx:
-        team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
-        captain = team is not None
+        team = tx.one("team_by_name", game_id=game_id, name=name)
+        captain = team is None
         if team is None:
-            team = tx.one("team_by_name", game_id=game_id, name=name)
-            if team is None or team["paper"]:
+            if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
+                return None, (f"This game is full: it has {max_teams} teams. Join a teammate's team "
+                              "with its name and PIN.")
+            team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
+            if team is None:  # taken a moment ago, or by a team the host removed
                 return None, "That team name is taken in this game. Pick another name."
-            if not pin or not hmac.compare_digest(pin, team["pin"]):
-                return None, ("A team with this name has already joined. If it is yours, enter the "
-                              "team PIN shown on your teammate's phone.")
+        elif team["paper"]:
+            return None, "That team name is taken in this game. Pick another name."
+        elif not pin or not hmac.compare_digest(pin, team["pin"]):
+            return None, ("A team with this name has already joined. If it is yours, enter the "
+                          "team PIN shown on your teammate's phone.")
         tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
         member = tx.one("member_identity", game_id=game_id, token=token)
     return member, None

@@ -22,6 +22,9 @@ select t.id, t.game_id, t.name, t.pin, t.version, t.kicked_at is not null as kic
 from team t join member m on m.team_id = t.id
 where t.id = %(team_id)s;
 
+-- name: teams_in_game
+select count(*) as teams from team where game_id = %(game_id)s;
+
 -- name: team_by_name
 select * from team
 where game_id = %(game_id)s and lower(name) = lower(%(name)s) and kicked_at is null;

@@ -1,0 +1,215 @@
+"""The authorization matrix: every route of the app, requested as every kind of visitor, is allowed
+or denied as the table ACCESS says. A new route without an entry in ACCESS fails the test.
+
+The world (built afresh for each endpoint, so a delete or a logout cannot spoil the next case):
+host A owns quiz Q (one round: a choice question with a small PNG picture, and a text question) and
+game G with one phone team and an invited marker, and one marking; host B owns game G2 with its own
+phone team. Every URL is filled in from G and Q.
+
+Denied: 403 or 404, or a redirect to /login or /join/... . Allowed: anything else but a 5xx (a
+400/409/422 for the empty form we send means the authorization check passed). No response may be
+a 5xx.
+"""
+import io
+import re
+import struct
+import zlib
+from urllib.parse import urlsplit
+
+import pytest
+from helpers import CHOICE, TEXT, Browser, HostActions, TeamActions
+from night import build_quiz, query, team_id
+
+# Who may use a route: (the owning host is host A, the game is G).
+RULES = {
+    "public": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
+    "anyone-with-token": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
+    "login": {"host", "other_host"},          # any logged-in host (acting on their own things)
+    "host": {"host"},                         # only the host who owns the quiz or game
+    "marker": {"host", "marker"},             # the owning host or a marker invited to the game
+    "team": {"team"},                         # only a team (member) of this game
+}
+
+ACCESS = {
+    # Accounts: everyone may see and post the forms (logging out when not logged in is harmless).
+    "auth.register": "public",
+    "auth.register_post": "public",
+    "auth.login": "public",
+    "auth.login_post": "public",
+    "auth.logout": "public",
+    # Joining and the projector: whoever knows the code.
+    "play.home": "public",
+    "play.join": "public",
+    "play.join_game": "public",
+    "screen.show": "public",
+    "screen.events": "public",
+    # Media addresses are unguessable (id + sha256) and shown on the projector.
+    "media.show": "public",
+    # Operators: the app answers anyone; Nginx keeps /metrics off the public site (deploy/nginx.conf).
+    "ops.healthz": "public",
+    "ops.readyz": "public",
+    "ops.prometheus": "public",
+    # Authoring: the list and creating a quiz for any logged-in host, the rest only for the owner.
+    "quizzes.index": "login",
+    "quizzes.create_quiz": "login",
+    "quizzes.edit": "host",
+    "quizzes.update_quiz": "host",
+    "quizzes.delete_quiz": "host",
+    "quizzes.add_round": "host",
+    "quizzes.update_round": "host",
+    "quizzes.delete_round": "host",
+    "quizzes.move_round": "host",
+    "quizzes.new_question": "host",
+    "quizzes.create_question": "host",
+    "quizzes.edit_question": "host",
+    "quizzes.update_question": "host",
+    "quizzes.delete_question": "host",
+    "quizzes.move_question": "host",
+    "media.upload": "host",
+    "media.remove": "host",
+    # The host console, its controls, teams, scores, audit, tie-breaks and stream.
+    "host.create_game": "host",
+    "host.console": "host",
+    "host.control": "host",
+    "host.pause": "host",
+    "host.resume": "host",
+    "host.scores_hidden": "host",
+    "host.audio": "host",
+    "host.invite_marker": "host",
+    "host.teams_page": "host",
+    "host.add_paper_team": "host",
+    "host.rename_team": "host",
+    "host.kick_team": "host",
+    "host.merge_teams": "host",
+    "host.events": "host",
+    "scores.table": "host",
+    "scores.correct": "host",
+    "scores.fix_key": "host",
+    "scores.audit_log": "host",
+    "tiebreak.start": "host",
+    "tiebreak.close": "host",
+    # Marking: the host or an invited marker; the marker link works for whoever holds its token.
+    "marking.join": "anyone-with-token",
+    "marking.queue": "marker",
+    "marking.mark": "marker",
+    "marking.undo": "marker",
+    "marking.paper_score": "marker",
+    "marking.events": "marker",
+    # Playing: only a team of this game.
+    "play.show": "team",
+    "play.submit_answer": "team",
+    "play.lock_answer": "team",
+    "play.play_joker": "team",
+    "play.events": "team",
+    "tiebreak.answer": "team",
+}
+
+# The owning host goes last: its allowed request may delete or kick what the others need.
+ROLES = ("anonymous", "other_team", "team", "other_host", "marker", "host")
+METHODS = ("GET", "POST")
+
+
+def png():
+    """A real 1x1 PNG: signature, IHDR, IDAT (a zlib-compressed scanline), IEND."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def world(app):
+    """(the role -> browser mapping, the URL parameters) of the world described above."""
+    host = HostActions(app)
+    assert host.register("a@example.org").status_code == 303
+    other_host = HostActions(app)
+    assert other_host.register("b@example.org").status_code == 303
+
+    quiz_id, (round_id,), ((choice_id, text_id),) = build_quiz(
+        host, rounds=[{"title": "Round 1", "questions": [CHOICE, TEXT]}])
+    uploaded = host.post(f"/questions/{choice_id}/media", {"file": (io.BytesIO(png()), "dot.png")},
+                         content_type="multipart/form-data")
+    assert uploaded.status_code == 303
+    (media,) = query(app, "select id, sha256 from media")
+    code = host.start_game(quiz_id)
+    team = TeamActions(app)
+    assert team.join(code, "Reds").status_code == 303
+
+    other_code = other_host.start_game(other_host.create_quiz(questions=[CHOICE]))
+    other_team = TeamActions(app)
+    assert other_team.join(other_code, "Blues").status_code == 303
+
+    assert host.post(f"/host/{code}/manage/marker").status_code == 303
+    console = host.get(f"/host/{code}").get_data(as_text=True)
+    token = re.search(r'href="[^"]*/mark/%s/join/([^"]+)"' % code, console).group(1)
+    marker = Browser(app)
+    assert marker.get(f"/mark/{code}/join/{token}").status_code == 303
+    assert host.post(f"/mark/{code}/{text_id}", {"answer_key": "beethoven", "verdict": "right"}).status_code == 303
+    (marking,) = query(app, "select id from marking")
+
+    clients = {"anonymous": Browser(app), "team": team, "other_team": other_team, "host": host,
+               "other_host": other_host, "marker": marker}
+    params = {"code": code, "quiz_id": quiz_id, "round_id": round_id, "question_id": text_id,
+              "team_id": team_id(app, code, "Reds"), "marking_id": marking["id"], "action": "start",
+              "token": token, "media_id": media["id"], "sha": media["sha256"]}
+    return clients, params
+
+
+def denied(response):
+    if response.status_code in (403, 404):
+        return True
+    if response.status_code in (302, 303):
+        path = urlsplit(response.headers["Location"]).path
+        return path == "/login" or path.startswith("/join/")
+    return False
+
+
+def request_as(browser, method, path):
+    response = browser.get(path) if method == "GET" else browser.post(path)
+    response.close()  # a stream (SSE) that was allowed must not be read to its (never) end
+    return response
+
+
+def test_every_endpoint_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = sorted(endpoints - ACCESS.keys())
+    assert not missing, f"routes without an entry in ACCESS (decide who may use them): {missing}"
+    stale = sorted(ACCESS.keys() - endpoints)
+    assert not stale, f"ACCESS lists endpoints the app no longer has: {stale}"
+    assert set(ACCESS.values()) <= RULES.keys()
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_access(app, world, endpoint):
+    clients, params = world
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+    assert rules, f"{endpoint} is in ACCESS but not a route of the app"
+    allowed = RULES[ACCESS[endpoint]]
+    adapter = app.url_map.bind("localhost")
+    problems, checked = [], 0
+    for rule in rules:
+        path = adapter.build(endpoint, {name: params[name] for name in rule.arguments})
+        for method in METHODS:
+            if method not in rule.methods:
+                continue
+            for role in ROLES:
+                response = request_as(clients[role], method, path)
+                checked += 1
+                where = f"{method} {path} ({endpoint}, rule {ACCESS[endpoint]!r}) as {role}: " \
+                        f"{response.status_code} {response.headers.get('Location', '')}"
+                if response.status_code >= 500:
+                    problems.append(f"{where}: a server error")
+                elif role in allowed and denied(response):
+                    problems.append(f"{where}: denied, should be allowed")
+                elif role not in allowed and not denied(response):
+                    problems.append(f"{where}: allowed, should be denied")
+    assert checked, f"{endpoint} has no GET or POST route"
+    assert not problems, "\n".join(problems)
+
+
+def test_a_wrong_marker_token_is_refused_to_everyone(world):
+    clients, params = world
+    for role in ROLES:
+        response = request_as(clients[role], "GET", f"/mark/{params['code']}/join/not-the-token")
+        assert denied(response), f"a wrong marker token as {role}: {response.status_code}"
