@@ -29,6 +29,40 @@
     });
   }
 
+  // A request that failed must say so: htmx would otherwise do nothing (no connection) or swap a
+  // whole error page into a button. The message goes where the person tapped, or to the top.
+  function say(event, text) {
+    var problem = document.createElement("p");
+    problem.className = "problem";
+    problem.setAttribute("role", "alert");
+    problem.textContent = text;
+    var box = event.target.closest && event.target.closest("#answer-box");
+    if (box) {
+      var old = box.querySelector(".problem");
+      if (old) old.remove();
+      box.prepend(problem);
+    } else {
+      var flash = document.getElementById("flash");
+      if (flash) flash.replaceChildren(problem);
+    }
+  }
+
+  function fromStream(event) {
+    return event.target.closest && event.target.closest(".stream");
+  }
+
+  document.addEventListener("htmx:error", function (event) {
+    if (fromStream(event)) return;  // streams reconnect by themselves
+    say(event, "That did not reach the quiz: check your connection, then try again.");
+  });
+
+  document.addEventListener("htmx:response:error", function (event) {
+    if (fromStream(event)) return;
+    var page = new DOMParser().parseFromString(event.detail.ctx.text || "", "text/html");
+    var message = page.querySelector(".error-page p");
+    say(event, message ? message.textContent : "That did not work. Try again.");
+  });
+
   // body.live while the page's stream is connected: the page can say when it is reconnecting.
   document.addEventListener("htmx:sse:after:connection", function () { document.body.classList.add("live"); });
   document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
