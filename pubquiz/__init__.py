@@ -51,6 +51,7 @@ def create_app(config=None):
         # before the CSRF check parses the form.
         view = app.view_functions.get(request.endpoint)
         request.max_content_length = getattr(view, "max_content_length", app.config["MAX_CONTENT_LENGTH"])
+        errors.refuse_nul()
         g.host = None
         auth.load_host()
         auth.check_csrf()

@@ -23,6 +23,7 @@ def from_environment():
         "INSTANCE_DIR": str(instance),
         "PUBLIC_URL": os.environ.get("PUBQUIZ_PUBLIC_URL", "").rstrip("/"),
         "DB_POOL_SIZE": _int("PUBQUIZ_DB_POOL_SIZE", 10),
+        "DB_TIMEOUT": float(os.environ.get("PUBQUIZ_DB_TIMEOUT", "5")),
         "HEARTBEAT_SECONDS": _int("PUBQUIZ_HEARTBEAT_SECONDS", 15),
         "HISTORY_SIZE": _int("PUBQUIZ_HISTORY_SIZE", 200),
         # Answer counts are pushed at most this often per game (seconds).

@@ -68,6 +68,8 @@ def init_app(app):
         # No check on checkout either (it costs a round trip each time): a connection that a
         # database restart broke is found broken on use, thrown away, and the statement retried.
         kwargs={"row_factory": dict_row, "autocommit": True},
+        # While the database is down a request fails (503) after this long instead of hanging.
+        timeout=app.config["DB_TIMEOUT"],
         open=False,
         name="pubquiz",
     )

@@ -4,7 +4,7 @@ import logging
 
 import psycopg
 import redis
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +37,16 @@ SECURITY_HEADERS = {
 def _page(status, message):
     title = TITLES.get(status, "Something went wrong")
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def refuse_nul():
+    """PostgreSQL text cannot hold a NUL character: refuse it at the door with a message, for
+    every form field, query argument and path, instead of failing deep inside a query."""
+    values = [request.path, *request.args.values()]
+    if request.method == "POST":
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, "That contains a character we cannot store (a NUL). Please type it again.")
 
 
 def init_app(app):

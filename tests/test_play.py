@@ -156,3 +156,13 @@ def test_a_team_joining_mid_game_plays_the_current_question(host, new_team):
     page = late.get(f"/play/{code}").get_data(as_text=True)
     assert "Which planet is red?" in page and 'name="choice"' in page
     assert late.answer(code, _question_id(page), choice="1").status_code == 303
+
+
+def test_a_nul_character_gets_a_clear_message_not_a_500(host, new_team):
+    """PostgreSQL text cannot hold NUL: found by the fuzzer as a 500 on joins and answers."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    team = new_team()
+    refused = team.join(code, "x\x00nul")
+    assert refused.status_code == 400
+    assert "a character we cannot store" in refused.get_data(as_text=True)
+    assert team.get("/play/AB%00CD").status_code == 400
