@@ -74,3 +74,31 @@ def test_logout_ends_copies_of_the_session_cookie_too(app, host):
     assert again.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
     again.forget_token()
     assert again.get("/quizzes").status_code == 200  # a new login works
+
+
+def test_session_cookie_flags(app):
+    browser = HostActions(app)
+    browser.register("cookies@example.org")
+    cookie = browser.client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    assert not cookie.secure  # plain HTTP on a laptop: a Secure cookie would never come back
+
+
+def test_session_cookie_is_secure_behind_https(app):
+    app.config["SESSION_COOKIE_SECURE"] = True  # PUBQUIZ_SECURE_COOKIES=1
+    browser = HostActions(app)
+    response = browser.client.get("/", base_url="https://quiz.example.org")
+    header = response.headers["Set-Cookie"]
+    assert "Secure" in header and "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_login_replaces_a_planted_session(app, host):
+    """Session fixation: whatever was in the cookie before login does not survive it."""
+    browser = HostActions(app)
+    with browser.client.session_transaction() as planted:
+        planted["teams"] = {"ABCDEF": [1, "planted"]}
+        planted["csrf"] = "planted-token"
+    browser._token = "planted-token"
+    assert browser.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
+    with browser.client.session_transaction() as after:
+        assert "teams" not in after and after.get("csrf") != "planted-token"

@@ -174,3 +174,42 @@ def test_the_game_goes_on_after_redis_restarts(redis_cluster, cluster_db):
     game_id, phase, version = game_row(cluster_db, code)
     assert (phase, version) == ("closed", 3)
     assert answers_of(cluster_db, game_id) == (4, 4, 4)
+
+
+def test_a_whole_instance_killed_and_a_deploy_mid_question(cluster, cluster_db):
+    """kill -9 of one instance (master and workers), then a graceful restart (SIGHUP: new
+    workers) of the other, both while a question is open: the streams move through Nginx, every
+    answer counts, the host console keeps working, and the deadline closes the question once."""
+    import os
+
+    async def scenario():
+        host, host_stream, code, people, streams = await open_game(cluster, teams=8)
+        assert await host.act(code, "start") == 200
+        assert await host.act(code, "open_question") == 200
+        for stream in streams:
+            await stream.wait_for("Which planet is red?")
+        question_id = int(streams[0].text().split('name="question_id" value="')[1].split('"')[0])
+
+        os.killpg(cluster.instances[1].process.pid, signal.SIGKILL)  # the host drives through [0]
+        for team in people[:4]:
+            await answer_until_recorded(team, code, question_id)
+        cluster.instances[0].process.send_signal(signal.SIGHUP)  # a deploy: new workers
+        for team in people[4:]:
+            await answer_until_recorded(team, code, question_id)
+        for stream in streams:
+            await stream.wait_for("Answers are closed", timeout=25)
+        assert await host.act(code, "reveal") == 200
+        for stream in streams:
+            await stream.wait_for("Right! +1 point", timeout=10)
+        for stream in (host_stream, *streams):
+            await stream.stop()
+        for person in (host, *people):
+            await person.close()
+        return code
+
+    code = asyncio.run(scenario())
+    with psycopg.connect(cluster_db) as conn:
+        game_id, phase, version = conn.execute("select id, phase, version from game where code = %s",
+                                               (code,)).fetchone()
+    assert (phase, version) == ("reveal", 4)  # start, open, close (exactly once), reveal
+    assert answers_of(cluster_db, game_id) == (8, 8, 8)
