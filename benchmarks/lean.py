@@ -269,10 +269,7 @@ class SseFleet:
         stream.ends += 1
         self._retry(stream)
 
-    def drop(self, stream):
-        """The client loses the connection (its socket closes) and reconnects after the delay."""
-        stream.dropped_at = time.time()
-        stream.reconnected_at = None
+    def _shut(self, stream):
         if stream.sock is not None:
             self.loop.remove_reader(stream.sock.fileno())
             stream.sock.close()
@@ -280,18 +277,18 @@ class SseFleet:
             if stream.state == 1:
                 self.open_count -= 1
         stream.state = 0
+
+    def drop(self, stream):
+        """The client loses the connection (its socket closes) and reconnects after the delay."""
+        stream.dropped_at = time.time()
+        stream.reconnected_at = None
+        self._shut(stream)
         self._retry(stream)
 
     def close(self, streams=None):
         for stream in list(streams if streams is not None else self.streams):
             stream.wanted = False
-            if stream.sock is not None:
-                self.loop.remove_reader(stream.sock.fileno())
-                stream.sock.close()
-                stream.sock = None
-                if stream.state == 1:
-                    self.open_count -= 1
-            stream.state = 0
+            self._shut(stream)
         if streams is None:
             self.streams = []
         else:
