@@ -259,13 +259,7 @@ class SseFleet:
             stream.last_id = event_id
 
     def _ended(self, stream):
-        if stream.sock is not None:
-            self.loop.remove_reader(stream.sock.fileno())
-            stream.sock.close()
-            stream.sock = None
-            if stream.state == 1:
-                self.open_count -= 1
-        stream.state = 0
+        self._shut(stream)
         stream.ends += 1
         self._retry(stream)
 
