@@ -250,6 +250,8 @@ class Stack:
         })
         for limit in ("JOIN", "LOOKUP", "ANSWER", "LOGIN_ADDRESS", "LOGIN_ACCOUNT", "REGISTER"):
             env[f"PUBQUIZ_LIMIT_{limit}"] = HIGH_LIMIT
+        # Every benchmark client is 127.0.0.1: the per-address stream cap would stop it at 500.
+        env["PUBQUIZ_MAX_STREAMS_PER_ADDRESS"] = "0"
         env.update(self.extra_env)
         conf = GUNICORN_CONF
         if self.profile_dir:
