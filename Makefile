@@ -5,7 +5,7 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: install run test bench bench-quick
+.PHONY: install run test bench bench-quick soak
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,9 @@ bench: install
 bench-quick: install
 	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run --quick
+
+# Half an hour of games back to back with ~2,000 streams (benchmarks/soak.py): memory and open
+# files of the app must not grow by more than 10 %. Not in CI; writes benchmarks/SOAK.md.
+soak: install
+	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks.soak

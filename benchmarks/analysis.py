@@ -101,12 +101,12 @@ class Deliveries:
                 **({"loss_examples": self.examples} if self.examples else {})}
 
 
-def check_games(redis_client, prefix, games, streams_of, audiences_of, mark_of, clicks_of=None):
+def check_games(redis_client, prefix, games, streams_of, audiences_of, mark_of, clicks_of=None, into=None):
     """games: iterable; streams_of(game) -> streams; audiences_of(stream) -> set of audiences;
     mark_of(game) -> id (str) the window starts after; clicks_of(game) -> [send times of the host's
     successful clicks, in order]: the n-th event carrying "player" is the n-th click's.
-    Returns (Deliveries, notes)."""
-    result = Deliveries()
+    into: a Deliveries to add to (a soak checks game by game). Returns (Deliveries, notes)."""
+    result = into or Deliveries()
     notes = []
     for game in games:
         events = history(redis_client, prefix, game.id, mark_of(game))

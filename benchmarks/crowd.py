@@ -50,10 +50,11 @@ class Game:
 class Quizmaster:
     """A host with one quiz of `questions` questions, who may run many games of it."""
 
-    def __init__(self, stack, email, questions):
+    def __init__(self, stack, email, questions, time_limit=600):
         self.stack = stack
         self.email = email
         self.questions = questions
+        self.time_limit = time_limit
         self.person = Host(stack.base)
         self.quiz_id = None
         self.question_ids = []
@@ -63,7 +64,7 @@ class Quizmaster:
     async def setup(self):
         await self.person.register(self.email)
         self.quiz_id = await self.person.create_quiz(
-            "Benchmark night", [question(n + 1) for n in range(self.questions)])
+            "Benchmark night", [question(n + 1, self.time_limit) for n in range(self.questions)])
         rows = self.stack.sql("select q.id from question q join round r on r.id = q.round_id "
                               "where r.quiz_id = %s order by r.position, q.position, q.id", (self.quiz_id,))
         self.question_ids = [r[0] for r in rows]
