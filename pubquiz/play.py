@@ -117,8 +117,12 @@ def submit_answer(code):
         return _answered(code, question_id, dict(answer, locked=accepted["locked"]))
     row = db.one("game_by_id", id=_game_or_404(code)["id"])
     member = teams.identity(row)
-    problem = next(iter(v.errors.values()), None) or _refusal(row, member, question_id)
     current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
+    if v.ok and current and current["locked"] and all(answer[k] == current[k] for k in answer):
+        # The same answer again: a retry after its reply was lost on the way (the phone timed out).
+        # It counted the first time, once; say so, even if the question has closed since.
+        return _answered(code, question_id, current)
+    problem = next(iter(v.errors.values()), None) or _refusal(row, member, question_id)
     return _answered(code, question_id, current, problem, row, member)
 
 

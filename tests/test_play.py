@@ -95,6 +95,38 @@ def test_answer_once_scored_at_close(app, host, new_team):
         ("Right", 2), ("Silent", 0), ("Wrong", 0)]
 
 
+def test_an_answer_retried_after_its_reply_was_lost_counts_once(app, host, new_team):
+    """A phone on bad Wi-Fi times out waiting for the reply and sends the same answer again,
+    perhaps after the question closed: the team sees it locked in, and it counts once."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE, dict(NUMERIC, prompt="How many?")]))
+    team = new_team()
+    team.join(code, "Flaky Wi-Fi")
+    _open_first_question(host, code)
+    question_id = _question_id(team.get(f"/play/{code}").get_data(as_text=True))
+    assert "Answer locked in" in team.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
+    retry = team.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
+    assert "Answer locked in" in retry and "problem" not in retry
+    assert team.answer(code, question_id, choice="1").status_code == 303  # without JavaScript too
+
+    host.act(code, "close_question")
+    late_retry = team.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
+    assert "Answer locked in" in late_retry and "Too late" not in late_retry
+    other = team.answer(code, question_id, htmx=True, choice="2").get_data(as_text=True)
+    assert "Too late" in other  # a different answer is not a retry
+    with app.app_context():
+        assert db.one("count_answers", game_id=games.by_code(code)["id"], question_id=question_id)["answered"] == 1
+    host.act(code, "reveal")
+    assert "Right! +2 points" in team.get(f"/play/{code}").get_data(as_text=True)
+    assert [(row["name"], row["total"]) for _, row in leaderboard(app, code)] == [("Flaky Wi-Fi", 2)]
+
+    host.act(code, "show_leaderboard")
+    host.act(code, "open_question")
+    number_id = _question_id(team.get(f"/play/{code}").get_data(as_text=True))
+    assert "Answer locked in" in team.answer(code, number_id, htmx=True, number="3,50").get_data(as_text=True)
+    retry = team.answer(code, number_id, htmx=True, number="3.5").get_data(as_text=True)
+    assert "Answer locked in" in retry and "problem" not in retry
+
+
 def test_text_and_numeric_answers(app, host, new_team):
     close = dict(NUMERIC, prompt="Closest wins")
     code = host.start_game(host.create_quiz(questions=[TEXT, close]))
