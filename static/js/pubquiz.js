@@ -53,7 +53,9 @@
 
   document.addEventListener("htmx:error", function (event) {
     if (fromStream(event)) return;  // streams reconnect by themselves
-    say(event, "That did not reach the quiz: check your connection, then try again.");
+    // Also a timeout: the answer may have arrived and only the reply been lost. Tapping the same
+    // answer again is safe (it counts once), so that is what the message asks for.
+    say(event, "No reply from the quiz: check your connection, then tap your answer again. It counts only once.");
   });
 
   document.addEventListener("htmx:response:error", function (event) {

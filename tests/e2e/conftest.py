@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -110,3 +111,81 @@ def people(browser, live):
     group.close()
     assert group.server_errors == [], "a page got a 5xx"
     assert group.csp_violations == [], "the Content-Security-Policy blocked something"
+
+
+class Wifi:
+    """A phone's Wi-Fi: a TCP forwarder of its own in front of the server. cut() drops every
+    connection through it and refuses new ones, as when the phone falls off the network (the
+    browser's offline mode alone leaves an open stream untouched); restore() lets it through."""
+
+    def __init__(self, server_base):
+        self.target = ("127.0.0.1", int(server_base.rsplit(":", 1)[1]))
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)  # the accept loop checks for close() this often
+        self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.up = True
+        self.closed = False
+        self.connections = set()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                phone, _ = self.listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            if not self.up:
+                phone.close()
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                phone.close()
+                continue
+            server.settimeout(None)
+            with self.lock:
+                self.connections.update((phone, server))
+            for source, sink in ((phone, server), (server, phone)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        self._drop(source, sink)
+
+    def _drop(self, *sockets):
+        for sock in sockets:
+            with self.lock:
+                self.connections.discard(sock)
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def cut(self):
+        self.up = False
+        with self.lock:
+            connections = list(self.connections)
+        self._drop(*connections)
+
+    def restore(self):
+        self.up = True
+
+    def close(self):
+        self.cut()
+        self.closed = True
+        self.thread.join(timeout=2)
+        self.listener.close()
+
+
+@pytest.fixture
+def wifi(live):
+    network = Wifi(live)
+    yield network
+    network.close()
