@@ -17,6 +17,7 @@ def create_app(config=None):
                 static_folder=str(settings.ROOT / "static"))
     app.config.from_mapping(settings.from_environment())
     app.config.update(config or {})
+    app.config["SECRET_KEY"] = settings.secret_key(app.config)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

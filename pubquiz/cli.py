@@ -18,8 +18,12 @@ def main():
 
 def _app():
     from . import create_app
+    from .config import SettingsError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

@@ -19,7 +19,8 @@ def from_environment():
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         # Keys and channels start with this: several deployments can share one Redis.
         "REDIS_PREFIX": os.environ.get("PUBQUIZ_REDIS_PREFIX", "pubquiz"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        # Empty: see secret_key().
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
         "INSTANCE_DIR": str(instance),
         "PUBLIC_URL": os.environ.get("PUBQUIZ_PUBLIC_URL", "").rstrip("/"),
         "DB_POOL_SIZE": _int("PUBQUIZ_DB_POOL_SIZE", 10),
@@ -57,6 +58,30 @@ def from_environment():
         # session is written only when it changes (a join, a login).
         "SESSION_REFRESH_EACH_REQUEST": False,
     }
+
+
+class SettingsError(Exception):
+    """A setting the app cannot run with; the message says what to change."""
+
+
+MIN_SECRET_KEY = 16
+
+
+def secret_key(config):
+    """The key that signs session cookies: SECRET_KEY from the environment. A laptop (no Redis,
+    so one process) may leave it unset and gets a generated one; several processes, perhaps on
+    several machines, must all be given the same key, or a team's cookie is valid on one and
+    not on the next."""
+    key = config["SECRET_KEY"]
+    if key:
+        if len(key) < MIN_SECRET_KEY:
+            raise SettingsError(f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY} random characters "
+                                "(openssl rand -hex 32).")
+        return key
+    if config["REDIS_URL"]:
+        raise SettingsError("SECRET_KEY must be set when REDIS_URL is: every process signs cookies with "
+                            "it, so all need the same one (openssl rand -hex 32).")
+    return _instance_secret(Path(config["INSTANCE_DIR"]))
 
 
 def _instance_secret(instance):

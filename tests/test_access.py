@@ -17,7 +17,7 @@ import zlib
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import CHOICE, TEXT, Browser, HostActions, TeamActions
+from helpers import CHOICE, TEXT, Browser, HostActions, TeamActions, csrf_token
 from night import build_quiz, query, team_id
 
 # Who may use a route: (the owning host is host A, the game is G).
@@ -213,3 +213,38 @@ def test_a_wrong_marker_token_is_refused_to_everyone(world):
     for role in ROLES:
         response = request_as(clients[role], "GET", f"/mark/{params['code']}/join/not-the-token")
         assert denied(response), f"a wrong marker token as {role}: {response.status_code}"
+
+
+TABLES = ("host", "quiz", "round", "question", "game", "team", "answer", "media", "member", "marking",
+          "correction", "joker", "paper_score", "tiebreak", "tiebreak_answer", "audit")
+
+
+def everything(app):
+    """A fingerprint of every row of every table: what a refused request must not change."""
+    return {table: query(app, f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h "
+                              f"from {table} t")[0]["h"] for table in TABLES}
+
+
+def test_every_state_changing_route_refuses_a_request_without_this_sessions_csrf_token(app, world):
+    """A page on another site can make a logged-in browser post to any of our URLs: without the
+    token of that browser's own session (none, or the attacker's own), every POST is refused and
+    nothing changes, whoever the browser belongs to."""
+    clients, params = world
+    adapter = app.url_map.bind("localhost")
+    attackers_token = csrf_token(clients["other_host"].client)
+    before = everything(app)
+    posts = [(rule.endpoint, adapter.build(rule.endpoint, {n: params[n] for n in rule.arguments}))
+             for rule in app.url_map.iter_rules() if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    assert {"play.submit_answer", "host.control", "media.upload", "marking.mark", "auth.logout"} <= {
+        endpoint for endpoint, _ in posts}
+    problems = []
+    for endpoint, path in posts:
+        for role in ("host", "team", "marker"):
+            for token in (None, attackers_token):
+                data = {} if token is None else {"csrf_token": token}
+                response = clients[role].client.post(path, data=data)
+                if response.status_code != 400 or "did not come from this site" not in response.get_data(as_text=True):
+                    problems.append(f"POST {path} ({endpoint}) as {role}, token {'none' if token is None else 'foreign'}: "
+                                    f"{response.status_code}")
+    assert not problems, "\n".join(problems)
+    assert everything(app) == before

@@ -188,7 +188,7 @@ def test_a_change_to_a_line_the_test_config_needs_fails_loudly(tmp_path):
 def test_gunicorn_accepts_its_config_from_any_folder(database_url, tmp_path):
     result = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "-c", str(GUNICORN_CONF)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env=dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="check-config",
+                            env=dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="check-config-" + secrets.token_hex(8),
                                      PUBQUIZ_INSTANCE_DIR=str(tmp_path)))
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -1,6 +1,7 @@
 """End-to-end fixtures: the real server (`pubquiz serve`, gevent) on a free loopback port, and
 Debian's Chromium driven by Playwright, one browser context per person."""
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def _free_port():
 def server(database_url, tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="e2e-secret",
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="e2e-secret-" + secrets.token_hex(8),
                PUBQUIZ_INSTANCE_DIR=str(log_path.parent))
     log = open(log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port)],
