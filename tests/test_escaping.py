@@ -1,7 +1,10 @@
-"""Whatever people type (team names, answers, quiz text) is shown as text, on pages and in the
+"""Whatever people type (team names, answers, quiz text, file names) is shown as text, on pages and in the
 fragments pushed over the streams: a corpus of XSS payloads goes through every input."""
 import pytest
+from markupsafe import escape
 from helpers import CHOICE, Stream
+from night import query
+from test_media import png, upload
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -55,3 +58,17 @@ def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_tea
     for html in (host.get(f"/host/{code}").get_data(as_text=True), team.get(f"/screen/{code}").get_data(as_text=True),
                  host.get(f"/mark/{code}").get_data(as_text=True)):
         assert _raw_tags_absent(html, payload)
+
+
+def test_file_names_of_uploads_are_escaped(payload, app, host):
+    quiz_id = host.create_quiz(questions=[CHOICE])
+    (question,) = query(app, "select id from question")
+    # A browser sends a double quote in a file name as %22: the rest arrives as typed.
+    name = payload.replace('"', "'") + ".png"
+    added = upload(host, question["id"], png(), name)
+    assert added.status_code == 303
+    assert query(app, "select filename from media") == [{"filename": name}]
+    flashed = host.get(added.headers["Location"]).get_data(as_text=True)  # "Picture “…” added."
+    assert f"Picture “{escape(name)}” added." in flashed
+    for page in (flashed, host.get(f"/quizzes/{quiz_id}").get_data(as_text=True)):
+        assert _raw_tags_absent(page, name)
