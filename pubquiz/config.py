@@ -36,7 +36,10 @@ def from_environment():
         # Rate limits, in flask-limiter's notation ("30 per minute"; several with ";").
         "LIMIT_JOIN": os.environ.get("PUBQUIZ_LIMIT_JOIN", "30 per minute"),
         # Failed joins from all addresses together: a botnet guessing codes is stopped too.
-        "LIMIT_JOIN_GLOBAL": os.environ.get("PUBQUIZ_LIMIT_JOIN_GLOBAL", "600 per minute"),
+        # A busy hosted night (1,000 games of 20 teams joining within half an hour, one in twenty
+        # mistyping) fails about 35 joins a minute: this leaves room, and caps what a botnet
+        # guessing from many addresses learns at 172,800 guesses a day.
+        "LIMIT_JOIN_GLOBAL": os.environ.get("PUBQUIZ_LIMIT_JOIN_GLOBAL", "120 per minute"),
         "MAX_TEAMS": _int("PUBQUIZ_MAX_TEAMS", 200),
         # Open streams per client address in one process: a pub's router is one address, so
         # this is generous; it stops one machine from holding thousands of sockets.

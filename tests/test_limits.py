@@ -1,7 +1,9 @@
 """Rate limits: they trigger, say so kindly, and reset, with memory and with Redis storage."""
 import time
+from collections import Counter
 
 import pytest
+from night import query
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
@@ -105,3 +107,47 @@ def test_streams_per_address_are_limited(app, host, new_team):
     reopened = viewer.get(f"/screen/{code}/events", buffered=False)
     assert reopened.status_code == 200
     reopened.close()
+
+
+def test_a_brute_force_run_against_the_default_limits_is_stopped(app, host, new_team):
+    """Guessing join codes with the shipped limits: one address gets 30 answers, a botnet of many
+    addresses 120 together, then 429s, while the code space makes each answer a 1 in 887
+    million chance per live game."""
+    from pubquiz import games
+
+    assert len(games.CODE_ALPHABET) ** games.CODE_LENGTH > 887_000_000
+    assert not set("01IOL") & set(games.CODE_ALPHABET)  # nothing to misread on a projector
+    real = {host.start_game(host.create_quiz(questions=[])) for _ in range(3)}
+    guesses = (code for code in (games.new_code() for _ in range(1000)) if code not in real)
+
+    guesser = new_team()
+    alone = Counter(guesser.join(next(guesses), "Bots").status_code for _ in range(60))
+    assert alone == {422: 30, 429: 30}
+    botnet = Counter()
+    for number in range(10):
+        bot = new_team()
+        bot.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        botnet.update(bot.join(next(guesses), "Bots").status_code for _ in range(20))
+    assert botnet == {422: 120 - 30, 429: 200 - 90}
+    assert not any(query(app, "select count(*) from team")[0].values())  # no guess got in
+
+
+def test_a_team_flooding_answers_is_slowed_and_its_neighbours_play_on(app, host, new_team):
+    """Answers are limited per team, not per address: one phone hammering the button behind the
+    pub's router does not stop the team at the next table."""
+    from helpers import CHOICE
+
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    flooder, neighbour = new_team(), new_team()
+    flooder.join(code, "Hammer")
+    neighbour.join(code, "Calm")
+    host.act(code, "start")
+    host.act(code, "open_question")
+    question_id = int(neighbour.get(f"/play/{code}").get_data(as_text=True)
+                      .split('name="question_id" value="')[1].split('"')[0])
+    statuses = Counter(flooder.answer(code, question_id, htmx=True, choice=str(n % 3)).status_code
+                       for n in range(40))
+    assert statuses[429] == 10  # the 31st answer within a minute and after
+    calm = neighbour.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
+    assert "Answer locked in" in calm
+    assert query(app, "select count(*) as n from answer")[0]["n"] == 2  # one per team
