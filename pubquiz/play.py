@@ -114,7 +114,7 @@ def submit_answer(code):
         background.answer_accepted(accepted["game_id"], question_id)
         if not accepted["locked"]:  # a team of several phones: show the pick on the others
             background.pick_changed(accepted["game_id"], accepted["team_id"])
-        return _answered(code, question_id, dict(answer, locked=accepted["locked"]))
+        return _answered(code, question_id, dict(answer, locked=accepted["locked"], option_text=accepted["option_text"]))
     row = db.one("game_by_id", id=_game_or_404(code)["id"])
     member = teams.identity(row)
     current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
@@ -150,7 +150,10 @@ def lock_answer(code):
 def _answered(code, question_id, answer, problem=None, row=None, member=None):
     """The answer box for htmx; without JavaScript, back to the game page (or it with the problem)."""
     if request.headers.get("HX-Request"):
-        question = db.one("question_by_id", id=question_id) if not answer or not answer.get("locked") else None
+        # An accepted answer brings its option's words (the accepted path reads nothing); the
+        # other paths read the question for the form or the words.
+        words = answer and answer.get("locked") and "option_text" in answer
+        question = None if words else db.one("question_by_id", id=question_id)
         return render_template("play/_answer_box.html", code=code, question=question,
                                question_id=question_id, answer=answer, problem=problem)
     if problem:

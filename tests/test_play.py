@@ -78,7 +78,7 @@ def test_answer_once_scored_at_close(app, host, new_team):
     assert "Mars" in page and "Answer: " not in page  # the answer key is not shown before reveal
 
     locked = right.answer(code, question_id, htmx=True, choice="1")
-    assert "Answer locked in" in locked.get_data(as_text=True)
+    assert "Answer locked in: <strong>◆ B Mars</strong>" in locked.get_data(as_text=True)
     again = right.answer(code, question_id, htmx=True, choice="0")
     assert "locked in: it can no longer change" in again.get_data(as_text=True)
     assert wrong.answer(code, question_id, choice="0").status_code == 303

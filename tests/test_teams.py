@@ -147,7 +147,7 @@ def test_only_the_captain_locks_in_and_then_picks_are_refused(app, host, new_tea
     assert query(app, "select locked from answer") == [{"locked": False}]
 
     locked = text(captain.post(f"/play/{code}/lock", {"question_id": qid}, htmx=True))
-    assert "Answer locked in: ● C" in locked
+    assert "Answer locked in: ● C Jupiter" in locked
     later = text(member.answer(code, qid, htmx=True, choice="1"))
     assert "locked in: it can no longer change" in later
     assert query(app, "select choice, locked from answer") == [{"choice": 2, "locked": True}]

@@ -26,7 +26,9 @@ on conflict (team_id, question_id) do update
 set choice = excluded.choice, text = excluded.text, number = excluded.number,
     member_id = excluded.member_id, submitted_at = now(), updated_at = now()
 where not answer.locked
-returning id, game_id, team_id, locked;
+-- The option's words, so the phone shows "B Mars" and not just "B" (a lookup by key, same statement).
+returning id, game_id, team_id, locked,
+          (select options[answer.choice + 1] from question where id = answer.question_id) as option_text;
 
 -- name: lock_answer
 -- The captain locks the team's pick in before the deadline.
