@@ -1,4 +1,4 @@
-// pubquiz's only script of its own. Everything works without it; it adds two things:
+// pubquiz's only script of its own. Everything works without it; it adds, among smaller things:
 // 1. htmx requests carry the page's CSRF token as a header, because fragments pushed to many
 //    clients at once cannot carry any one client's token.
 // 2. Countdown bars follow the server's deadline even when a fragment arrives late (a replay
@@ -74,6 +74,26 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-sound-check]");
     if (button) button.remove();
+  });
+
+  // A <details> the person opened or closed stays that way when a pushed update morphs the page
+  // (the update carries the server's default, e.g. the console's team list open only in the lobby).
+  var chosen = {};
+  function detailsKey(details) {
+    var owner = details.parentElement && details.parentElement.closest("[id]");
+    return (owner ? owner.id : "") + "/" + details.className;
+  }
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details > summary");
+    if (!summary) return;
+    var details = summary.parentElement;
+    setTimeout(function () { chosen[detailsKey(details)] = details.open; }, 0);  // after the toggle
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    document.querySelectorAll("details").forEach(function (details) {
+      var open = chosen[detailsKey(details)];
+      if (open !== undefined && details.open !== open) details.open = open;
+    });
   });
 
   document.addEventListener("htmx:after:swap", syncCountdowns);

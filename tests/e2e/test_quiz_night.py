@@ -82,17 +82,23 @@ def test_a_whole_quiz_night(people):
     for page in (screen, *teams.values()):
         expect(page.locator("#stage")).to_contain_text("Round 1")
 
+    # The host opens the team list (shut by default once the game runs); updates leave it open.
+    host.click("#console details.teams summary")
+    expect(host.locator("#console details.teams")).to_have_attribute("open", "")
+
     # Q1: multiple choice, closed early by the host
     started = time.monotonic()
     host.click("button[data-action=open_question]")
     expect(bears.locator("#stage")).to_contain_text("Red Planet")
     click_to_phone = time.monotonic() - started
     print(f"\nhost click -> question visible on a team's phone: {click_to_phone * 1000:.0f} ms")
+    expect(host.locator("#console")).to_have_attribute("data-phase", "question")
+    expect(host.locator("#console details.teams")).to_have_attribute("open", "")
     expect(screen.locator("#stage .options")).to_contain_text("Mars")
     expect(screen.locator(".countdown")).to_be_visible()
     expect(screen.locator("#stage")).not_to_contain_text("Answer:")  # no answer key before reveal
     bears.click("button.option-1")  # Mars, right
-    expect(bears.locator("#answer-box")).to_contain_text("Answer locked in")
+    expect(bears.locator("#answer-box")).to_contain_text("Answer locked in: ◆ B Mars")
     mis.click("button.option-0")  # Venus, wrong
     expect(host.locator("#console .answer-count")).to_contain_text("2 of 3 teams answered")
     expect(screen.locator(".answer-count")).to_contain_text("2 of 3 teams answered")
