@@ -127,6 +127,29 @@ def test_an_answer_retried_after_its_reply_was_lost_counts_once(app, host, new_t
     assert "Answer locked in" in retry and "problem" not in retry
 
 
+def test_a_pause_stops_the_speed_bonus_clock(app, host, new_team):
+    """Speed mode: a team answering just after a long pause was as quick on the clock as one that
+    answered just before it, and gets the same bonus."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE], speed_bonus=True))
+    before, after = new_team(), new_team()
+    before.join(code, "Before")
+    after.join(code, "After")
+    _open_first_question(host, code)
+    question_id = _question_id(before.get(f"/play/{code}").get_data(as_text=True))
+    assert before.answer(code, question_id, choice="1").status_code == 303
+    assert host.post(f"/host/{code}/manage/pause", {"version": host.version(code)}).status_code in (200, 303)
+    with app.app_context():
+        with db.transaction() as tx:  # the pause lasts 20 s: everything so far happened 20 s earlier
+            tx.conn.execute("update game set opened_at = opened_at - interval '20 s', deadline_at = deadline_at "
+                            "- interval '20 s', paused_at = paused_at - interval '20 s' where code = %s", (code,))
+            tx.conn.execute("update answer set submitted_at = submitted_at - interval '20 s'")
+    assert host.post(f"/host/{code}/manage/resume", {"version": host.version(code)}).status_code in (200, 303)
+    assert after.answer(code, question_id, choice="1").status_code == 303
+    host.act(code, "close_question")
+    totals = {row["name"]: row["total"] for _, row in leaderboard(app, code)}
+    assert totals == {"Before": 3, "After": 3}  # 2 points and a bonus of 1 each
+
+
 def test_text_and_numeric_answers(app, host, new_team):
     close = dict(NUMERIC, prompt="Closest wins")
     code = host.start_game(host.create_quiz(questions=[TEXT, close]))

@@ -5,9 +5,10 @@
 -- in; a team with one phone locks in with its first tap. FOR SHARE makes a concurrent close wait
 -- for this insert (or this insert wait for the close, and then find the question closed), so no
 -- answer escapes scoring.
-insert into answer (game_id, team_id, question_id, choice, text, number, member_id, locked)
+insert into answer (game_id, team_id, question_id, choice, text, number, member_id, locked, seconds_left)
 select g.id, t.id, g.question_id, %(choice)s, %(text)s, %(number)s, m.id,
-       (select count(*) from member where team_id = t.id) = 1
+       (select count(*) from member where team_id = t.id) = 1,
+       extract(epoch from g.deadline_at - now())
 from game g
 join member m on m.token = %(token)s
 join team t on t.id = m.team_id and t.game_id = g.id and t.kicked_at is null
@@ -24,7 +25,8 @@ where g.code = %(code)s
 for share of g
 on conflict (team_id, question_id) do update
 set choice = excluded.choice, text = excluded.text, number = excluded.number,
-    member_id = excluded.member_id, submitted_at = now(), updated_at = now()
+    member_id = excluded.member_id, submitted_at = now(), updated_at = now(),
+    seconds_left = excluded.seconds_left
 where not answer.locked
 -- The option's words, so the phone shows "B Mars" and not just "B" (a lookup by key, same statement).
 returning id, game_id, team_id, locked,
@@ -45,10 +47,11 @@ select * from answer where team_id = %(team_id)s and question_id = %(question_id
 
 -- name: answers_to_question
 select a.*, t.name as team_name,
-       extract(epoch from a.submitted_at - g.opened_at) as seconds_taken
+       coalesce(q.time_limit - a.seconds_left, extract(epoch from a.submitted_at - g.opened_at)) as seconds_taken
 from answer a
 join team t on t.id = a.team_id
 join game g on g.id = a.game_id
+join question q on q.id = a.question_id
 where a.game_id = %(game_id)s and a.question_id = %(question_id)s
 order by a.submitted_at;
 
