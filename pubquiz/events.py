@@ -162,28 +162,48 @@ class Hub:
         self._stopped.set()
 
 
+# An ended game's history is kept this long (seconds), for the podium's reconnects, then
+# forgotten: a browser coming back later gets the full state, and a server hosting thousands of
+# games a day holds the history of the running ones only.
+ENDED_HISTORY_SECONDS = 15 * 60
+
+
 class MemoryBus:
     """The bus for one process (the laptop default and the tests): history in a deque per game."""
 
     def __init__(self, hub, history_size=200):
         self.hub = hub
         self.history_size = history_size
+        self.ended_history_seconds = ENDED_HISTORY_SECONDS
         # Ids carry this bus's start time, so ids from before a restart are recognised as unknown.
         self._epoch = format(int(time.time() * 1000), "x")
         self._counter = itertools.count(1)
         self._history = {}
+        self._forget_at = {}  # ended game -> when its history goes
         self._lock = threading.Lock()
 
-    def publish(self, game_id, parts):
+    def publish(self, game_id, parts, ended=False):
+        """ended: the game is over; its history goes ended_history_seconds after this event."""
         with self._lock:
+            self._forget_expired()
             event = Event(game_id, "%s-%d" % (self._epoch, next(self._counter)), dict(parts))
             history = self._history.setdefault(game_id, deque(maxlen=self.history_size))
             history.append(event)
+            if ended:
+                self._forget_at[game_id] = time.monotonic() + self.ended_history_seconds
         self.hub.deliver(event)
         return event
 
+    def _forget_expired(self):
+        now = time.monotonic()
+        for game_id, at in list(self._forget_at.items()):
+            if at <= now:
+                del self._forget_at[game_id]
+                self._history.pop(game_id, None)
+
     def last_id(self, game_id):
         with self._lock:
+            self._forget_expired()
             history = self._history.get(game_id)
             return history[-1].id if history else ""
 
@@ -191,6 +211,7 @@ class MemoryBus:
         """Events after `last_id`, oldest first; None when that id is not in the history
         (too old, or from before a restart): the client then needs the full current state."""
         with self._lock:
+            self._forget_expired()
             history = list(self._history.get(game_id, ()))
         if not last_id:
             return history
@@ -223,7 +244,7 @@ class RedisBus:
     it is back, and every local stream is closed then so its browser reconnects and catches up:
     nothing committed is lost, nobody needs a manual step."""
 
-    HISTORY_TTL = 24 * 3600  # a game's history outlives any quiz night, then goes
+    HISTORY_TTL = 24 * 3600  # a running game's history outlives any quiz night
 
     def __init__(self, hub, url, history_size=200, prefix="pubquiz"):
         import redis
@@ -232,6 +253,7 @@ class RedisBus:
         self.prefix = prefix
         self.channel = prefix + ":events"
         self.history_size = history_size
+        self.ended_history_seconds = ENDED_HISTORY_SECONDS
         self._errors = (redis.ConnectionError, redis.TimeoutError, OSError)
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3,
                                           retry_on_timeout=True)
@@ -248,11 +270,13 @@ class RedisBus:
     def _key(self, game_id):
         return "%s:game:%d:events" % (self.prefix, game_id)
 
-    def publish(self, game_id, parts):
+    def publish(self, game_id, parts, ended=False):
+        """ended: the game is over; its history expires ended_history_seconds after this event."""
         payload = json.dumps({"g": game_id, "p": parts}, separators=(",", ":"))
+        ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
         try:
             event_id = self._publish(keys=[self._key(game_id), self.channel],
-                                     args=[self.history_size, payload, self.HISTORY_TTL])
+                                     args=[self.history_size, payload, ttl])
         except self._errors as error:
             log.warning("Redis unavailable, game %s will be published again: %s", game_id, error)
             with self._lock:

@@ -54,7 +54,7 @@ def publish_state(game_id, audio=False, extra=None):
             parts["team:%d" % team["id"]] = render_pushed(
                 "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
     metrics.PUBLISHED.inc()
-    return current_app.extensions["bus"].publish(game_id, parts)
+    return current_app.extensions["bus"].publish(game_id, parts, ended=snap.phase == "ended")
 
 
 def _teams_differ(snap):

@@ -5,6 +5,7 @@ import time
 import pytest
 from helpers import CHOICE, HostActions, Stream, redis_url
 
+from pubquiz import games
 from pubquiz.events import Hub, MemoryBus, RedisBus, encode
 
 # Every test here runs against both buses: one process, and many processes over Redis.
@@ -166,3 +167,28 @@ def test_streams_are_authorised(app, host, new_team):
     other_host = HostActions(app)
     other_host.register("other@example.org")
     assert other_host.get(f"/host/{code}/events").status_code == 404
+
+
+def test_an_ended_games_history_goes_after_a_while_and_then_means_full_refresh(bus):
+    bus.ended_history_seconds = 1
+    running = bus.publish(1, {"host": "a question"}).id
+    bus.publish(2, {"host": "a question"})
+    ended = bus.publish(2, {"host": "the podium"}, ended=True).id
+    assert bus.last_id(2) == ended  # the podium's reconnects still replay
+    _wait_for(lambda: bus.last_id(2) == "", seconds=5)
+    assert bus.since(2, ended) is None  # a browser back later gets the full state
+    assert bus.last_id(1) == running and bus.since(1, running) == []  # running games keep theirs
+
+
+def test_ending_a_game_starts_the_clock_on_its_history(app, host):
+    bus = app.extensions["bus"]
+    bus.ended_history_seconds = 1
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    host.act(code, "start")
+    with app.app_context():
+        game_id = games.by_code(code)["id"]
+    time.sleep(1.5)
+    assert bus.last_id(game_id) != ""  # a running game keeps its history
+    host.act(code, "end")
+    assert bus.last_id(game_id) != ""
+    _wait_for(lambda: bus.last_id(game_id) == "")
