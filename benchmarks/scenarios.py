@@ -276,7 +276,7 @@ class Night:
         result = {
             "sent": len(requests), "accepted": len(accepted), "stored_in_db": stored,
             "refused": len(refused), "lost": len(requests) - len(accepted),
-            "refusal_examples": sorted({(r.status, r.error or _problem(r.body)) for r in refused})[:5],
+            "refusal_examples": sorted({(r.status, r.error or refusal_text(r.body)) for r in refused})[:5],
             "send_spread_s": self.p["answer_spread"], "seconds_to_last_response": round(seconds, 2),
             "answer_post_ms": percentiles([r.latency for r in accepted]),
             "accepted_per_second": round(len(accepted) / max(seconds, 1e-9), 1),
@@ -507,7 +507,7 @@ class Night:
                 "held_by_workers": [w.pid for w in self.stack.workers_of_app()]}
 
 
-def _problem(body):
+def refusal_text(body):
     import re
 
     match = re.search(rb'class="problem"[^>]*>([^<]*)<', body)

@@ -37,12 +37,13 @@ import sys
 import tempfile
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 
 import redis
 
 from . import analysis, crowd, lean, report
-from .scenarios import audiences_of, log
+from .scenarios import audiences_of, log, refusal_text
 from .stack import ROOT, Stack, install_signal_handlers, raise_nofile
 
 HERE = Path(__file__).resolve().parent
@@ -84,7 +85,9 @@ class Soak:
         self.counts = {"games_started": 0, "games_finished": 0, "teams_joined": 0, "join_failures": 0,
                        "streams_not_connected": 0, "answers_sent": 0, "answers_accepted": 0,
                        "questions_opened": 0, "closed_by_deadline": 0, "clicks": 0}
-        self.problems = []  # the first few of each kind, for the report
+        self.problems = []  # the first few, for the report
+        self.refusals = Counter()  # why an answer or a join did not go through
+        self.close_late = []  # seconds from each question's deadline to its close event
         self.samples = []
 
     def problem(self, text):
@@ -119,8 +122,8 @@ class Soak:
         teams, _, failures = await crowd.join_teams(self.stack, [game], a.teams, concurrency=8)
         self.counts["teams_joined"] += len(teams)
         self.counts["join_failures"] += len(failures)
-        if failures:
-            self.problem(f"{game.code}: {len(failures)} joins failed, e.g. {failures[:2]}")
+        for _, why in failures:
+            self.refusals[f"join: {why}"] += 1
         newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
         mark = newest[0][0].decode() if newest else ""
         streams = [lean.Stream(t, f"/play/{game.code}/events", t.cookie, mark) for t in teams]
@@ -141,21 +144,14 @@ class Soak:
             return
         await asyncio.sleep(a.step)
         for number in range(a.questions):
+            before_open = self.newest(game)
             if not await self.click(game, "open_question"):
                 return
             opened = time.monotonic()
             self.counts["questions_opened"] += 1
             await self.answer(game, teams)
-            # The question's deadline closes it, in the app: then the console shows one more version.
-            await asyncio.sleep(max(0.0, opened + a.time_limit + 1.5 - time.monotonic()))
-            expected = game.version + 1
-            await game.host.console(game)
-            if game.version == expected:
-                self.counts["closed_by_deadline"] += 1
-                game.phase = "closed"
-            else:
-                self.problem(f"{game.code} question {number + 1}: console at version {game.version}, "
-                             f"expected {expected} after the deadline")
+            if not await self.closed_by_deadline(game, opened + a.time_limit, before_open):
+                self.problem(f"{game.code} question {number + 1}: not closed 30 s after its deadline")
                 return
             if not await self.click(game, "reveal"):
                 return
@@ -166,6 +162,31 @@ class Soak:
                 await asyncio.sleep(a.step)
         await self.click(game, "end")
 
+    def newest(self, game):
+        newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
+        return newest[0][0].decode() if newest else ""
+
+    async def closed_by_deadline(self, game, deadline, before_open):
+        """The question's deadline closes it, in the app (no click): the console shows one more
+        version. How late: the close event's publish time against the open event's plus the time
+        limit (both Redis ids: the server's clock, to the millisecond)."""
+        expected = game.version + 1
+        await asyncio.sleep(max(0.0, deadline + 0.5 - time.monotonic()))
+        while True:
+            await game.host.console(game)
+            if game.version == expected:
+                break
+            if time.monotonic() > deadline + 30:
+                return False
+            await asyncio.sleep(0.5)
+        game.phase = "closed"
+        self.counts["closed_by_deadline"] += 1
+        moves = [at for _, audiences, at in analysis.history(self.redis, self.prefix, game.id, before_open)
+                 if "player" in audiences]  # open, then close: counts and picks go to others
+        if len(moves) >= 2:
+            self.close_late.append(moves[1] - moves[0] - self.a.time_limit)
+        return True
+
     async def answer(self, game, teams):
         question_id = game.host.question_ids[game.question_index]
         requests = [lean.Request(t, lean.post_bytes(
@@ -174,13 +195,11 @@ class Soak:
         # Within the first half of the time limit: every one of them is on time.
         await lean.run_requests(self.port, requests, timeout=self.a.time_limit,
                                 spread=self.a.time_limit / 2, preconnect=False)
-        accepted = sum(1 for r in requests if r.status == 200 and b"Answer locked in" in r.response)
+        accepted = [r for r in requests if r.status == 200 and b"Answer locked in" in r.response]
         self.counts["answers_sent"] += len(requests)
-        self.counts["answers_accepted"] += accepted
-        if accepted < len(requests):
-            refused = next(r for r in requests if not (r.status == 200 and b"Answer locked in" in r.response))
-            self.problem(f"{game.code}: {len(requests) - accepted} answers not accepted, e.g. "
-                         f"status {refused.status} {refused.error or refused.body[:120]!r}")
+        self.counts["answers_accepted"] += len(accepted)
+        for refused in set(requests) - set(accepted):
+            self.refusals[f"answer: {refused.status} {refused.error or refusal_text(refused.body)}"] += 1
 
     # -- the measurements ----------------------------------------------------------------------
     async def sampler(self):
@@ -285,6 +304,8 @@ def summarize(soak, args):
     restarts = len({tuple(s["worker_pids"]) for s in soak.samples}) - 1 if soak.samples else 0
     return {"metrics": metrics, "worker_restarts": restarts, "counts": soak.counts,
             "deliveries": soak.deliveries.summary(), "problems": soak.problems,
+            "refusals": dict(soak.refusals.most_common()),
+            "deadline_to_close_ms": analysis.percentiles(soak.close_late),
             "slots": soak.slots, "game_seconds_planned": round(soak.game_seconds, 1)}
 
 
@@ -317,6 +338,8 @@ def write(results, json_path, md_path):
                   f"| duplicates / streams out of order | {d['duplicates']} / {d['streams_out_of_order']} |",
                   f"| publish -> stream p50 / p99 | {d['publish_to_arrival_ms']['p50']} / "
                   f"{d['publish_to_arrival_ms']['p99']} ms |",
+                  f"| deadline -> question closed p50 / p99 / max | {s['deadline_to_close_ms']['p50']} / "
+                  f"{s['deadline_to_close_ms']['p99']} / {s['deadline_to_close_ms']['max']} ms |",
                   f"| gunicorn worker restarts | {s['worker_restarts']} |", "",
                   f"Growth: median of the last {results['args']['window']:g} minutes against the median of the "
                   f"{results['args']['window']:g} minutes after a {results['args']['warmup']:g}-minute warm-up; "
@@ -328,6 +351,9 @@ def write(results, json_path, md_path):
                 trend = "" if m["trend_per_10_min"] is None else f"{m['trend_per_10_min']:+.1%}"
                 lines.append(f"| {key} | {m['at_start']} | {m['baseline']} | {m['final']} | {m['max']} | "
                              f"{m['growth']:+.1%} | {trend} | {m['verdict']} |")
+        if s["refusals"]:
+            lines += ["", "Answers and joins that did not go through, by reason:", ""]
+            lines += [f"- {count} x {why}" for why, count in s["refusals"].items()]
         if s["problems"]:
             lines += ["", "Problems seen (first 30):", ""] + [f"- {p}" for p in s["problems"]]
         lines += ["", "## Samples", "", "| minute | streams | games | workers MB | workers fds | master MB | "
