@@ -124,8 +124,7 @@ class Soak:
         self.counts["join_failures"] += len(failures)
         for _, why in failures:
             self.refusals[f"join: {why}"] += 1
-        newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
-        mark = newest[0][0].decode() if newest else ""
+        mark = self.newest(game)
         streams = [lean.Stream(t, f"/play/{game.code}/events", t.cookie, mark) for t in teams]
         streams.append(lean.Stream(("screen", game), f"/screen/{game.code}/events", None, mark))
         try:
@@ -163,6 +162,7 @@ class Soak:
         await self.click(game, "end")
 
     def newest(self, game):
+        """The id of the game's latest event: a stream or a measurement starts after it."""
         newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
         return newest[0][0].decode() if newest else ""
 
