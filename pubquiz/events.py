@@ -130,10 +130,17 @@ class Hub:
             subs = list(self._games.get(event.game_id, ()))
         if not subs:
             return
-        encoded = {audience: encode(event.id, html) for audience, html in event.parts.items()}
+        # Encoded once per audience, and only for audiences some stream here wants: the other
+        # teams' results in this event are for streams held by other processes.
+        encoded = {}
         delivered = 0
         for sub in subs:
-            chunks = [encoded[a] for a in sub.audiences if a in encoded]
+            chunks = []
+            for audience in sub.audiences:
+                if audience not in encoded and audience in event.parts:
+                    encoded[audience] = encode(event.id, event.parts[audience])
+                if audience in encoded:
+                    chunks.append(encoded[audience])
             if chunks:
                 sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks))
                 delivered += 1
