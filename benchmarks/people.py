@@ -166,3 +166,9 @@ class Stream:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
             except asyncio.TimeoutError:
                 pass
+
+
+async def close_all(*things):
+    """Stop streams and close people (their HTTP sessions), in the order given."""
+    for thing in things:
+        await (thing.stop() if isinstance(thing, Stream) else thing.close())

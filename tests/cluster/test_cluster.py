@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import redis
 
-from benchmarks.people import Host, Stream, Team
+from benchmarks.people import Host, Stream, Team, close_all
 
 QUESTION = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
             "option_2": "Jupiter", "correct_option": "1", "time_limit": "12", "points": "1"}
@@ -93,10 +93,7 @@ def test_every_team_sees_every_event_and_a_killed_worker_loses_nothing(cluster, 
         for stream in streams:
             assert stream.ids() == expected, "a team missed an event or got one out of order"
         closes = [data for _, data, _ in host_stream.messages if 'data-phase="closed"' in data]
-        for stream in (host_stream, *streams):
-            await stream.stop()
-        for person in (host, *people):
-            await person.close()
+        await close_all(host_stream, *streams, host, *people)
         return game_id, reconnected, len(closes)
 
     game_id, reconnected, closes = asyncio.run(scenario())
@@ -164,10 +161,7 @@ def test_the_game_goes_on_after_redis_restarts(redis_cluster, cluster_db):
         assert await host.act(code, "close_question") == 200
         for stream in streams:
             await stream.wait_for("Answers are closed")
-        for stream in (host_stream, *streams):
-            await stream.stop()
-        for person in (host, *people):
-            await person.close()
+        await close_all(host_stream, *streams, host, *people)
         return code
 
     code = asyncio.run(scenario())
@@ -201,10 +195,7 @@ def test_a_whole_instance_killed_and_a_deploy_mid_question(cluster, cluster_db):
         assert await host.act(code, "reveal") == 200
         for stream in streams:
             await stream.wait_for("Right! +1 point", timeout=10)
-        for stream in (host_stream, *streams):
-            await stream.stop()
-        for person in (host, *people):
-            await person.close()
+        await close_all(host_stream, *streams, host, *people)
         return code
 
     code = asyncio.run(scenario())

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from benchmarks.people import Host, Stream, Team
+from benchmarks.people import Host, Stream, Team, close_all
 
 from .conftest import free_port, wait_until_answers
 
@@ -69,11 +69,6 @@ def _question_id(stream):
     return int(stream.text().split('name="question_id" value="')[1].split('"')[0])
 
 
-async def _close(*things):
-    for thing in things:
-        await (thing.stop() if isinstance(thing, Stream) else thing.close())
-
-
 @pytest.fixture
 def server(cluster_db, tmp_path):
     app = Server(cluster_db, tmp_path)
@@ -103,7 +98,7 @@ def test_the_whole_app_restarted_mid_question(server, cluster_db):
         for stream in streams:
             await stream.wait_for("Answers are closed", timeout=20)
             assert stream.connects >= 2
-        await _close(host, *people, *streams)
+        await close_all(host, *people, *streams)
         return code
 
     code = asyncio.run(scenario())
@@ -173,7 +168,7 @@ def test_postgresql_restarted_mid_game(private_postgres, tmp_path):
         await streams[0].wait_for("Which planet is red?", timeout=10)
         status, body = await people[0].answer(code, _question_id(streams[0]), choice="1")
         assert "Answer locked in" in body
-        await _close(host, *people, *streams)
+        await close_all(host, *people, *streams)
         return code
 
     try:
