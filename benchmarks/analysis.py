@@ -24,6 +24,12 @@ def percentiles(values, scale=1000.0, digits=1):
             "max": round(ordered[-1] * scale, digits)}
 
 
+def newest_id(redis_client, prefix, game_id):
+    """The id (str) of a game's latest event, "" before its first: a window starts after it."""
+    newest = redis_client.xrevrange(f"{prefix}:game:{game_id}:events", count=1)
+    return newest[0][0].decode() if newest else ""
+
+
 def history(redis_client, prefix, game_id, after=""):
     """[(id bytes, audiences, publish time s)] of a game's events after `after` (exclusive)."""
     key = f"{prefix}:game:{game_id}:events"

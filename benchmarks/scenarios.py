@@ -58,11 +58,14 @@ class Night:
 
     # -- helpers -------------------------------------------------------------------------------
     def mark(self, games):
-        marks = {}
-        for game in games:
-            newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
-            marks[game] = newest[0][0].decode() if newest else ""
-        return marks
+        return {game: analysis.newest_id(self.redis, self.prefix, game.id) for game in games}
+
+    async def close(self):
+        """Every stream closed, every host's session, the side channel to Redis."""
+        self.fleet.close()
+        for host in self.hosts:
+            await host.close()
+        self.redis.close()
 
     def streams_of(self, game):
         streams = list(self.team_streams.get(game, ()))
@@ -564,10 +567,7 @@ async def run_night(stack, params, only=None):
             out["busy"] = await night.busy()
         out["streams_still_open"] = night.fleet.open_count
     finally:
-        night.fleet.close()
-        for host in night.hosts:
-            await host.close()
-        night.redis.close()
+        await night.close()
     return out
 
 
@@ -617,8 +617,5 @@ async def run_scale(stack, params):
             f"click->team p99 {summary['click_to_arrival_ms']['p99']} ms, "
             f"{out['idle_memory']['rss_per_stream_kb']} KB/stream")
     finally:
-        night.fleet.close()
-        for host in night.hosts:
-            await host.close()
-        night.redis.close()
+        await night.close()
     return out

@@ -44,7 +44,7 @@ import redis
 
 from . import analysis, crowd, lean, report
 from .scenarios import audiences_of, log, refusal_text
-from .stack import ROOT, Stack, install_signal_handlers, raise_nofile
+from .stack import ROOT, Stack, install_signal_handlers, raise_nofile, total_fds, total_rss
 
 HERE = Path(__file__).resolve().parent
 TARGET_GROWTH = 0.10
@@ -124,7 +124,7 @@ class Soak:
         self.counts["join_failures"] += len(failures)
         for _, why in failures:
             self.refusals[f"join: {why}"] += 1
-        mark = self.newest(game)
+        mark = analysis.newest_id(self.redis, self.prefix, game.id)
         streams = [lean.Stream(t, f"/play/{game.code}/events", t.cookie, mark) for t in teams]
         streams.append(lean.Stream(("screen", game), f"/screen/{game.code}/events", None, mark))
         try:
@@ -143,7 +143,7 @@ class Soak:
             return
         await asyncio.sleep(a.step)
         for number in range(a.questions):
-            before_open = self.newest(game)
+            before_open = analysis.newest_id(self.redis, self.prefix, game.id)
             if not await self.click(game, "open_question"):
                 return
             opened = time.monotonic()
@@ -160,11 +160,6 @@ class Soak:
                     return
                 await asyncio.sleep(a.step)
         await self.click(game, "end")
-
-    def newest(self, game):
-        """The id of the game's latest event: a stream or a measurement starts after it."""
-        newest = self.redis.xrevrange(f"{self.prefix}:game:{game.id}:events", count=1)
-        return newest[0][0].decode() if newest else ""
 
     async def closed_by_deadline(self, game, deadline, before_open):
         """The question's deadline closes it, in the app (no click): the console shows one more
@@ -215,9 +210,9 @@ class Soak:
         row = {"t": round(self.elapsed(), 1), "streams_open": self.fleet.open_count,
                "games_started": self.counts["games_started"], "answers": self.counts["answers_accepted"],
                "worker_pids": sorted(p.pid for p in workers),
-               "master_rss_mb": _mb(_rss([master])), "master_fds": _fds([master]),
-               "workers_rss_mb": _mb(_rss(workers)), "workers_fds": _fds(workers),
-               "nginx_rss_mb": _mb(_rss(processes.get("nginx", []))), "nginx_fds": _fds(processes.get("nginx", [])),
+               "master_rss_mb": _mb(total_rss([master])), "master_fds": total_fds([master]),
+               "workers_rss_mb": _mb(total_rss(workers)), "workers_fds": total_fds(workers),
+               "nginx_rss_mb": _mb(total_rss(processes.get("nginx", []))), "nginx_fds": total_fds(processes.get("nginx", [])),
                "redis_rss_mb": _mb(info["used_memory_rss"]), "redis_used_mb": _mb(info["used_memory"]),
                "redis_keys": self.redis.dbsize(), "pg_backends": len(processes.get("postgres", []))}
         log(f"sample: {row['streams_open']} streams, workers {row['workers_rss_mb']} MB / {row['workers_fds']} fds, "
@@ -243,26 +238,6 @@ class Soak:
             for host in hosts:
                 await host.close()
             self.redis.close()
-
-
-def _rss(processes):
-    total = 0
-    for process in processes:
-        try:
-            total += process.memory_info().rss
-        except Exception:  # it exited between listing and reading
-            pass
-    return total
-
-
-def _fds(processes):
-    total = 0
-    for process in processes:
-        try:
-            total += process.num_fds()
-        except Exception:
-            pass
-    return total
 
 
 def _mb(size):

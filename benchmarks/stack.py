@@ -354,26 +354,12 @@ class Stack:
 
     def rss(self):
         """{role: resident bytes}; app_workers is the sum over gunicorn's workers only."""
-        out = {}
-        for role, processes in self.server_processes().items():
-            total = 0
-            for process in processes:
-                try:
-                    total += process.memory_info().rss
-                except psutil.NoSuchProcess:
-                    pass
-            out[role] = total
+        out = {role: total_rss(processes) for role, processes in self.server_processes().items()}
         out["app_workers"] = self.workers_rss()
         return out
 
     def workers_rss(self):
-        total = 0
-        for process in self.workers_of_app():
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total
+        return total_rss(self.workers_of_app())
 
     def redis_clients(self):
         if not self.redis_url:
@@ -442,6 +428,26 @@ class Stack:
         finally:
             if self in _open_stacks:
                 _open_stacks.remove(self)
+
+
+def total_rss(processes):
+    """Resident bytes of these processes together (one that exited meanwhile counts 0)."""
+    return _total(processes, lambda p: p.memory_info().rss)
+
+
+def total_fds(processes):
+    """Open file descriptors of these processes together."""
+    return _total(processes, lambda p: p.num_fds())
+
+
+def _total(processes, read):
+    total = 0
+    for process in processes:
+        try:
+            total += read(process)
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def _minus(after, before):
