@@ -1,6 +1,7 @@
 """End-to-end fixtures: the real server (`pubquiz serve`, gevent) on a free loopback port, and
 Debian's Chromium driven by Playwright, one browser context per person."""
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import urllib.request
 import psycopg
 import pytest
 from helpers import TABLES, require
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
@@ -99,6 +101,32 @@ class People:
         page = context.new_page()
         page.on("console", lambda m: "Content Security Policy" in m.text and self.csp_violations.append(m.text))
         return page
+
+    def host(self, email, javascript=True):
+        """A quiz master's browser, registered and logged in (on the quizzes page)."""
+        page = self.new(javascript=javascript)
+        page.goto(self.base + "/register")
+        page.fill("#email", email)
+        page.fill("#password", "a long enough password")
+        page.click("button.primary")
+        return page
+
+    def true_or_false_game(self, email, statements, truth, time_limit=None, javascript=True):
+        """A host who writes a quiz of true-or-false `statements` (all `truth`) and starts a game:
+        (the host's page on the console, the game's code)."""
+        host = self.host(email, javascript)
+        host.fill("#title", "True or false")
+        host.click("text=Create")
+        for statement in statements:
+            host.click(".add-question >> text=True or false")
+            host.fill("#prompt", statement)
+            host.check(f"input[name=truth][value={'true' if truth else 'false'}]")
+            if time_limit:
+                host.fill("#time_limit", str(time_limit))
+            host.click("text=Save question")
+        host.click("text=Start a game")
+        expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
+        return host, host.url.rsplit("/", 1)[1]
 
     def close(self):
         for context in self.contexts:

@@ -1,31 +1,12 @@
 """With JavaScript turned off, joining and answering still work: plain forms, redirects, and a
 page that the player reloads."""
-import re
-
 from playwright.sync_api import expect
-
-
-def _host_a_true_or_false_game(people, email, statement):
-    """A host without JavaScript registers, writes a one-question quiz and starts a game."""
-    host = people.new(javascript=False)
-    host.goto(people.base + "/register")
-    host.fill("#email", email)
-    host.fill("#password", "a long enough password")
-    host.click("button.primary")
-    host.fill("#title", "No-script quiz")
-    host.click("text=Create")
-    host.click("text=True or false")
-    host.fill("#prompt", statement)
-    host.check("input[name=truth][value=true]")
-    host.click("text=Save question")
-    host.click("text=Start a game")
-    expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
-    return host, host.url.rsplit("/", 1)[1]
 
 
 def test_play_a_question_by_plain_form_posts(people):
     base = people.base
-    host, code = _host_a_true_or_false_game(people, "nojs@example.org", "Water boils at 100 °C at sea level.")
+    host, code = people.true_or_false_game("nojs@example.org", ["Water boils at 100 °C at sea level."], True,
+                                           javascript=False)
 
     team = people.new(javascript=False, width=360, height=640)
     team.goto(base + "/")
@@ -57,7 +38,7 @@ def test_play_a_question_by_plain_form_posts(people):
 def test_a_stale_answer_form_gets_a_clear_message(people):
     """The page was loaded while the question was open; the host closed it before the tap."""
     base = people.base
-    host, code = _host_a_true_or_false_game(people, "stale@example.org", "Pubs sell beer.")
+    host, code = people.true_or_false_game("stale@example.org", ["Pubs sell beer."], True, javascript=False)
     team = people.new(javascript=False)
     team.goto(f"{base}/join/{code}")
     team.fill("#name", "Dawdlers")

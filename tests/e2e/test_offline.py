@@ -1,7 +1,6 @@
 """Phones on pub Wi-Fi: cut off for half a minute mid-question, put in a pocket (backgrounded),
 or a reply lost on the way. Whatever happened meanwhile arrives when the phone is back, every event
 in order; a tap that did not get through says so; an answer sent again counts once."""
-import re
 import time
 
 import psycopg
@@ -24,22 +23,7 @@ def _quiz_night(people, email, prompts, wifi=None):
     """A host with a true/false quiz of `prompts` in a started game, and two teams' phones
     recording their stream ids: (host, code, dropouts, steady); the first on `wifi` if given."""
     base = people.base
-    host = people.new()
-    host.goto(base + "/register")
-    host.fill("#email", email)
-    host.fill("#password", "a long enough password")
-    host.click("button.primary")
-    host.fill("#title", "Wi-Fi trouble")
-    host.click("text=Create")
-    for prompt in prompts:
-        host.click(".add-question >> text=True or false")
-        host.fill("#prompt", prompt)
-        host.check("input[name=truth][value=false]")
-        host.fill("#time_limit", "300")
-        host.click("text=Save question")
-    host.click("text=Start a game")
-    expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
-    code = host.url.rsplit("/", 1)[1]
+    host, code = people.true_or_false_game(email, prompts, False, time_limit=300)
     host.wait_for_selector("body.live", state="attached")
     phones = []
     for name, via in (("Dropouts", wifi.base if wifi else base), ("Steady", base)):

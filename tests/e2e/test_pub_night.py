@@ -20,10 +20,6 @@ def _post(page, path, form):
 
 
 def _write_quiz(host, base):
-    host.goto(base + "/register")
-    host.fill("#email", "pubnight@example.org")
-    host.fill("#password", "a long enough password")
-    host.click("button.primary")
     expect(host).to_have_url(re.compile(r"/quizzes$"))
     location = _post(host, "/quizzes", {"title": "Pub night"}).headers["location"]
     quiz_id = location.rstrip("/").rsplit("/", 1)[1]
@@ -56,7 +52,7 @@ def _join(page, base, code, name, pin=""):
 
 def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
     base = people.base
-    host = people.new()
+    host = people.host("pubnight@example.org")
     code = _write_quiz(host, base)
     screen = people.new(width=1600, height=900)
     screen.goto(f"{base}/screen/{code}")

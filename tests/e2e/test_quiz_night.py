@@ -6,11 +6,7 @@ import time
 from playwright.sync_api import expect
 
 
-def _register_and_write_quiz(host, base):
-    host.goto(base + "/register")
-    host.fill("#email", "qm@example.org")
-    host.fill("#password", "a long enough password")
-    host.click("button.primary")
+def _write_quiz(host):
     expect(host).to_have_url(re.compile(r"/quizzes$"))
     host.fill("#title", "Pub night")
     host.click("text=Create")
@@ -52,8 +48,8 @@ def _mark_document(page):
 
 def test_a_whole_quiz_night(people):
     base = people.base
-    host = people.new()
-    code = _register_and_write_quiz(host, base)
+    host = people.host("qm@example.org")
+    code = _write_quiz(host)
     _live(host)
 
     screen = people.new(width=1920, height=1080)
