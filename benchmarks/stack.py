@@ -51,7 +51,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def _answers(port):
+def answers_on(port):
+    """Whether something accepts connections on this loopback port."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
@@ -61,7 +62,7 @@ def _answers(port):
 
 def wait_for_port(port, process, what, timeout=30):
     deadline = time.monotonic() + timeout
-    while not _answers(port):
+    while not answers_on(port):
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode}")
         if time.monotonic() > deadline:

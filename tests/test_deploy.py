@@ -19,6 +19,8 @@ import pytest
 from cluster import nginx as cluster_nginx
 from helpers import redis_url, require
 
+from benchmarks.stack import free_port
+
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
 GRACEFUL_TIMEOUT = 15  # deploy/gunicorn.conf.py
@@ -27,12 +29,6 @@ SSE_LOCATION = "location ~ ^/(play|host|screen|mark)/[^/]+/events$ {"
 
 def _require_nginx():
     require(os.path.exists(cluster_nginx.NGINX), f"no nginx at {cluster_nginx.NGINX} (apt-get install nginx-light)")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _new_game(database_url):
@@ -53,7 +49,7 @@ class Gunicorn:
     """`gunicorn -c deploy/gunicorn.conf.py`, started from another folder, one worker."""
 
     def __init__(self, database_url, workdir, port=None, **env):
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.log_path = Path(workdir) / "gunicorn.log"
         metrics = Path(workdir) / "metrics"
         metrics.mkdir(exist_ok=True)
@@ -156,7 +152,7 @@ class RawStream:
 
 
 def _rendered(tmp_path):
-    return cluster_nginx.render(tmp_path / "nginx", [_free_port()], _free_port(), _free_port(), REPO / "static")
+    return cluster_nginx.render(tmp_path / "nginx", [free_port()], free_port(), free_port(), REPO / "static")
 
 
 def test_nginx_accepts_the_production_config_and_its_test_rendering(tmp_path):
@@ -251,7 +247,7 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
     # The default heartbeat (15 s) is the app's only write on an idle stream: a buffering proxy
     # would hold the first bytes far longer than the test waits.
     server = Gunicorn(database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15").start()
-    http_port, https_port = _free_port(), _free_port()
+    http_port, https_port = free_port(), free_port()
     config = cluster_nginx.render(tmp_path / "nginx", [server.port], http_port, https_port, REPO / "static")
     nginx = None
     try:
@@ -356,8 +352,8 @@ def test_stopping_one_instance_moves_its_streams_to_the_other(database_url, tmp_
     try:
         first.start()
         second.start()
-        http_port = _free_port()
-        config = cluster_nginx.render(tmp_path / "nginx", [first.port, second.port], http_port, _free_port(),
+        http_port = free_port()
+        config = cluster_nginx.render(tmp_path / "nginx", [first.port, second.port], http_port, free_port(),
                                       REPO / "static")
         nginx = cluster_nginx.start(config)
 

@@ -154,7 +154,7 @@ def test_reconnect_with_an_unknown_id_gets_the_full_state(host, new_team):
     code, team = _game_with_team(host, new_team)
     host.act(code, "start")
     stream = Stream(team.get(f"/play/{code}/events", headers={"Last-Event-ID": "0-0"}, buffered=False))
-    text = stream.read_until("Get ready")
+    stream.read_until("Get ready")
     assert len(stream.ids()) == 1
     stream.close()
 

@@ -4,7 +4,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,12 @@ import psutil
 import pytest
 from helpers import TABLES, redis_url, require
 
+from benchmarks.stack import answers_on, free_port
+
 from . import nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = "/usr/sbin/nginx"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_answers(url, process=None, timeout=30):
@@ -83,9 +78,8 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
+            if answers_on(self.port):
+                return
             time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 

@@ -6,10 +6,11 @@ literal that is no longer in deploy/nginx.conf raises NginxConfigDrift: change t
 """
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from benchmarks.stack import answers_on
 
 NGINX = "/usr/sbin/nginx"
 REPO = Path(__file__).resolve().parents[2]
@@ -145,14 +146,6 @@ def _ports(config_path):
     return [int(p) for p in re.findall(r"listen 127\.0\.0\.1:(\d+)", Path(config_path).read_text())]
 
 
-def _answers(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def start(config_path, timeout=15):
     """Run nginx in the foreground as a child process; return it once every port it listens on
     accepts connections."""
@@ -163,7 +156,7 @@ def start(config_path, timeout=15):
     log.close()
     deadline = time.monotonic() + timeout
     ports = _ports(config_path)
-    while not all(_answers(port) for port in ports):
+    while not all(answers_on(port) for port in ports):
         if process.poll() is not None or time.monotonic() > deadline:
             stop(process)
             output = (workdir / "nginx.out").read_text()

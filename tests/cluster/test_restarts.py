@@ -15,7 +15,9 @@ import pytest
 
 from benchmarks.people import Host, Stream, Team, close_all
 
-from .conftest import free_port, wait_until_answers
+from benchmarks.stack import free_port
+
+from .conftest import wait_until_answers
 
 QUESTION = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
             "correct_option": "1", "time_limit": "8", "points": "1"}

@@ -15,6 +15,8 @@ import pytest
 from helpers import TABLES, require
 from playwright.sync_api import expect
 
+from benchmarks.stack import free_port
+
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
 # by the closed network, many connections at a time.
@@ -22,15 +24,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(database_url, tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="e2e-secret-" + secrets.token_hex(8),
                PUBQUIZ_INSTANCE_DIR=str(log_path.parent))
