@@ -46,10 +46,10 @@ class Subscription:
     __slots__ = ("game_id", "audiences", "address", "closed", "_items", "_ready")
     LIMIT = 256
 
-    def __init__(self, game_id, audiences):
+    def __init__(self, game_id, audiences, address=None):
         self.game_id = game_id
         self.audiences = audiences
-        self.address = None
+        self.address = address  # the client's, for the per-address cap
         self.closed = False
         self._items = deque()
         self._ready = threading.Event()
@@ -95,8 +95,7 @@ class Hub:
 
     def subscribe(self, game_id, audiences, address=None):
         """A new stream's subscription; None when this address holds too many streams already."""
-        sub = Subscription(game_id, tuple(audiences))
-        sub.address = address
+        sub = Subscription(game_id, tuple(audiences), address)
         with self._lock:
             held = self._per_address.get(address, 0)
             if self.max_per_address and held >= self.max_per_address:
