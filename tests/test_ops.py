@@ -3,7 +3,7 @@ import json
 import logging
 
 import pytest
-from helpers import CHOICE
+from helpers import CHOICE, csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
@@ -50,20 +50,33 @@ def test_metrics_count_requests_answers_and_streams(host, new_team):
     assert 'pubquiz_requests_total{endpoint="play.join_game",method="POST",status="303"}' in text
 
 
-def test_json_logs_carry_the_request_id_and_no_secrets(app, client, capsys):
+def test_json_logs_carry_the_request_id_and_no_secrets(app, host):
+    """A real login (its form's CSRF token, so the login code runs), a wrong password and then the
+    right one, and a page with the session cookie: no log line of any logger holds the passwords,
+    the cookie or the query string."""
     from pubquiz.ops import JsonFormatter
 
     app.config["ACCESS_LOG"] = True
     records = []
     handler = logging.Handler()
     handler.emit = lambda record: records.append(JsonFormatter().format(record))
-    logging.getLogger("pubquiz.access").addHandler(handler)
+    logging.getLogger().addHandler(handler)  # every logger's records, not only the access log's
     try:
-        response = client.post("/login?next=/x", data={"email": "a@b.c", "password": "hunter2-secret"},
-                               headers={"X-Request-ID": "abc123"})
+        browser = app.test_client()
+        token = csrf_token(browser, "/login")
+        wrong = browser.post("/login?next=/x", headers={"X-Request-ID": "abc123"}, data={
+            "email": "host@example.org", "password": "hunter2-secret", "csrf_token": token})
+        right = browser.post("/login", data={"email": "host@example.org", "password": "correct horse battery",
+                                             "csrf_token": token})
+        sent = browser.get_cookie("session").value  # what the next request sends
+        assert browser.get("/quizzes").status_code == 200  # signed in: the cookie was sent
     finally:
-        logging.getLogger("pubquiz.access").removeHandler(handler)
-    assert response.headers["X-Request-ID"] == "abc123"
-    entry = json.loads(records[-1])
-    assert entry["request_id"] == "abc123" and entry["path"] == "/login" and entry["status"] == 400
-    assert "hunter2" not in records[-1] and "next=" not in records[-1]
+        logging.getLogger().removeHandler(handler)
+    assert wrong.status_code == 422 and right.status_code == 303
+    assert wrong.headers["X-Request-ID"] == "abc123"
+    entries = [json.loads(record) for record in records]
+    assert {"request_id": "abc123", "path": "/login", "status": 422}.items() <= next(
+        e for e in entries if e.get("request_id") == "abc123").items()
+    logged = "\n".join(records)
+    assert len(sent) > 20 and sent not in logged and "session=" not in logged
+    assert "hunter2" not in logged and "correct horse" not in logged and "next=" not in logged
