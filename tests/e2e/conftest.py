@@ -94,9 +94,12 @@ class People:
         context.on("response", lambda r: r.status >= 500 and self.server_errors.append((r.status, r.url)))
         context.set_default_timeout(10_000)
         self.contexts.append(context)
-        page = context.new_page()
+        # Every page of the context, also those a link opens in a new tab (the scores, the screen).
+        context.on("page", self._watch)
+        return context.new_page()
+
+    def _watch(self, page):
         page.on("console", lambda m: "Content Security Policy" in m.text and self.csp_violations.append(m.text))
-        return page
 
     def host(self, email, javascript=True):
         """A quiz master's browser, registered and logged in (on the quizzes page)."""
