@@ -145,7 +145,10 @@ def test_the_game_goes_on_after_redis_restarts(redis_cluster, cluster_db):
             await stream.wait_for("Get ready")
 
         redis_server.stop()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while (await host.get("/readyz"))[0] != 503:  # the app sees Redis gone
+            assert time.monotonic() < deadline, "the app never noticed Redis was down"
+            await asyncio.sleep(0.1)
         # The host goes on: the action is committed even though it cannot be pushed yet.
         assert await host.act(code, "open_question") == 200
         status, body = await people[0].get(f"/play/{code}/events")

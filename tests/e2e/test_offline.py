@@ -58,7 +58,7 @@ def _catches_up(phone, since, steady, steady_since, timeout=15):
     assert _ids(phone, since) == missed
 
 
-def test_a_phone_cut_off_for_30_seconds_mid_question_gets_every_event_in_order(people, wifi):
+def test_a_phone_cut_off_for_30_seconds_mid_question_gets_every_event_in_order(people, wifi, database_url):
     host, code, phone, steady = _quiz_night(
         people, "offline@example.org", ["Pub Wi-Fi always works.", "Phones never run out of battery."], wifi)
     host.click("button[data-action=start]")
@@ -72,7 +72,8 @@ def test_a_phone_cut_off_for_30_seconds_mid_question_gets_every_event_in_order(p
     # A tap while cut off: it cannot arrive, and the phone says so rather than look accepted.
     phone.click("button.option-1")
     expect(phone.locator("#answer-box .problem")).to_contain_text("No reply from the quiz")
-    expect(host.locator("#console .answer-count")).to_contain_text("0 of 2 teams answered")
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("select count(*) from answer").fetchone() == (0,), "the tap got through"
     # The quiz goes on without the phone: the question closes, the answer, the leaderboard, the next one.
     for action in ("close_question", "reveal", "show_leaderboard", "open_question"):
         host.click(f"button[data-action={action}]")
@@ -98,14 +99,15 @@ def test_a_phone_put_in_a_pocket_pauses_its_stream_and_catches_up_when_it_comes_
     host.click("button[data-action=start]")
     expect(phone.locator("#stage")).to_contain_text("Round 1")
     since, steady_since = len(phone.evaluate("window.seen")), len(steady.evaluate("window.seen"))
-
-    phone.evaluate(SET_HIDDEN, True)  # htmx 4 closes a backgrounded page's stream
+    # htmx 4 cancels a backgrounded page's stream reader in the visibilitychange handler itself:
+    # from here on the phone reads nothing, however long it would be waited for.
+    phone.evaluate(SET_HIDDEN, True)
     host.click("button[data-action=open_question]")
     expect(steady.locator("#stage")).to_contain_text("Crisps count as dinner.")
     host.click("button[data-action=close_question]")
     expect(steady.locator("#stage")).to_contain_text("Answers are closed")
-    phone.wait_for_timeout(1000)
-    assert _ids(phone, since) == [], "a backgrounded page kept its stream"
+    # Both events reached the steady phone: a stream still open would have brought them here too.
+    assert _ids(phone, since) == [], "a backgrounded page received events"
 
     phone.evaluate(SET_HIDDEN, False)
     _catches_up(phone, since, steady, steady_since)
