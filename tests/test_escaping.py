@@ -17,9 +17,17 @@ PAYLOADS = [
 pytestmark = pytest.mark.parametrize("payload", PAYLOADS)
 
 
-def _raw_tags_absent(html, payload):
-    """The payload's markup never appears unescaped (text like "javascript:" may, as text)."""
-    return "<" not in payload or payload not in html
+def raw_absent(html, typed):
+    """The typed markup never appears as markup: not as typed, not as a javascript: link."""
+    if any(c in typed for c in "<>\"'&"):
+        assert typed not in html
+    assert 'href="javascript:' not in html and "href='javascript:" not in html
+
+
+def shown_as_text(html, typed):
+    """What was typed is there, escaped (as a person reads it), and never as markup."""
+    assert str(escape(typed)) in html, f"{typed!r} is not shown as text"
+    raw_absent(html, typed)
 
 
 def test_quiz_text_and_team_names_are_escaped_everywhere(payload, host, new_team):
@@ -34,13 +42,18 @@ def test_quiz_text_and_team_names_are_escaped_everywhere(payload, host, new_team
     host.act(code, "open_question")
     pushed = stream.read_until("data-phase=\"question\"")
     stream.close()
-    pages = [host.get(f"/quizzes/{quiz_id}"), host.get(f"/host/{code}"), team.get(f"/play/{code}"),
-             team.get(f"/screen/{code}")]
-    for html in [p.get_data(as_text=True) for p in pages] + [pushed]:
-        assert _raw_tags_absent(html, payload)
-        assert _raw_tags_absent(html, name)
-        if "{{" in payload:  # shown as typed, never evaluated as a template
-            assert "Q {{ 7*7 }}" in html and "Q 49" not in html
+    editor, console, phone, screen = (page.get_data(as_text=True) for page in (
+        host.get(f"/quizzes/{quiz_id}"), host.get(f"/host/{code}"), team.get(f"/play/{code}"),
+        team.get(f"/screen/{code}")))
+    shown_as_text(editor, "Quiz " + payload)
+    for html in (console, phone, screen, pushed):
+        shown_as_text(html, "Q " + payload)
+        shown_as_text(html, "B " + payload)
+    shown_as_text(console, name)
+    for html in (editor, phone, screen, pushed):
+        raw_absent(html, name)
+    if "{{" in payload:  # shown as typed, never evaluated as a template
+        assert "Q 49" not in console + phone + screen + pushed
 
 
 def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_team):
@@ -53,11 +66,14 @@ def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_tea
     page = team.get(f"/play/{code}").get_data(as_text=True)
     question_id = page.split('name="question_id" value="')[1].split('"')[0]
     box = team.answer(code, question_id, htmx=True, text=payload).get_data(as_text=True)
-    assert _raw_tags_absent(box, payload)
+    shown_as_text(box, payload)
+    stream = Stream(host.get(f"/host/{code}/events", buffered=False))
     host.act(code, "close_question")
-    for html in (host.get(f"/host/{code}").get_data(as_text=True), team.get(f"/screen/{code}").get_data(as_text=True),
-                 host.get(f"/mark/{code}").get_data(as_text=True)):
-        assert _raw_tags_absent(html, payload)
+    pushed = stream.read_until('data-phase="closed"')
+    stream.close()
+    for html in (pushed, host.get(f"/host/{code}").get_data(as_text=True),
+                 team.get(f"/screen/{code}").get_data(as_text=True), host.get(f"/mark/{code}").get_data(as_text=True)):
+        shown_as_text(html, payload)
 
 
 def test_file_names_of_uploads_are_escaped(payload, app, host):
@@ -71,4 +87,4 @@ def test_file_names_of_uploads_are_escaped(payload, app, host):
     flashed = host.get(added.headers["Location"]).get_data(as_text=True)  # "Picture “…” added."
     assert f"Picture “{escape(name)}” added." in flashed
     for page in (flashed, host.get(f"/quizzes/{quiz_id}").get_data(as_text=True)):
-        assert _raw_tags_absent(page, name)
+        raw_absent(page, name)
