@@ -62,7 +62,7 @@ def console(code):
     s = snapshot.load(row["id"])
     url = links.join_url(s.game)
     return render_template("host/console.html", s=s, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(s.game, "host.console"))
+                           loopback=links.loopback_warning(s.game))
 
 
 @bp.post("/host/<code>/<action>")

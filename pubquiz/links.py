@@ -69,10 +69,11 @@ def lan_addresses():
     return found
 
 
-def loopback_warning(game, endpoint):
+def loopback_warning(game):
     """When the links point phones at this machine's loopback, what to tell the host: the
-    address they used, and the same page (endpoint) at each LAN address, if the server listens
-    on them (`pubquiz serve --host 127.0.0.1` does not). None when the links are fine."""
+    address the console was opened at, and the console at each LAN address (opening it there is
+    what changes the links), if the server listens on them (`pubquiz serve --host 127.0.0.1`
+    does not). None when the links are fine."""
     here = base(game)
     if not here or not is_loopback(here):
         return None
@@ -80,7 +81,7 @@ def loopback_warning(game, endpoint):
     port = urlsplit(here).port
     alternatives = []
     if not (listening and is_loopback(f"http://{listening}")):
-        path = path_for(endpoint, code=game["code"])
+        path = path_for("host.console", code=game["code"])
         for address in lan_addresses():
             origin = f"http://{address}:{port}" if port else f"http://{address}"
             alternatives.append((origin, origin + path))

@@ -22,7 +22,7 @@ def show(code):
     s = snapshot.load(row["id"])
     url = links.join_url(s.game)
     return render_template("screen/show.html", s=s, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(s.game, "screen.show"))
+                           loopback=links.loopback_warning(s.game))
 
 
 @bp.get("/screen/<code>/events")

@@ -62,7 +62,7 @@ def test_a_console_opened_at_loopback_points_the_host_at_the_network_address(peo
         pytest.skip("this machine has no non-loopback IPv4 address to offer")
     lan = f"http://{lan_addresses()[0]}:{port}"
     expect(warning.locator(f'a[href="{lan}/host/{code}"]')).to_have_text(lan)
-    expect(screen.locator(f'#loopback a[href="{lan}/screen/{code}"]')).to_have_text(lan)
+    expect(screen.locator(f'#loopback a[href="{lan}/host/{code}"]')).to_have_text(lan)
     warning.locator("a").first.click()
     host.fill("#email", "host@example.org")  # a new address is a new site: log in there
     host.fill("#password", "a long enough password")

@@ -109,3 +109,12 @@ def test_a_console_opened_at_loopback_says_phones_cannot_reach_it(app):
 def test_a_console_opened_at_a_network_address_gives_no_warning(app):
     host, code = _game_with_marker_link(app)
     assert "Phones can't reach" not in host.get(f"/host/{code}").get_data(as_text=True)
+
+
+def test_a_server_listening_on_loopback_only_offers_no_address_that_would_not_answer(app):
+    app.config["LISTEN_HOST"] = "127.0.0.1"
+    host = HostActions(app)
+    _as(host, "127.0.0.1:5000").register()
+    code = host.start_game(host.create_quiz(questions=[TEXT]))
+    warning = re.search(r'<p id="loopback".*?</p>', host.get(f"/host/{code}").get_data(as_text=True), re.S).group(0)
+    assert "serve on every network" in warning and "href" not in warning
