@@ -55,5 +55,6 @@ def test_make_run_again_keeps_the_demo_login(clean_db, tmp_path):
     first = password(_make_run(clean_db, tmp_path))
     assert password(_make_run(clean_db, tmp_path)) == first
     with psycopg.connect(clean_db) as conn:
-        (stored,) = conn.execute("select password_hash from host where email = 'demo@pubquiz.local'").fetchone()
+        (stored,) = conn.execute("select password_hash from host where email = %s",
+                                 ("demo@pubquiz.local",)).fetchone()
     assert check_password_hash(stored, first)

@@ -116,5 +116,6 @@ def test_a_server_listening_on_loopback_only_offers_no_address_that_would_not_an
     host = HostActions(app)
     _as(host, "127.0.0.1:5000").register()
     code = host.start_game(host.create_quiz(questions=[TEXT]))
-    warning = re.search(r'<p id="loopback".*?</p>', host.get(f"/host/{code}").get_data(as_text=True), re.S).group(0)
+    console = host.get(f"/host/{code}").get_data(as_text=True)
+    warning = re.search(r'<p id="loopback".*?</p>', console, re.S).group(0)
     assert "serve on every network" in warning and "href" not in warning
