@@ -15,12 +15,11 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
-# Migrates, refreshes the demo host (its login is printed) and serves on every network
-# interface, printing the addresses phones on the same Wi-Fi can open.
+# One process migrates, creates the demo host and quiz if missing (its login is printed, the
+# same every time) and serves on every network interface, printing first the address phones on
+# the same Wi-Fi can open. Ctrl+C stops it.
 run: install
-	$(BIN)/pubquiz migrate
-	$(BIN)/pubquiz demo
-	$(BIN)/pubquiz serve --host $(HOST) --port $(PORT)
+	@$(BIN)/pubquiz serve --demo --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 
 import click
 
@@ -14,16 +15,24 @@ import click
 @click.group()
 def main():
     """Run and administer a pubquiz server."""
+    # Without a desktop session the embedded PostgreSQL keeps its socket under /tmp instead,
+    # which is fine; the warning would only push the login and the URL out of sight.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
-def _app():
+def _app(serving=False, **config):
     from . import create_app
     from .config import SettingsError
 
     try:
-        return create_app()
+        app = create_app(config)
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
+    if not serving:
+        # A one-off command closes no deadlines; its sweeper would only fail noisily when the
+        # embedded PostgreSQL stops as the command exits.
+        app.extensions["background"].stop()
+    return app
 
 
 @main.command()
@@ -55,12 +64,17 @@ def create_host(email, password):
 
 @main.command()
 def demo():
-    """Create the demo host (with a fresh password) and the demo quiz."""
+    """Create the demo host and the demo quiz where missing; print the login."""
+    with _app().app_context() as context:
+        _seed_demo(context.app)
+
+
+def _seed_demo(app):
     from . import demo as demo_data
 
-    with _app().app_context():
-        email, password = demo_data.seed()
-    click.echo(f"Demo host login:  {email}  /  {password}")
+    email, password = demo_data.seed(app.config["INSTANCE_DIR"])
+    click.echo(f"Log in as        {email}  /  {password}   "
+               "(your own account: pubquiz create-host EMAIL)")
 
 
 @main.command()
@@ -68,9 +82,12 @@ def demo():
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=0, type=click.IntRange(0, 64),
               help="Run gunicorn with this many gevent workers (deploy/gunicorn.conf.py); needs REDIS_URL.")
-def serve(host, port, workers):
+@click.option("--demo", is_flag=True, help="Also create the demo host and quiz (as `pubquiz demo`).")
+def serve(host, port, workers, demo):
     """Serve the app with gevent (many open streams in one process)."""
     if workers:
+        if demo:
+            raise click.UsageError("--demo is for one process: run `pubquiz demo` once instead.")
         _gunicorn(host, port, workers)
     from gevent import monkey
 
@@ -80,21 +97,28 @@ def serve(host, port, workers):
 
     from . import db
 
-    app = _app()
+    # One process migrates, seeds and serves: the embedded PostgreSQL starts once.
+    app = _app(serving=True, LISTEN_HOST=host)
     db.migrate(app.config["DATABASE_URL"])
     server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
 
     def stop(*_):
         # End every stream first, or open streams hold the shutdown until they time out.
         app.extensions["hub"].close_all()
+        app.extensions["background"].stop()
         server.stop(timeout=3)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for url in _urls(host, port):
         click.echo(f"pubquiz is serving on {url}")
+    if demo:
+        with app.app_context():
+            _seed_demo(app)
+    click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
     server.serve_forever()
+    app.extensions["db_pool"].close()  # now: a finalizer at exit would run after gevent's hub is gone
 
 
 def _gunicorn(host, port, workers):
@@ -114,18 +138,15 @@ def _gunicorn(host, port, workers):
 
 
 def _urls(host, port):
-    """The addresses people can open: on 0.0.0.0, each network address of this machine, so a
-    phone on the pub's Wi-Fi knows where to go."""
+    """The addresses people can open: on 0.0.0.0, each network address of this machine first, so
+    the host opens the console where phones on the pub's Wi-Fi can follow its join link."""
     if host not in ("0.0.0.0", "::"):
         return [f"http://{host}:{port}"]
-    import psutil
+    from .links import lan_addresses
 
-    urls = [f"http://127.0.0.1:{port}"]
-    for addresses in psutil.net_if_addrs().values():
-        for address in addresses:
-            if address.family.name == "AF_INET" and not address.address.startswith("127."):
-                urls.append(f"http://{address.address}:{port}   (phones on the same Wi-Fi)")
-    return urls
+    urls = [f"http://{address}:{port}   (open the console here: phones on the same Wi-Fi can)"
+            for address in lan_addresses()]
+    return urls + [f"http://127.0.0.1:{port}   (this machine only)"]
 
 
 if __name__ == "__main__":

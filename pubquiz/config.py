@@ -23,6 +23,9 @@ def from_environment():
         "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
         "INSTANCE_DIR": str(instance),
         "PUBLIC_URL": os.environ.get("PUBQUIZ_PUBLIC_URL", "").rstrip("/"),
+        # The address `pubquiz serve --host` listens on ("" when another server runs the app):
+        # a console opened at loopback is offered LAN addresses only if they would answer.
+        "LISTEN_HOST": "",
         "DB_POOL_SIZE": _int("PUBQUIZ_DB_POOL_SIZE", 10),
         "DB_TIMEOUT": float(os.environ.get("PUBQUIZ_DB_TIMEOUT", "5")),
         "HEARTBEAT_SECONDS": _int("PUBQUIZ_HEARTBEAT_SECONDS", 15),

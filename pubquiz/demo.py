@@ -8,6 +8,9 @@ import struct
 import wave
 import zlib
 from hashlib import sha256
+from pathlib import Path
+
+from werkzeug.security import check_password_hash
 
 from . import auth, db
 
@@ -106,18 +109,27 @@ ROUNDS = [
 ]
 
 
-def seed():
-    """Create (or refresh) the demo account with a new password; returns (email, password)."""
-    password = secrets.token_urlsafe(9)
+def seed(instance_dir):
+    """Create the demo account and quiz where missing; returns (email, password). The password is
+    kept in the instance folder and reused while it still opens the account: `make run` every
+    night must not log the quiz master out of a browser that saved the login."""
+    saved = Path(instance_dir) / "demo_password"
+    password = saved.read_text().strip() if saved.exists() else ""
     with db.transaction() as tx:
         host = tx.one("host_by_email", email=DEMO_EMAIL)
         if host is None:
+            password = password or secrets.token_urlsafe(9)
             host_id = tx.value("insert_host", email=DEMO_EMAIL, password_hash=auth.hash_password(password))
         else:
             host_id = host["id"]
-            tx.run("set_password", id=host_id, password_hash=auth.hash_password(password))
+            if not (password and check_password_hash(host["password_hash"], password)):
+                password = secrets.token_urlsafe(9)
+                tx.run("set_password", id=host_id, password_hash=auth.hash_password(password))
         if not any(q["title"] == DEMO_TITLE for q in tx.all("quizzes_of_host", host_id=host_id)):
             _add_quiz(tx, host_id)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.write_text(password)
+    saved.chmod(0o600)
     return DEMO_EMAIL, password
 
 

@@ -2,28 +2,14 @@
 validate -> change in one transaction -> commit -> publish."""
 import secrets
 
-import segno
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
-from markupsafe import Markup
 
-from . import db, game, games, limits, live, snapshot, stream, teams
+from . import db, game, games, limits, links, live, snapshot, stream, teams
 from .auth import login_required, owned
 from .validation import Validation
 
 bp = Blueprint("host", __name__)
-
-
-def join_url(code):
-    """What phones open: the address this browser reached us by, unless PUBQUIZ_PUBLIC_URL says."""
-    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
-    return f"{base}{url_for('play.join', code=code)}"
-
-
-def qr_svg(url):
-    svg = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True,
-                                                title="QR code to join the game")
-    return Markup(svg)  # segno's own markup; the URL inside is encoded as modules, not text
 
 
 def own_game(code):
@@ -70,11 +56,13 @@ def create_game(quiz_id):
 @login_required
 def console(code):
     row = own_game(code)
+    links.remember_console(row["id"])
     # Read the last event id before the state: the stream then replays anything in between.
     after = live.last_event_id(row["id"])
-    url = join_url(row["code"])
-    return render_template("host/console.html", s=snapshot.load(row["id"]), after=after,
-                           join_url=url, qr=qr_svg(url))
+    s = snapshot.load(row["id"])
+    url = links.join_url(s.game)
+    return render_template("host/console.html", s=s, after=after, join_url=url, qr=links.qr_svg(url),
+                           loopback=links.loopback_warning(s.game))
 
 
 @bp.post("/host/<code>/<action>")

@@ -5,7 +5,7 @@ import threading
 
 from flask import current_app, render_template
 
-from . import auth, db, games, metrics, snapshot
+from . import auth, db, games, links, metrics, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,9 @@ class Background:
         timer.start()
 
     def _in_app(self, work, *args):
-        # A request context lets templates build URLs; errors are logged, never kill the thread.
+        # Errors are logged, never kill the thread.
         try:
-            with self.app.test_request_context("/"):
+            with links.background_context(self.app):
                 work(*args)
         except Exception:
             log.exception("background work %s failed", work.__name__)

@@ -2,8 +2,7 @@
 it; it shows nothing a team's own phone will not show at the same moment."""
 from flask import Blueprint, abort, render_template
 
-from . import games, limits, live, snapshot, stream
-from .host import join_url, qr_svg
+from . import games, limits, links, live, snapshot, stream
 
 bp = Blueprint("screen", __name__)
 
@@ -20,9 +19,10 @@ def _game(code):
 def show(code):
     row = _game(code)
     after = live.last_event_id(row["id"])
-    url = join_url(row["code"])
-    return render_template("screen/show.html", s=snapshot.load(row["id"]), after=after,
-                           join_url=url, qr=qr_svg(url))
+    s = snapshot.load(row["id"])
+    url = links.join_url(s.game)
+    return render_template("screen/show.html", s=s, after=after, join_url=url, qr=links.qr_svg(url),
+                           loopback=links.loopback_warning(s.game))
 
 
 @bp.get("/screen/<code>/events")

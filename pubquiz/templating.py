@@ -5,9 +5,9 @@ from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 
-from . import auth, game, questions
+from . import auth, game, links, questions
 
 
 def number(value):
@@ -26,7 +26,8 @@ def _fingerprint(path):
 def asset(filename):
     """A static file's URL with its content's fingerprint: Nginx and browsers may cache it for
     days, and a deploy that changes the file changes the URL."""
-    return url_for("static", filename=filename, v=_fingerprint(Path(current_app.static_folder) / filename))
+    fingerprint = _fingerprint(Path(current_app.static_folder) / filename)
+    return links.path_for("static", filename=filename, v=fingerprint)
 
 
 def init_app(app):
@@ -35,6 +36,8 @@ def init_app(app):
         asset=asset,
         csrf_field=auth.csrf_field,
         csrf_token=auth.csrf_token,
+        external_url=links.external,
+        url_for=links.path_for,
         action_label=game.ACTION_LABELS.get,
         shapes=questions.SHAPES,
         letters=questions.LETTERS,

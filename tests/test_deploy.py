@@ -416,3 +416,27 @@ def test_a_stream_opened_during_the_drain_is_ended_too(database_url, tmp_path):
         if late is not None:
             late.close()
         server.stop()
+
+
+def test_nginx_refuses_a_host_name_that_is_not_the_quizs(tmp_path):
+    """A forged Host never reaches the app: Nginx closes the connection without an answer (444),
+    over plain HTTP and over TLS, while the quiz's own name is passed on (here to no app: 502)."""
+    _require_nginx()
+    http_port, https_port = free_port(), free_port()
+    nginx = cluster_nginx.start(cluster_nginx.render(tmp_path / "nginx", [free_port()], http_port, https_port,
+                                                     REPO / "static"))
+    try:
+        plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+        plain.request("GET", "/", headers={"Host": "127.0.0.1"})
+        assert plain.getresponse().status == 502
+        plain.close()
+        unverified = ssl._create_unverified_context()
+        # TLS for the quiz's name (SNI localhost), then a request for another.
+        for connection in (http.client.HTTPConnection("127.0.0.1", http_port, timeout=10),
+                           http.client.HTTPSConnection("localhost", https_port, timeout=10, context=unverified)):
+            connection.request("GET", "/join/ABCDEF", headers={"Host": "evil.example"})
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+                connection.getresponse()
+            connection.close()
+    finally:
+        cluster_nginx.stop(nginx)

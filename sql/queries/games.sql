@@ -69,6 +69,9 @@ update game set audio_playing = %(playing)s where id = %(id)s;
 -- name: set_marker_token
 update game set marker_token = %(token)s where id = %(id)s;
 
+-- name: set_console_url
+update game set console_url = %(url)s where id = %(id)s and console_url is distinct from %(url)s;
+
 -- name: insert_audit
 insert into audit (game_id, actor, action, detail)
 values (%(game_id)s, %(actor)s, %(action)s, %(detail)s);

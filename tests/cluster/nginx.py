@@ -22,6 +22,10 @@ REDIRECT_BEGIN = "    # BEGIN plain-http redirect"
 REDIRECT_END = "    # END plain-http redirect\n"
 HTTPS_LISTEN = "        listen 443 ssl http2 default_server;\n"
 HTTPS_LISTEN_V6 = "        listen [::]:443 ssl http2 default_server;\n"
+QUIZ_LISTEN = "        listen 443 ssl http2;\n"
+QUIZ_LISTEN_V6 = "        listen [::]:443 ssl http2;\n"
+# The tests reach Nginx by its loopback address: that is the quiz's name there.
+QUIZ_SERVER_NAME = "        server_name quiz.example.org;\n"
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
@@ -92,8 +96,9 @@ def _local_paths(text, workdir):
     text = _replace(text, "/var/log/nginx/", f"{workdir}/", count=None)
     temp_paths = "".join(f"    {kind}_temp_path {workdir}/{kind}_temp;\n" for kind in TEMP_PATHS)
     text = _replace(text, "\nhttp {\n", "\nhttp {\n" + temp_paths)
-    text = _replace(text, "/etc/ssl/pubquiz/fullchain.pem", str(cert))
-    return _replace(text, "/etc/ssl/pubquiz/privkey.pem", str(key))
+    # The quiz's server and the default server that refuses other names.
+    text = _replace(text, "/etc/ssl/pubquiz/fullchain.pem", str(cert), count=2)
+    return _replace(text, "/etc/ssl/pubquiz/privkey.pem", str(key), count=2)
 
 
 def render_production(workdir, source=SOURCE):
@@ -108,8 +113,9 @@ def render_production(workdir, source=SOURCE):
 
 def render(workdir, upstream_ports, http_port, https_port, static_root, source=SOURCE):
     """Write workdir/nginx.conf: deploy/nginx.conf on loopback ports, with everything it writes
-    kept in workdir, and the HTTPS server's locations also served over plain HTTP on http_port
-    (in place of the redirect). static_root is the repo's static/ folder. Returns the path."""
+    kept in workdir, and the HTTPS servers also served over plain HTTP on http_port (in place of
+    the redirect): the quiz's locations for Host 127.0.0.1 or localhost, and the refusal of any
+    other name. static_root is the repo's static/ folder. Returns the path."""
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     text = _local_paths(Path(source).read_text(), workdir)
@@ -122,6 +128,11 @@ def render(workdir, upstream_ports, http_port, https_port, static_root, source=S
                     f"        listen 127.0.0.1:{https_port} ssl http2 default_server;\n"
                     f"        listen 127.0.0.1:{http_port} default_server;\n")
     text = _replace(text, HTTPS_LISTEN_V6, "")
+    text = _replace(text, QUIZ_LISTEN,
+                    f"        listen 127.0.0.1:{https_port} ssl http2;\n"
+                    f"        listen 127.0.0.1:{http_port};\n")
+    text = _replace(text, QUIZ_LISTEN_V6, "")
+    text = _replace(text, QUIZ_SERVER_NAME, "        server_name quiz.example.org 127.0.0.1 localhost;\n")
     text = _replace(text, "root /srv/pubquiz;", f"root {Path(static_root).resolve().parent};")
     path = workdir / "nginx.conf"
     path.write_text(text)
