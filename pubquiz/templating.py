@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
-from . import auth, game, questions
+from . import auth, confirm, game, questions
 
 
 def number(value):
@@ -36,6 +36,9 @@ def init_app(app):
         csrf_field=auth.csrf_field,
         csrf_token=auth.csrf_token,
         action_label=game.ACTION_LABELS.get,
+        phase_label=game.PHASE_LABELS.get,
+        ends_early=confirm.ends_early,
+        end_warning=confirm.end_game,
         shapes=questions.SHAPES,
         letters=questions.LETTERS,
         # Lets the page's script measure its clock against ours for countdowns.
