@@ -249,7 +249,8 @@ def confirm_merge(code):
     team, into = pair
     return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
                         url_for("host.merge_teams", code=row["code"]), "Merge the teams",
-                        url_for("host.teams_page", code=row["code"]), {"from": team["id"], "into": into["id"]})
+                        url_for("host.teams_page", code=row["code"]),
+                        {"from": team["id"], "into": into["id"]})
 
 
 @bp.post("/host/<code>/manage/merge")
@@ -262,7 +263,8 @@ def merge_teams(code):
         return teams_done(row, "Choose another team of this game to merge into.")
     team, into = pair
     if not confirm.confirmed():
-        return confirm.ask(url_for("host.confirm_merge", code=row["code"], **{"from": team["id"], "into": into["id"]}))
+        pair = {"from": team["id"], "into": into["id"]}
+        return confirm.ask(url_for("host.confirm_merge", code=row["code"], **pair))
     team_id, into_id = team["id"], into["id"]
     with db.transaction() as tx:
         teams.merge(tx, row["id"], team_id, into_id)

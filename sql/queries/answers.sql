@@ -63,7 +63,8 @@ select (select count(*) from answer
         where game_id = %(game_id)s and kicked_at is null and not paper) as teams,
        array(select t.name from team t
              where t.game_id = %(game_id)s and t.kicked_at is null and not t.paper
-               and not exists (select 1 from answer a where a.team_id = t.id and a.question_id = %(question_id)s)
+               and not exists (select 1 from answer a
+                               where a.team_id = t.id and a.question_id = %(question_id)s)
              order by t.name) as waiting;
 
 -- name: set_scores

@@ -76,7 +76,8 @@ def test_ending_early_without_javascript_is_a_confirmation_page(people):
     host.click(".danger-zone button[data-action=end]")
     expect(host).to_have_url(f"{people.base}/host/{code}/end/confirm")
     expect(host.locator("h1")).to_have_text("End the game now?")
-    expect(host.locator(".consequence")).to_have_text("3 questions are left; the podium shows the scores so far.")
+    expect(host.locator(".consequence")).to_have_text(
+        "3 questions are left; the podium shows the scores so far.")
     shoot(host, "confirm-page")
     host.click("text=Cancel")
     expect(host).to_have_url(f"{people.base}/host/{code}")
@@ -169,7 +170,8 @@ def test_marking_verdicts_look_different(people):
     expect(host.locator(".marking-queue h2")).to_have_text("Who composed the Moonlight Sonata?")
     _live(host)
     host.locator(".group", has_text="Bethoven").locator("button[data-verdict=half]").click()
-    group = {verdict: host.locator(f".group[data-verdict={verdict}]") for verdict in ("right", "half", "wrong")}
+    group = {verdict: host.locator(f".group[data-verdict={verdict}]")
+             for verdict in ("right", "half", "wrong")}
     for verdict, label in (("right", "✓ right"), ("half", "½ half"), ("wrong", "✗ wrong")):
         expect(group[verdict].locator(".verdict-badge")).to_contain_text(label)
     colours = {verdict: g.locator(".verdict-badge").evaluate("e => getComputedStyle(e).backgroundColor")
