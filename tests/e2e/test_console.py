@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 SIZES = {"phone": (390, 844), "laptop": (1280, 720), "projector": (1920, 1080)}
 
 
-def shoot(page, name, sizes=("phone", "laptop")):
+def shoot(page, name, sizes=tuple(SIZES)):
     folder = os.environ.get("PUBQUIZ_SHOTS")
     if not folder:
         return
@@ -130,6 +130,9 @@ def test_the_console_says_the_phase_and_who_has_not_answered(people):
     host.click(".controls button[data-action=end]")  # the natural end: no question asked
     expect(phase).to_contain_text("Game over")
     shoot(host, "console-ended")
+    host.goto(f"{base}/host/{code}/teams")
+    expect(host.locator(".team-admin form[data-confirm] button.danger")).to_have_count(3)
+    shoot(host, "teams")
 
 
 def test_marking_verdicts_look_different(people):
