@@ -23,6 +23,18 @@ ACTION_LABELS = {
     "end": "End the game",
 }
 
+# The phase in the host's words (the console, the list of games).
+PHASE_LABELS = {
+    "lobby": "Lobby: waiting for teams",
+    "intro": "Round intro",
+    "question": "Question open",
+    "closed": "Answers closed",
+    "reveal": "Answer revealed",
+    "leaderboard": "Leaderboard",
+    "tiebreak": "Tie-break",
+    "ended": "Game over",
+}
+
 
 class IllegalMove(Exception):
     """A host action that the game's current phase does not allow (e.g. a double click)."""

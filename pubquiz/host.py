@@ -5,7 +5,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 
-from . import db, game, games, limits, links, live, snapshot, stream, teams
+from . import confirm, db, game, games, limits, links, live, snapshot, stream, teams
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -71,6 +71,8 @@ def control(code, action):
     row = own_game(code)
     if action not in game.ACTIONS:
         abort(404)
+    if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(row["id"])):
+        return confirm.ask(url_for("host.confirm_end", code=row["code"]))
     try:
         moved = games.transition(row["id"], action, expected_version=_version())
     except game.IllegalMove as refused:
@@ -79,6 +81,19 @@ def control(code, action):
         current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
     # A new question silences the last one's music.
     return done(row, audio=action in ("open_question", "close_question"))
+
+
+@bp.get("/host/<code>/end/confirm")
+@login_required
+def confirm_end(code):
+    row = own_game(code)
+    snap = snapshot.load(row["id"])
+    if "end" not in snap.allowed:
+        flash("The game is over already." if snap.phase == "ended" else "The game cannot end now.", "error")
+        return redirect(url_for("host.console", code=row["code"]), 303)
+    return confirm.page("End the game now?", confirm.end_game(snap),
+                        url_for("host.control", code=row["code"], action="end"), "End the game",
+                        url_for("host.console", code=row["code"]), {"version": snap.game["version"]})
 
 
 @bp.post("/host/<code>/manage/pause")
@@ -138,7 +153,7 @@ def invite_marker(code):
 @login_required
 def teams_page(code):
     row = own_game(code)
-    return render_template("host/teams.html", s=snapshot.load(row["id"]))
+    return render_template("host/teams.html", s=snapshot.load(row["id"]), confirm_remove=confirm.remove_team)
 
 
 @bp.post("/host/<code>/manage/teams")
@@ -176,11 +191,23 @@ def rename_team(code, team_id):
     return teams_done(row)
 
 
+@bp.get("/host/<code>/manage/teams/<int:team_id>/kick/confirm")
+@login_required
+def confirm_kick(code, team_id):
+    row = own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    return confirm.page(f"Remove “{team['name']}”?", confirm.remove_team(team),
+                        url_for("host.kick_team", code=row["code"], team_id=team_id), "Remove the team",
+                        url_for("host.teams_page", code=row["code"]))
+
+
 @bp.post("/host/<code>/manage/teams/<int:team_id>/kick")
 @login_required
 def kick_team(code, team_id):
     row = own_game(code)
     team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    if not confirm.confirmed():
+        return confirm.ask(url_for("host.confirm_kick", code=row["code"], team_id=team_id))
     with db.transaction() as tx:
         tx.run("kick_team", id=team_id, game_id=row["id"])
         games.audit(tx, row["id"], actor(), "kick team", team["name"])
@@ -188,18 +215,45 @@ def kick_team(code, team_id):
     return teams_done(row)
 
 
-@bp.post("/host/<code>/manage/merge")
-@login_required
-def merge_teams(code):
-    """A team joined twice: fold one ("from") into the other ("into")."""
-    row = own_game(code)
-    v = Validation(request.form)
+def _merging(row, fields):
+    """(team, into) of a merge form, or None when they are not two teams in play of this game."""
+    v = Validation(fields)
     team_id = v.integer("from", "The team to merge", minimum=1, maximum=2**62)
     into_id = v.integer("into", "The team to merge into", minimum=1, maximum=2**62)
     team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
     into = v.ok and db.one("team_by_id", id=into_id, game_id=row["id"])
     if not team or not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
+        return None
+    return team, into
+
+
+@bp.get("/host/<code>/manage/merge/confirm")
+@login_required
+def confirm_merge(code):
+    row = own_game(code)
+    pair = _merging(row, request.args)
+    if pair is None:
         return teams_done(row, "Choose another team of this game to merge into.")
+    team, into = pair
+    return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
+                        url_for("host.merge_teams", code=row["code"]), "Merge the teams",
+                        url_for("host.teams_page", code=row["code"]),
+                        {"from": team["id"], "into": into["id"]})
+
+
+@bp.post("/host/<code>/manage/merge")
+@login_required
+def merge_teams(code):
+    """A team joined twice: fold one ("from") into the other ("into")."""
+    row = own_game(code)
+    pair = _merging(row, request.form)
+    if pair is None:
+        return teams_done(row, "Choose another team of this game to merge into.")
+    team, into = pair
+    if not confirm.confirmed():
+        pair = {"from": team["id"], "into": into["id"]}
+        return confirm.ask(url_for("host.confirm_merge", code=row["code"], **pair))
+    team_id, into_id = team["id"], into["id"]
     with db.transaction() as tx:
         teams.merge(tx, row["id"], team_id, into_id)
         games.audit(tx, row["id"], actor(), "merge teams", f"{team['name']} into {into['name']}")

@@ -135,8 +135,10 @@ class Background:
         counts = db.one("count_answers", game_id=game_id, question_id=question_id)
         html = render_pushed("host/_answer_count.html", question_id=question_id,
                              answered=counts["answered"], team_count=counts["teams"])
+        waiting = render_pushed("host/_waiting.html", question_id=question_id,
+                                answered=counts["answered"], waiting=counts["waiting"])
         metrics.PUBLISHED.inc()
-        current_app.extensions["bus"].publish(game_id, {"host": html, "screen": html})
+        current_app.extensions["bus"].publish(game_id, {"host": html + waiting, "screen": html})
 
     # Deadlines: an exact timer in the process that opened the question, and a periodic sweep
     # in every process for questions opened elsewhere or before a restart. close_due() makes

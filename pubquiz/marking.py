@@ -80,8 +80,13 @@ def _queue_context(snap, question_id=None):
     text_questions = snap.closed_text_questions()
     question = next((q for q in text_questions if q["id"] == question_id), None) or (
         text_questions[0] if text_questions else None)
-    context = {"s": snap, "text_questions": text_questions, "question": question, "groups": [], "history": []}
+    context = {"s": snap, "text_questions": text_questions, "question": question, "groups": [], "history": [],
+               "next_question": None}
     if question:
+        # In the order played: the one after this, or from the last back to the first.
+        played = text_questions[::-1]
+        after = played.index(question) + 1
+        context["next_question"] = (played + played)[after] if len(played) > 1 else None
         answers = db.all("answers_to_question", game_id=snap.game["id"], question_id=question["id"])
         history = db.all("markings_of_question", game_id=snap.game["id"], question_id=question["id"])
         context.update(groups=groups(snap, question, answers, history), history=history)

@@ -1,7 +1,7 @@
 """Authoring: a host's quizzes, their rounds and their questions."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import db, game, questions
+from . import confirm, db, game, questions
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -45,6 +45,8 @@ def _quiz_page(quiz, errors=None, form=None, status=200):
     return render_template(
         "quizzes/edit.html", quiz=quiz, rounds=rounds, by_round=by_round,
         kinds=questions.KINDS, errors=errors or {}, form=form or quiz,
+        confirm_delete_quiz=confirm.delete_quiz(db.one("quiz_contents", id=quiz["id"])),
+        confirm_delete_round=confirm.delete_round,
     ), status
 
 
@@ -72,10 +74,22 @@ def update_quiz(quiz_id):
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
 
+@bp.get("/quizzes/<int:quiz_id>/delete/confirm")
+@login_required
+def confirm_delete_quiz(quiz_id):
+    quiz = owned(db.one("quiz_by_id", id=quiz_id))
+    return confirm.page(f"Delete the quiz “{quiz['title']}”?",
+                        confirm.delete_quiz(db.one("quiz_contents", id=quiz_id)),
+                        url_for("quizzes.delete_quiz", quiz_id=quiz_id), "Delete the quiz",
+                        url_for("quizzes.edit", quiz_id=quiz_id))
+
+
 @bp.post("/quizzes/<int:quiz_id>/delete")
 @login_required
 def delete_quiz(quiz_id):
     owned(db.one("quiz_by_id", id=quiz_id))
+    if not confirm.confirmed():
+        return confirm.ask(url_for("quizzes.confirm_delete_quiz", quiz_id=quiz_id))
     db.run("delete_quiz", id=quiz_id)
     flash("Quiz deleted.")
     return redirect(url_for("quizzes.index"), 303)
@@ -107,10 +121,22 @@ def update_round(round_id):
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
 
 
+@bp.get("/rounds/<int:round_id>/delete/confirm")
+@login_required
+def confirm_delete_round(round_id):
+    round_ = owned(db.one("round_by_id", id=round_id))
+    questions_in_round = len(db.all("questions_of_round", round_id=round_id))
+    return confirm.page(f"Delete the round “{round_['title']}”?", confirm.delete_round(questions_in_round),
+                        url_for("quizzes.delete_round", round_id=round_id), "Delete the round",
+                        url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}")
+
+
 @bp.post("/rounds/<int:round_id>/delete")
 @login_required
 def delete_round(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
+    if not confirm.confirmed():
+        return confirm.ask(url_for("quizzes.confirm_delete_round", round_id=round_id))
     db.run("delete_round", id=round_id)
     flash(f"Round “{round_['title']}” deleted.")
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import auth, game, links, questions
+from . import auth, confirm, game, links, questions
 
 
 def number(value):
@@ -39,6 +39,9 @@ def init_app(app):
         external_url=links.external,
         url_for=links.path_for,
         action_label=game.ACTION_LABELS.get,
+        phase_label=game.PHASE_LABELS.get,
+        ends_early=confirm.ends_early,
+        end_warning=confirm.end_game,
         shapes=questions.SHAPES,
         letters=questions.LETTERS,
         # Lets the page's script measure its clock against ours for countdowns.

@@ -88,9 +88,11 @@ class HostActions(Browser):
         page = self.get(f"/host/{code}").get_data(as_text=True)
         return int(re.search(r'name="version" value="(\d+)"', page).group(1))
 
-    def act(self, code, action, version=None, htmx=False):
+    def act(self, code, action, version=None, htmx=False, confirm=False):
+        """confirm: as the confirmation page sends it (ending the game early needs it)."""
         version = self.version(code) if version is None else version
-        return self.post(f"/host/{code}/{action}", {"version": version}, htmx=htmx)
+        fields = {"version": version, **({"confirm": "1"} if confirm else {})}
+        return self.post(f"/host/{code}/{action}", fields, htmx=htmx)
 
 
 class TeamActions(Browser):

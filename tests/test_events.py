@@ -189,6 +189,6 @@ def test_ending_a_game_starts_the_clock_on_its_history(app, host):
         game_id = games.by_code(code)["id"]
     time.sleep(1.5)
     assert bus.last_id(game_id) != ""  # a running game keeps its history
-    host.act(code, "end")
+    host.act(code, "end", confirm=True)
     assert bus.last_id(game_id) != ""
     _wait_for(lambda: bus.last_id(game_id) == "")

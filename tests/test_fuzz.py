@@ -101,7 +101,9 @@ class QuizNight(RuleBasedStateMachine):
 
     def _act(self, action, version, htmx):
         before = self.row()
-        self.check(self.host.post(f"/host/{self.code}/{action}", {"version": version}, htmx=htmx))
+        # Confirmed, as the confirmation page sends it: "end" may come before the last question.
+        fields = {"version": version, "confirm": "1"}
+        self.check(self.host.post(f"/host/{self.code}/{action}", fields, htmx=htmx))
         after = self.row()
         pos = games.position(before)
         if (version == before["version"] and before["paused_at"] is None

@@ -55,7 +55,7 @@ def test_join_errors(host, new_team):
 
 def test_ended_game_refuses_joins(host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
-    host.act(code, "end")
+    host.act(code, "end", confirm=True)
     response = new_team().join(code, "Late")
     assert "This game has ended" in response.get_data(as_text=True)
 

@@ -68,7 +68,7 @@ def test_edit_reorder_and_delete(host):
     page = _page(host, quiz_id)
     assert page.index('value="Picture round"') < page.index('value="Round 1"')
 
-    host.post(f"/quizzes/{quiz_id}/delete")
+    host.post(f"/quizzes/{quiz_id}/delete", {"confirm": "1"})
     assert host.get(f"/quizzes/{quiz_id}").status_code == 404
 
 

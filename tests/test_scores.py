@@ -120,7 +120,7 @@ def test_another_host_cannot_correct_or_see_the_scores(app, host, played):
 def test_a_kicked_team_or_a_foreign_question_cannot_be_corrected(app, host, played):
     code, (q1, _), _, _ = played
     wolves_id = team_id(app, code, "Wolves")
-    host.post(f"/host/{code}/manage/teams/{wolves_id}/kick")
+    host.post(f"/host/{code}/manage/teams/{wolves_id}/kick", {"confirm": "1"})
     response = host.post(f"/host/{code}/scores/correct", {
         "team_id": wolves_id, "question_id": q1, "points": "2", "reason": "sorry"})
     assert response.status_code == 422

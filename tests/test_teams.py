@@ -251,7 +251,7 @@ def test_kicked_team_is_sent_to_the_join_page_and_stops_counting(app, host, new_
     assert totals(app, code) == {"Cheats": 2, "Honest": 0}
 
     tid = team_id(app, code, "Cheats")
-    assert host.post(f"/host/{code}/manage/teams/{tid}/kick").status_code == 303
+    assert host.post(f"/host/{code}/manage/teams/{tid}/kick", {"confirm": "1"}).status_code == 303
     page = cheats.get(f"/play/{code}")
     assert page.status_code == 303 and page.headers["Location"] == f"/join/{code}"
     assert "Join a quiz" in text(cheats.get(page.headers["Location"]))
@@ -285,7 +285,8 @@ def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
     play(host, code, {duplicate: {"text": "Beethoven"}, others: {"text": "Mozart"}})  # only the duplicate
     assert totals(app, code) == {"Bears": 2, dup_name: 3, "Others": 0}
 
-    merged = host.post(f"/host/{code}/manage/merge", {"from": str(dup_id), "into": str(bears_id)})
+    merged = host.post(f"/host/{code}/manage/merge", {"from": str(dup_id), "into": str(bears_id),
+                                                     "confirm": "1"})
     assert merged.status_code == 303
     assert totals(app, code) == {"Bears": 2 + 3, "Others": 0}
     rows = query(app, "select question_id, team_id, choice, text from answer where team_id = %s order by question_id",

@@ -56,10 +56,16 @@ where a.game_id = %(game_id)s and a.question_id = %(question_id)s
 order by a.submitted_at;
 
 -- name: count_answers
+-- waiting: the phone teams the host is still waiting for, by name.
 select (select count(*) from answer
         where game_id = %(game_id)s and question_id = %(question_id)s) as answered,
        (select count(*) from team
-        where game_id = %(game_id)s and kicked_at is null and not paper) as teams;
+        where game_id = %(game_id)s and kicked_at is null and not paper) as teams,
+       array(select t.name from team t
+             where t.game_id = %(game_id)s and t.kicked_at is null and not t.paper
+               and not exists (select 1 from answer a
+                               where a.team_id = t.id and a.question_id = %(question_id)s)
+             order by t.name) as waiting;
 
 -- name: set_scores
 update answer

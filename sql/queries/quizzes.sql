@@ -12,6 +12,13 @@ select q.id, q.title,
 from quiz q where q.host_id = %(host_id)s
 order by q.created_at desc;
 
+-- name: quiz_contents
+-- What deleting a quiz takes with it (its games cascade too), for the confirmation page.
+select (select count(*) from round r where r.quiz_id = %(id)s) as round_count,
+       (select count(*) from round r join question x on x.round_id = r.id
+         where r.quiz_id = %(id)s) as question_count,
+       (select count(*) from game g where g.quiz_id = %(id)s) as game_count;
+
 -- name: update_quiz
 update quiz
 set title = %(title)s, speed_bonus = %(speed_bonus)s, leaderboard_mode = %(leaderboard_mode)s,

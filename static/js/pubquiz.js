@@ -1,7 +1,8 @@
 // pubquiz's only script of its own. Everything works without it; it adds, among smaller things:
 // 1. htmx requests carry the page's CSRF token as a header, because fragments pushed to many
 //    clients at once cannot carry any one client's token.
-// 2. Countdown bars follow the server's deadline even when a fragment arrives late (a replay
+// 2. Destructive controls ask in a dialog before they send (the server insists on it).
+// 3. Countdown bars follow the server's deadline even when a fragment arrives late (a replay
 //    after a reconnect): the page knows how far its clock is from the server's.
 (function () {
   "use strict";
@@ -95,6 +96,56 @@
       if (open !== undefined && details.open !== open) details.open = open;
     });
   });
+
+  // What cannot be undone asks first, in a dialog with the words of the server's confirmation
+  // page (form[data-confirm]); Confirm sends the form again with confirm=1, which the server
+  // requires. Listening while the event goes down (capture) stops it before htmx sees it.
+  var dialog = null;
+  var onConfirm = null;
+  function confirmDialog() {
+    if (dialog) return dialog;
+    dialog = document.createElement("dialog");
+    dialog.id = "confirm-dialog";
+    dialog.className = "card confirm-dialog";
+    dialog.innerHTML = '<h2 class="question"></h2><p class="consequence"></p>' +
+      '<form method="dialog" class="confirm-actions"><button value="cancel">Cancel</button>' +
+      '<button value="confirm" class="danger"></button></form>';
+    dialog.addEventListener("close", function () {
+      var yes = onConfirm;
+      onConfirm = null;
+      if (dialog.returnValue === "confirm" && yes) yes();
+    });
+    document.body.append(dialog);
+    return dialog;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-confirm]")) return;
+    if (form.dataset.confirming) {
+      delete form.dataset.confirming;
+      return;
+    }
+    var left = form.querySelector("input[name=confirm]");
+    if (left) left.remove();  // from an earlier confirmation whose request failed
+    event.preventDefault();
+    event.stopPropagation();
+    var box = confirmDialog();
+    box.querySelector(".question").textContent = form.dataset.confirm;
+    box.querySelector(".consequence").textContent = form.dataset.confirmDetail || "";
+    box.querySelector("button.danger").textContent = form.dataset.confirmLabel || "Confirm";
+    box.returnValue = "";
+    onConfirm = function () {
+      var yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "confirm";
+      yes.value = "1";
+      form.append(yes);
+      form.dataset.confirming = "1";
+      form.requestSubmit();
+    };
+    box.showModal();
+    box.querySelector("button[value=cancel]").focus();  // Enter on a stray tap keeps the game
+  }, true);
 
   document.addEventListener("htmx:after:swap", syncCountdowns);
   syncCountdowns();
