@@ -48,6 +48,10 @@ def create_app(config=None):
 
     @app.before_request
     def before_request():
+        # Flask raises a routing error (404, 405) only when it dispatches, after these hooks: a
+        # PUT to a page would otherwise meet the CSRF check and get a misleading 400.
+        if request.routing_exception is not None:
+            raise request.routing_exception
         # A view may accept a larger body (an upload) than MAX_CONTENT_LENGTH; it must be known
         # before the CSRF check parses the form.
         view = app.view_functions.get(request.endpoint)

@@ -5,7 +5,7 @@ from hashlib import sha256
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 
-from . import db
+from . import db, templating
 from .auth import login_required, owned
 
 bp = Blueprint("media", __name__)
@@ -87,6 +87,6 @@ def show(media_id, sha):
     response = Response(bytes(row["bytes"]), content_type=row["content_type"])
     response.set_etag(sha)
     # The address changes with the content: browsers and Nginx may keep it for a year.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Cache-Control"] = templating.IMMUTABLE
     response.headers["Content-Disposition"] = "inline"
     return response

@@ -45,7 +45,7 @@ ACCESS = {
     "screen.events": "public",
     # Media addresses are unguessable (id + sha256) and shown on the projector.
     "media.show": "public",
-    # Operators: the app answers anyone; Nginx keeps /metrics off the public site (deploy/nginx.conf).
+    # Operators; /metrics answers only this machine (the test client is 127.0.0.1), see test_http.py.
     "ops.healthz": "public",
     "ops.readyz": "public",
     "ops.prometheus": "public",
