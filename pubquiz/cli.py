@@ -78,11 +78,12 @@ def serve(host, port, workers):
 
     from gevent.pywsgi import WSGIServer
 
-    from . import db
+    from . import compression, db
 
     app = _app()
     db.migrate(app.config["DATABASE_URL"])
-    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
+    # Nothing in front compresses here (in production Nginx does, in front of gunicorn).
+    server = WSGIServer((host, port), compression.Compress(app), log=None, error_log=sys.stderr)
 
     def stop(*_):
         # End every stream first, or open streams hold the shutdown until they time out.

@@ -36,7 +36,7 @@ def test_every_page_but_media_and_static_files_is_no_store(app, world):  # noqa:
 
 
 def test_a_static_file_asked_for_by_its_fingerprint_is_kept_for_a_year(app, client):
-    page = client.get("/join").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
     css = page.split('<link rel="stylesheet" href="')[1].split('"')[0]
     assert "?v=" in css
     response = client.get(css)
@@ -104,9 +104,9 @@ def test_a_post_from_the_public_url_is_this_site(configured):
 
 def test_hsts_only_behind_https(configured):
     secure = configured(SESSION_COOKIE_SECURE=True).test_client()
-    assert secure.get("/join").headers["Strict-Transport-Security"] == "max-age=63072000"
+    assert secure.get("/").headers["Strict-Transport-Security"] == "max-age=63072000"
     laptop = configured().test_client()
-    assert "Strict-Transport-Security" not in laptop.get("/join").headers
+    assert "Strict-Transport-Security" not in laptop.get("/").headers
 
 
 @pytest.mark.parametrize("method, path", [("PUT", "/login"), ("DELETE", "/host/ABCDEF"), ("PATCH", "/join"),
