@@ -58,7 +58,10 @@ def create_app(config=None):
         request.max_content_length = getattr(view, "max_content_length", app.config["MAX_CONTENT_LENGTH"])
         errors.refuse_nul()
         g.host = None
-        auth.load_host()
+        # Static files and media are the same bytes for everyone: reading the session would add
+        # Vary: Cookie, and browsers would fetch them again whenever the cookie changes (a join).
+        if request.endpoint not in ("static", "media.show"):
+            auth.load_host()
         auth.check_csrf()
 
     templating.init_app(app)

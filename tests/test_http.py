@@ -26,8 +26,9 @@ def test_every_page_but_media_and_static_files_is_no_store(app, world):  # noqa:
         response = request_as(clients[role], "GET", path)
         cache = response.headers.get("Cache-Control", "")
         if rule.endpoint == "media.show":
-            if cache != "public, max-age=31536000, immutable":
-                problems.append(f"GET {path} as {role}: media should be cacheable, got {cache!r}")
+            if cache != "public, max-age=31536000, immutable" or "Cookie" in response.headers.get("Vary", ""):
+                problems.append(f"GET {path} as {role}: media should be cacheable by anyone, got {cache!r}, "
+                                f"Vary {response.headers.get('Vary')!r}")
         elif "no-store" not in cache:
             problems.append(f"GET {path} ({rule.endpoint}) as {role}: {response.status_code}, {cache!r}")
     assert not problems, "\n".join(problems)
@@ -42,6 +43,8 @@ def test_a_static_file_asked_for_by_its_fingerprint_is_kept_for_a_year(app, clie
     response = client.get(css)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # The same for every cookie: a browser that joins a game keeps using what it has.
+    assert "Cookie" not in response.headers.get("Vary", "")
     # An old or made-up fingerprint gets the current bytes, which must be asked for again.
     stale = client.get(css.split("?v=")[0] + "?v=0123456789ab")
     assert stale.status_code == 200 and "immutable" not in stale.headers.get("Cache-Control", "")
@@ -151,7 +154,8 @@ def configured(clean_db, tmp_path):
 
     def build(**config):
         apps.append(create_app({"TESTING": True, "DATABASE_URL": clean_db, "INSTANCE_DIR": str(tmp_path),
-                                "SECRET_KEY": "test-secret-0123456789", "DEADLINE_SWEEP_SECONDS": 0, **config}))
+                                "SECRET_KEY": "test-secret-0123456789", "DEADLINE_SWEEP_SECONDS": 0,
+                                **config}))
         return apps[-1]
     yield build
     for app in apps:
