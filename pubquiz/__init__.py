@@ -48,13 +48,20 @@ def create_app(config=None):
 
     @app.before_request
     def before_request():
+        # Flask raises a routing error (404, 405) only when it dispatches, after these hooks: a
+        # PUT to a page would otherwise meet the CSRF check and get a misleading 400.
+        if request.routing_exception is not None:
+            raise request.routing_exception
         # A view may accept a larger body (an upload) than MAX_CONTENT_LENGTH; it must be known
         # before the CSRF check parses the form.
         view = app.view_functions.get(request.endpoint)
         request.max_content_length = getattr(view, "max_content_length", app.config["MAX_CONTENT_LENGTH"])
         errors.refuse_nul()
         g.host = None
-        auth.load_host()
+        # Static files and media are the same bytes for everyone: reading the session would add
+        # Vary: Cookie, and browsers would fetch them again whenever the cookie changes (a join).
+        if request.endpoint not in ("static", "media.show"):
+            auth.load_host()
         auth.check_csrf()
 
     templating.init_app(app)

@@ -95,12 +95,13 @@ def serve(host, port, workers, demo):
 
     from gevent.pywsgi import WSGIServer
 
-    from . import db
+    from . import compression, db
 
     # One process migrates, seeds and serves: the embedded PostgreSQL starts once.
     app = _app(serving=True, LISTEN_HOST=host)
     db.migrate(app.config["DATABASE_URL"])
-    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
+    # Nothing in front compresses here (in production Nginx does, in front of gunicorn).
+    server = WSGIServer((host, port), compression.Compress(app), log=None, error_log=sys.stderr)
 
     def stop(*_):
         # End every stream first, or open streams hold the shutdown until they time out.

@@ -54,6 +54,8 @@ def from_environment():
         "LIMIT_REGISTER": os.environ.get("PUBQUIZ_LIMIT_REGISTER", "10 per hour"),
         # How many proxies (Nginx: 1) in front of the app may be trusted for X-Forwarded-For.
         "TRUSTED_PROXIES": _int("PUBQUIZ_TRUSTED_PROXIES", 0),
+        # Lets a scraper that is not on this machine read /metrics (Authorization: Bearer ...).
+        "METRICS_TOKEN": os.environ.get("PUBQUIZ_METRICS_TOKEN", ""),
         "JSON_LOGS": os.environ.get("PUBQUIZ_JSON_LOGS", "") == "1",
         "ACCESS_LOG": os.environ.get("PUBQUIZ_ACCESS_LOG", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -8,7 +8,7 @@ from flask import abort, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from . import metrics
+from . import metrics, templating
 
 log = logging.getLogger(__name__)
 
@@ -83,4 +83,15 @@ def init_app(app):
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: never let a browser try plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000")
+        if request.endpoint == "static":
+            if response.status_code in (200, 304) and templating.fingerprinted(
+                    request.view_args["filename"], request.args.get("v")):
+                response.headers["Cache-Control"] = templating.IMMUTABLE
+        elif not response.cache_control.public:
+            # Only what a view declares public (media) may be kept: every other response may carry
+            # a secret (a marker token, a team's PIN) or a person's state, which neither a shared
+            # computer's history nor a cache on the way may keep.
+            response.cache_control.no_store = True
         return response

@@ -1,11 +1,12 @@
 """Pictures and music for questions: uploaded by the host, checked by their bytes (not by the name
 or the type the browser claims), stored in PostgreSQL so every app instance can serve them, and
 served under an unguessable address with long cache headers."""
+import hmac
 from hashlib import sha256
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 
-from . import db
+from . import db, templating
 from .auth import login_required, owned
 
 bp = Blueprint("media", __name__)
@@ -77,16 +78,17 @@ def remove(question_id):
 upload.max_content_length = max(LIMITS.values()) + 64 * 1024
 
 
-@bp.get("/media/<int:media_id>/<sha>")
-def show(media_id, sha):
+@bp.get("/media/<int:media_id>/<secret>")
+def show(media_id, secret):
     row = db.one("media_by_id", id=media_id)
-    if row is None or row["sha256"] != sha:
+    # The random part, not the sha256: the same bytes elsewhere must not open this address.
+    if row is None or not hmac.compare_digest(row["secret"].encode(), secret.encode()):
         abort(404)
-    if request.if_none_match.contains(sha):
-        return Response(status=304)
-    response = Response(bytes(row["bytes"]), content_type=row["content_type"])
-    response.set_etag(sha)
-    # The address changes with the content: browsers and Nginx may keep it for a year.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    unchanged = request.if_none_match.contains(row["sha256"])
+    response = Response(status=304) if unchanged else Response(bytes(row["bytes"]),
+                                                               content_type=row["content_type"])
+    response.set_etag(row["sha256"])
+    # An address names one upload, whose bytes never change: browsers and Nginx may keep it a year.
+    response.headers["Cache-Control"] = templating.IMMUTABLE
     response.headers["Content-Disposition"] = "inline"
     return response

@@ -1,10 +1,12 @@
 """For operators: liveness, readiness, metrics, request ids and JSON logs."""
+import hmac
+import ipaddress
 import json
 import logging
 import secrets
 import time
 
-from flask import Blueprint, Response, current_app, g, has_request_context, request
+from flask import Blueprint, Response, abort, current_app, g, has_request_context, request
 
 from . import db, metrics
 
@@ -42,8 +44,30 @@ def readyz():
 
 @bp.get("/metrics")
 def prometheus():
+    """Process memory, open files and traffic are for operators: the laptop path listens on the
+    pub's Wi-Fi, so only this machine (Prometheus scrapes each instance on 127.0.0.1) or a holder
+    of PUBQUIZ_METRICS_TOKEN may read them; everyone else meets a 404, as through Nginx."""
+    if not (_loopback_client() or _metrics_token_given()):
+        abort(404)
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
+
+
+def _loopback_client():
+    # Behind a proxy on this machine every request comes from 127.0.0.1: a request that a proxy
+    # forwarded (it says so in these headers) is someone else's, whatever address it shows.
+    if any(name in request.headers for name in ("X-Forwarded-For", "X-Real-IP", "Forwarded")):
+        return False
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _metrics_token_given():
+    token = current_app.config["METRICS_TOKEN"]
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
 class JsonFormatter(logging.Formatter):

@@ -18,6 +18,10 @@ def number(value):
     return format(value, "f")
 
 
+# For a static file asked for by its fingerprint, and for media (whose address names its bytes).
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
 @lru_cache(maxsize=64)
 def _fingerprint(path):
     return sha256(path.read_bytes()).hexdigest()[:12]
@@ -25,9 +29,15 @@ def _fingerprint(path):
 
 def asset(filename):
     """A static file's URL with its content's fingerprint: Nginx and browsers may cache it for
-    days, and a deploy that changes the file changes the URL."""
+    a year without asking again, and a deploy that changes the file changes the URL."""
     fingerprint = _fingerprint(Path(current_app.static_folder) / filename)
     return links.path_for("static", filename=filename, v=fingerprint)
+
+
+def fingerprinted(filename, v):
+    """Whether a static file was asked for by its current fingerprint (an old page's URL gets the
+    new bytes, which must not be kept as if they were the old ones)."""
+    return v is not None and v == _fingerprint(Path(current_app.static_folder) / filename)
 
 
 def init_app(app):

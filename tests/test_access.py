@@ -43,9 +43,9 @@ ACCESS = {
     "play.join_game": "public",
     "screen.show": "public",
     "screen.events": "public",
-    # Media addresses are unguessable (id + sha256) and shown on the projector.
+    # Media addresses are unguessable (id + a random part) and shown on the projector.
     "media.show": "public",
-    # Operators: the app answers anyone; Nginx keeps /metrics off the public site (deploy/nginx.conf).
+    # Operators; /metrics answers only this machine (the test client is 127.0.0.1), see test_http.py.
     "ops.healthz": "public",
     "ops.readyz": "public",
     "ops.prometheus": "public",
@@ -136,7 +136,7 @@ def world(app):
     uploaded = host.post(f"/questions/{choice_id}/media", {"file": (io.BytesIO(png()), "dot.png")},
                          content_type="multipart/form-data")
     assert uploaded.status_code == 303
-    (media,) = query(app, "select id, sha256 from media")
+    (media,) = query(app, "select id, secret from media")
     code = host.start_game(quiz_id)
     team = TeamActions(app)
     assert team.join(code, "Reds").status_code == 303
@@ -157,7 +157,7 @@ def world(app):
                "other_host": other_host, "marker": marker}
     params = {"code": code, "quiz_id": quiz_id, "round_id": round_id, "question_id": text_id,
               "team_id": team_id(app, code, "Reds"), "marking_id": marking["id"], "action": "start",
-              "token": token, "media_id": media["id"], "sha": media["sha256"]}
+              "token": token, "media_id": media["id"], "secret": media["secret"]}
     return clients, params
 
 

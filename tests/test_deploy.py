@@ -246,7 +246,8 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
     code = _new_game(database_url)
     # The default heartbeat (15 s) is the app's only write on an idle stream: a buffering proxy
     # would hold the first bytes far longer than the test waits.
-    server = Gunicorn(database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15").start()
+    # Secure cookies: the app sends HSTS itself, and Nginx must not add a second one.
+    server = Gunicorn(database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15", PUBQUIZ_SECURE_COOKIES="1").start()
     http_port, https_port = free_port(), free_port()
     config = cluster_nginx.render(tmp_path / "nginx", [server.port], http_port, https_port, REPO / "static")
     nginx = None
@@ -275,7 +276,7 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
         assert response.headers.get_all("Content-Security-Policy") == [SECURITY_HEADERS["Content-Security-Policy"]]
         # Set by the app; Nginx adds it only where the app did not, so never twice.
         assert response.headers.get_all("X-Content-Type-Options") == ["nosniff"]
-        assert response.getheader("Strict-Transport-Security")
+        assert response.headers.get_all("Strict-Transport-Security") == ["max-age=63072000"]
         # Nginx's request id reaches the app (which echoes it), so both logs carry the same id.
         assert re.fullmatch(r"[0-9a-f]{32}", response.getheader("X-Request-ID") or ""), response.getheader("X-Request-ID")
 

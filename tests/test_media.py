@@ -2,14 +2,18 @@
 under an unguessable, cacheable address, and shown on the projector (and phones if asked)."""
 import io
 import re
+import secrets
 import struct
 import wave
 import zlib
 from hashlib import sha256
 
+import psycopg
 import pytest
 from helpers import CHOICE, HostActions
 from night import query, text, visible
+
+from pubquiz import db
 
 NOT_MEDIA = "That file is not a picture (PNG, JPEG, GIF, WebP) or a sound (MP3, OGG, WAV, M4A)."
 
@@ -58,7 +62,7 @@ def upload(browser, qid, data, filename, content_type=None):
 
 
 def _media_url(page, tag):
-    match = re.search(r'<%s[^>]*src="(/media/(\d+)/([0-9a-f]{64}))"' % tag, page)
+    match = re.search(r'<%s[^>]*src="(/media/(\d+)/([0-9a-f]+))"' % tag, page)
     return match and match.group(1)
 
 
@@ -81,7 +85,7 @@ def test_an_upload_is_attached_and_served_with_cache_headers(app, host, client, 
     label = "Picture" if kind == "image" else "Sound"
     assert f"{label} “{filename}” added." in visible(page)
     url = _media_url(page, "img" if kind == "image" else "audio")
-    assert url and url.endswith("/" + sha256(data).hexdigest())
+    assert url and sha256(data).hexdigest() not in url
     attached = _attached(app, qid)
     assert attached[f"{kind}_id"] == int(url.split("/")[2])
     assert attached["audio_id" if kind == "image" else "image_id"] is None
@@ -96,6 +100,7 @@ def test_an_upload_is_attached_and_served_with_cache_headers(app, host, client, 
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     again = client.get(url, headers={"If-None-Match": served.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
 
 
@@ -145,12 +150,28 @@ def test_a_wrong_address_is_a_404(app, host, client, question):
     _, qid = question
     data = png()
     upload(host, qid, data, "red.png")
-    media_id = query(app, "select id from media")[0]["id"]
+    (media,) = query(app, "select id, secret from media")
+    media_id, secret = media["id"], media["secret"]
+    assert client.get(f"/media/{media_id}/{secret}").status_code == 200
+    assert client.get(f"/media/{media_id}/{secret[:-1]}").status_code == 404
+    assert client.get(f"/media/{media_id + 1}/{secret}").status_code == 404
+    assert client.get(f"/media/{media_id}/%C3%A9{secret}").status_code == 404
+
+
+def test_the_address_cannot_be_made_from_the_id_and_the_bytes(app, host, client, question):
+    """Anyone holding the same picture knows its sha256, and ids count up: neither opens it."""
+    _, qid = question
+    data = png()
+    upload(host, qid, data, "red.png")
+    upload(host, qid, data, "red-again.png")  # the same bytes get an address of their own
+    rows = query(app, "select id, secret from media order by id")
+    url = _media_url(host.get(f"/questions/{qid}").get_data(as_text=True), "img")
+    assert url == "/media/%d/%s" % (rows[1]["id"], rows[1]["secret"])
+    assert rows[0]["secret"] != rows[1]["secret"] and len(rows[1]["secret"]) >= 32
     digest = sha256(data).hexdigest()
-    assert client.get(f"/media/{media_id}/{digest}").status_code == 200
-    assert client.get(f"/media/{media_id}/{sha256(b'other').hexdigest()}").status_code == 404
-    assert client.get(f"/media/{media_id}/{digest[:-1]}").status_code == 404
-    assert client.get(f"/media/{media_id + 1}/{digest}").status_code == 404
+    for row in rows:
+        assert client.get(f"/media/{row['id']}/{digest}").status_code == 404
+        assert client.get(f"/media/{row['id']}/{row['id']}").status_code == 404
 
 
 def test_another_host_cannot_upload_to_your_question(app, host, question):
@@ -172,6 +193,31 @@ def test_removing_the_picture(app, host, question):
     assert _media_url(host.get(f"/questions/{qid}").get_data(as_text=True), "img") is None
 
 
+def test_files_uploaded_before_the_random_part_get_one_each(database_url):
+    """Migration 0006 on a database whose media rows have only id and sha256 addresses."""
+    name = "pubquiz_migrate_" + secrets.token_hex(4)
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+    url = psycopg.conninfo.make_conninfo(database_url, dbname=name)
+    try:
+        db.migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("alter table media drop column secret")
+            conn.execute("delete from schema_migration where name = '0006_media_secret.sql'")
+            host_id = conn.execute("insert into host (email, password_hash) values ('old@example.org', 'x') "
+                                   "returning id").fetchone()[0]
+            for _ in range(2):
+                conn.execute("insert into media (host_id, kind, content_type, filename, size, sha256, bytes) "
+                             "values (%s, 'image', 'image/png', 'old.png', 3, 'abc', 'abc')", (host_id,))
+        assert db.migrate(url) == ["0006_media_secret.sql"]
+        with psycopg.connect(url) as conn:
+            secrets_ = [row[0] for row in conn.execute("select secret from media")]
+        assert len(set(secrets_)) == 2 and all(re.fullmatch("[0-9a-f]{32}", s) for s in secrets_)
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f"drop database if exists {name} with (force)")
+
+
 @pytest.mark.parametrize("on_phones", [False, True])
 def test_the_picture_on_the_projector_and_on_phones_if_asked(app, host, new_team, question, on_phones):
     quiz_id, qid = question
@@ -179,7 +225,7 @@ def test_the_picture_on_the_projector_and_on_phones_if_asked(app, host, new_team
         fields = dict(CHOICE, image_on_phones="on")
         assert host.post(f"/questions/{qid}", fields).status_code == 303
     upload(host, qid, png(), "red.png")
-    url = "/media/%d/%s" % (query(app, "select id from media")[0]["id"], sha256(png()).hexdigest())
+    url = "/media/%(id)d/%(secret)s" % query(app, "select id, secret from media")[0]
     code = host.start_game(quiz_id)
     team = new_team()
     team.join(code, "Bears")

@@ -54,8 +54,8 @@ where round.id = p.id;
 
 -- name: questions_of_quiz
 select x.*, r.title as round_title, r.joker_eligible, r.negative_marking,
-       (select sha256 from media where id = x.image_id) as image_sha,
-       (select sha256 from media where id = x.audio_id) as audio_sha
+       (select secret from media where id = x.image_id) as image_secret,
+       (select secret from media where id = x.audio_id) as audio_secret
 from question x join round r on r.id = x.round_id
 where r.quiz_id = %(quiz_id)s
 order by r.position, r.id, x.position, x.id;
@@ -65,8 +65,8 @@ select id from question where round_id = %(round_id)s order by position, id;
 
 -- name: question_by_id
 select x.*, r.quiz_id, r.negative_marking, r.joker_eligible, q.host_id,
-       (select sha256 from media where id = x.image_id) as image_sha,
-       (select sha256 from media where id = x.audio_id) as audio_sha
+       (select secret from media where id = x.image_id) as image_secret,
+       (select secret from media where id = x.audio_id) as audio_secret
 from question x join round r on r.id = x.round_id join quiz q on q.id = r.quiz_id
 where x.id = %(id)s;
 
