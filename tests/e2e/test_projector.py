@@ -229,6 +229,8 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     host.click("button[data-action=end]")
     expect(stage.locator(".podium .place-1")).to_contain_text(LONG_NAMES[0])
     _check(screen, "ended-tie", axe, shots)
+    steps = [li.bounding_box()["x"] for li in stage.locator(".podium li").all()]
+    assert steps[1] < steps[0] < steps[2], "the winner in the middle, even when 2nd place is shared"
     host.fill("#tb-prompt", "How many keys does a piano have?")
     host.fill("#tb-answer", "88")
     host.click("button[data-action=tiebreak-start]")
