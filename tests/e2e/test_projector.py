@@ -52,7 +52,8 @@ LAYOUT_PROBLEMS = """() => {
       w.setStart(node, word.index);
       w.setEnd(node, word.index + word[0].length);
       const lines = [...w.getClientRects()].filter(r => r.width > 0).sort((a, b) => a.top - b.top);
-      if (lines.some(r => r.top >= lines[0].bottom - 1)) problems.push(`"${word[0]}" is broken over two lines`);
+      if (lines.some(r => r.top >= lines[0].bottom - 1))
+        problems.push(`"${word[0]}" is broken over two lines`);
     }
   }
   const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 &&
@@ -65,7 +66,8 @@ LAYOUT_PROBLEMS = """() => {
   if (panel && panel.checkVisibility()) {
     const box = panel.getBoundingClientRect();
     for (const f of fragments)
-      if (!panel.contains(f.node) && overlap(f.rect, box)) problems.push(`"${f.text.slice(0, 30)}" is under the QR panel`);
+      if (!panel.contains(f.node) && overlap(f.rect, box))
+        problems.push(`"${f.text.slice(0, 30)}" is under the QR panel`);
   }
   return problems;
 }""".replace("SMALLEST", str(SMALLEST_TEXT))
@@ -96,21 +98,25 @@ def _png(width, height):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+def _base(page):
+    return re.match(r"https?://[^/]+", page.url)[0]
+
+
 def _post(page, path, **kwargs):
     """A request from this person's browser (same cookies) with the page's CSRF token."""
-    base = re.match(r"https?://[^/]+", page.url).group(0)
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     if "multipart" in kwargs:
         kwargs["multipart"]["csrf_token"] = token
     else:
         kwargs["form"] = dict(kwargs.get("form", {}), csrf_token=token)
-    response = page.request.post(base + path, max_redirects=0, **kwargs)
+    response = page.request.post(_base(page) + path, max_redirects=0, **kwargs)
     assert response.status in (200, 303), (path, response.status, response.text()[:300])
     return response
 
 
 class Team:
-    """A team's phone, as plain HTTP requests with its own cookies (twelve browsers would be slow)."""
+    """A team's phone: a browser context of its own (its team cookie) that joins through the form
+    and then posts what its answer forms would post."""
 
     def __init__(self, people, code, name):
         self.context = people.browser.new_context()
@@ -125,7 +131,8 @@ class Team:
     def send(self, path, form):
         self.page.goto(f"{self.base}/play/{self.code}")
         if "choice" in form:
-            form = dict(form, question_id=re.search(r'name="question_id" value="(\d+)"', self.page.content())[1])
+            shown = re.search(r'name="question_id" value="(\d+)"', self.page.content())
+            form = dict(form, question_id=shown[1])
         _post(self.page, path, form=form)
 
 
@@ -134,7 +141,7 @@ def _write_quiz(host, database_url):
     a game of it: (the game's code)."""
     quiz = _post(host, "/quizzes", form={"title": "The Friday Night Pub Quiz"}).headers["location"]
     quiz_id = quiz.rstrip("/").rsplit("/", 1)[1]
-    host.goto(host.url.split("/quizzes")[0] + quiz)
+    host.goto(_base(host) + quiz)
     round_id = re.search(r'id="round-(\d+)"', host.content())[1]
     _post(host, f"/rounds/{round_id}", form={"title": "Around the world"})
     flag = {"kind": "choice", "prompt": "Which country flies this flag?", "option_0": "Sweden",
@@ -146,11 +153,12 @@ def _write_quiz(host, database_url):
     _post(host, f"/rounds/{round_id}/questions", form=flag)
     _post(host, f"/rounds/{round_id}/questions", form=planets)
     with psycopg.connect(database_url) as conn:
-        first = conn.execute("select min(id) from question where round_id = %s", (int(round_id),)).fetchone()[0]
+        first = conn.execute("select min(id) from question where round_id = %s",
+                             (int(round_id),)).fetchone()[0]
     _post(host, f"/questions/{first}/media",
           multipart={"file": {"name": "flag.png", "mimeType": "image/png", "buffer": _png(300, 200)}})
     location = _post(host, f"/quizzes/{quiz_id}/games").headers["location"]
-    host.goto(host.url.split("/quizzes")[0] + location)
+    host.goto(_base(host) + location)
     host.wait_for_selector("body.live", state="attached")
     return location.rsplit("/", 1)[1]
 
