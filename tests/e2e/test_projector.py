@@ -90,10 +90,11 @@ PODIUM = """() => [...document.querySelectorAll(".podium li")].map(li => {
 
 
 def _png(width, height):
-    """A plain PNG of one colour: the picture a quiz master uploads (a small flag)."""
+    """The picture a quiz master uploads: a small flag, blue above yellow."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + b"\x1f\x6f\xd0" * width for _ in range(height))
+    rows = b"".join(b"\0" + (b"\x00\x57\xb7" if y < height // 2 else b"\xff\xd7\x00") * width
+                   for y in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
@@ -144,7 +145,7 @@ def _write_quiz(host, database_url):
     host.goto(_base(host) + quiz)
     round_id = re.search(r'id="round-(\d+)"', host.content())[1]
     _post(host, f"/rounds/{round_id}", form={"title": "Around the world"})
-    flag = {"kind": "choice", "prompt": "Which country flies this flag?", "option_0": "Sweden",
+    flag = {"kind": "choice", "prompt": "Which country flies this flag (blue above yellow) over its parliament and its embassies abroad?", "option_0": "Sweden",
             "option_1": "Ukraine", "option_2": "Colombia", "option_3": "Bosnia", "correct_option": "1",
             "time_limit": "600", "points": "1"}
     planets = dict({f"option_{i}": name for i, name in enumerate(SIX_OPTIONS)}, kind="choice",
@@ -161,6 +162,13 @@ def _write_quiz(host, database_url):
     host.goto(_base(host) + location)
     host.wait_for_selector("body.live", state="attached")
     return location.rsplit("/", 1)[1]
+
+
+def _act(host, action, phase):
+    """The quiz master presses a console button and sees the console move on (its next button
+    carries the new version: pressing it sooner would be refused as a double click)."""
+    host.click(f"button[data-action={action}]")
+    expect(host.locator("#console")).to_have_attribute("data-phase", phase)
 
 
 def _settled(screen):
@@ -198,10 +206,10 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     assert qr["height"] >= 0.45 * 2160, "the QR code is big in the lobby"
     screen.click("[data-sound-check]")
 
-    host.click("button[data-action=start]")
+    _act(host, "start", "intro")
     expect(stage).to_have_attribute("data-phase", "intro")
     _check(screen, "intro", axe, shots)
-    host.click("button[data-action=open_question]")
+    _act(host, "open_question", "question")
     expect(stage.locator(".question-image")).to_be_visible()
     for name in LONG_NAMES[1], OTHER_NAMES[0]:
         teams[name].send(f"/play/{code}/answer", {"choice": "1"})
@@ -213,41 +221,43 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
         assert picture["natural"] == 300 and picture["scale"] > 1, (width, picture)
         assert picture["share"] >= 0.2, f"the picture covers {picture['share']:.0%} of {width}x{height}"
     assert not screen.locator(".join-panel .qr").is_visible(), "no QR code in the way of a question"
-    host.click("button[data-action=close_question]")
+    _act(host, "close_question", "closed")
     expect(stage).to_have_attribute("data-phase", "closed")
     _check(screen, "closed", axe, shots)
-    host.click("button[data-action=reveal]")
+    _act(host, "reveal", "reveal")
     expect(stage).to_have_attribute("data-phase", "reveal")
     _check(screen, "reveal", axe, shots)
 
-    host.click("button[data-action=open_question]")
+    _act(host, "open_question", "question")
     expect(stage.locator("ol.options li")).to_have_count(6)
     teams[LONG_NAMES[0]].send(f"/play/{code}/answer", {"choice": "5"})
     _check(screen, "question-six-options", axe, shots)
     host.click("button[data-action=pause]")
+    expect(host.locator("button[data-action=resume]")).to_be_visible()
     expect(stage.locator(".paused-banner")).to_be_visible()
     _check(screen, "paused", axe, shots)
     host.click("button[data-action=resume]")
-    host.click("button[data-action=close_question]")
-    host.click("button[data-action=reveal]")
-    host.click("button[data-action=show_leaderboard]")
+    expect(host.locator("button[data-action=pause]")).to_be_visible()
+    _act(host, "close_question", "closed")
+    _act(host, "reveal", "reveal")
+    _act(host, "show_leaderboard", "leaderboard")
     expect(stage.locator(".leaderboard li")).to_have_count(10)
     _check(screen, "leaderboard", axe, shots)
 
-    host.click("button[data-action=end]")
+    _act(host, "end", "ended")
     expect(stage.locator(".podium .place-1")).to_contain_text(LONG_NAMES[0])
     _check(screen, "ended-tie", axe, shots)
     steps = [li.bounding_box()["x"] for li in stage.locator(".podium li").all()]
     assert steps[1] < steps[0] < steps[2], "the winner in the middle, even when 2nd place is shared"
     host.fill("#tb-prompt", "How many keys does a piano have?")
     host.fill("#tb-answer", "88")
-    host.click("button[data-action=tiebreak-start]")
+    _act(host, "tiebreak-start", "tiebreak")
     expect(stage).to_have_attribute("data-phase", "tiebreak")
     teams[LONG_NAMES[1]].send(f"/play/{code}/tiebreak", {"number": "90"})
     expect(stage).to_contain_text("✓")
     _check(screen, "tiebreak", axe, shots)
     teams[OTHER_NAMES[0]].send(f"/play/{code}/tiebreak", {"number": "100"})
-    host.click("button[data-action=tiebreak-close]")
+    _act(host, "tiebreak-close", "ended")
     expect(stage).to_contain_text("Answer: 88")
     expect(stage.locator(".podium .place-1 .total")).to_have_text("2 pts")
     expect(stage.locator(".podium .place-2")).to_contain_text(LONG_NAMES[1])
@@ -263,8 +273,8 @@ def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, databa
     host = people.host("calm@example.org")
     code = _write_quiz(host, database_url)
     Team(people, code, "Gin Fizzicists")
-    host.click("button[data-action=start]")
-    host.click("button[data-action=end]")
+    _act(host, "start", "intro")
+    _act(host, "end", "ended")
     calm = browser.new_context(reduced_motion="reduce", viewport={"width": 1920, "height": 1080})
     people.contexts.append(calm)
     screen = calm.new_page()
