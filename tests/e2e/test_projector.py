@@ -45,8 +45,6 @@ LAYOUT_PROBLEMS = """() => {
         problems.push(`"${text.slice(0, 40)}" is outside the screen`);
       fragments.push({node, text, rect: r});
     }
-    if (style.display !== "inline" && el.scrollWidth > el.clientWidth + 1)
-      problems.push(`"${text.slice(0, 40)}" spills out of its box (${el.scrollWidth} > ${el.clientWidth})`);
     for (const word of node.data.matchAll(/\\S+/g)) {
       const w = document.createRange();
       w.setStart(node, word.index);
@@ -56,18 +54,25 @@ LAYOUT_PROBLEMS = """() => {
         problems.push(`"${word[0]}" is broken over two lines`);
     }
   }
+  for (const el of document.querySelectorAll("body *")) {
+    const display = getComputedStyle(el).display;
+    if (display === "inline" || display === "contents" || !el.checkVisibility()) continue;
+    if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+      problems.push(`<${el.localName} class="${el.className}"> spills out of its box: ` +
+                    `${el.scrollWidth}x${el.scrollHeight} > ${el.clientWidth}x${el.clientHeight}`);
+  }
   const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 &&
     Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.2 * Math.min(a.height, b.height);
   for (let i = 0; i < fragments.length; i++)
     for (let j = i + 1; j < fragments.length; j++)
       if (fragments[i].node !== fragments[j].node && overlap(fragments[i].rect, fragments[j].rect))
         problems.push(`"${fragments[i].text.slice(0, 30)}" overlaps "${fragments[j].text.slice(0, 30)}"`);
-  const panel = document.querySelector(".join-panel");
-  if (panel && panel.checkVisibility()) {
+  for (const panel of document.querySelectorAll(".join-panel, .sound-check")) {
+    if (!panel.checkVisibility()) continue;
     const box = panel.getBoundingClientRect();
     for (const f of fragments)
       if (!panel.contains(f.node) && overlap(f.rect, box))
-        problems.push(`"${f.text.slice(0, 30)}" is under the QR panel`);
+        problems.push(`"${f.text.slice(0, 30)}" is under <${panel.localName} class="${panel.className}">`);
   }
   return problems;
 }""".replace("SMALLEST", str(SMALLEST_TEXT))
@@ -164,6 +169,15 @@ def _write_quiz(host, database_url):
     return location.rsplit("/", 1)[1]
 
 
+def _shots():
+    """The folder for screenshots, if PUBQUIZ_SHOTS asks for them."""
+    if not os.environ.get("PUBQUIZ_SHOTS"):
+        return None
+    folder = pathlib.Path(os.environ["PUBQUIZ_SHOTS"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def _act(host, action, phase):
     """The quiz master presses a console button and sees the console move on (its next button
     carries the new version: pressing it sooner would be refused as a double click)."""
@@ -189,9 +203,7 @@ def _check(screen, phase, axe, shots):
 
 
 def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
-    shots = pathlib.Path(os.environ["PUBQUIZ_SHOTS"]) if os.environ.get("PUBQUIZ_SHOTS") else None
-    if shots:
-        shots.mkdir(parents=True, exist_ok=True)
+    shots = _shots()
     axe = Axe()
     host = people.host("projector@example.org")
     code = _write_quiz(host, database_url)
@@ -282,3 +294,21 @@ def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, databa
     expect(screen.locator(".podium .place-1")).to_contain_text("Gin Fizzicists")
     assert [p["opacity"] for p in screen.evaluate(PODIUM)] == ["1"], "shown at once, no entrance"
     assert [p["delay"] for p in screen.evaluate(PODIUM)] == [None]
+
+
+def test_a_full_pub_fits_the_lobby(people, database_url):
+    host = people.host("full@example.org")
+    code = _write_quiz(host, database_url)
+    # Forty teams, ten of them with names of 30 characters: a full pub, added by the quiz master.
+    names = [f"{name} {number}" for number in range(1, 4) for name in OTHER_NAMES]
+    names += [f"{name[:27]} {number:02}" for number, name in enumerate(LONG_NAMES * 5)]
+    for name in names:
+        _post(host, f"/host/{code}/manage/teams", form={"name": name})
+    screen = people.new(width=1280, height=720)
+    screen.goto(f"{people.base}/screen/{code}")
+    expect(screen.locator("#stage")).to_contain_text(f"{len(names)} teams in")
+    for width, height in SIZES:
+        screen.set_viewport_size({"width": width, "height": height})
+        if _shots():
+            screen.screenshot(path=str(_shots() / f"lobby-full-{width}x{height}.png"))
+        assert screen.evaluate(LAYOUT_PROBLEMS) == [], f"{len(names)} teams at {width}x{height}"
