@@ -36,7 +36,8 @@ SECURITY_HEADERS = {
 
 def _page(status, message):
     title = TITLES.get(status, "Something went wrong")
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    # Not `message`: _flash.html (on every page) shows that one, and the page would say it twice.
+    return render_template("errors/error.html", status=status, title=title, reason=message), status
 
 
 def refuse_nul():
