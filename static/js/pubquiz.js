@@ -93,6 +93,16 @@
     if (dialog && dialog.open) dialog.close();  // played (the stream shows it) or refused (said)
   });
 
+  // A field's title says what it expects ("Codes have 6 characters"); Chromium's own message
+  // says only "Please match the requested format". An empty field keeps the browser's words.
+  document.addEventListener("invalid", function (event) {
+    var field = event.target;
+    if (field.title && !field.validity.valueMissing) field.setCustomValidity(field.title);
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.setCustomValidity) event.target.setCustomValidity("");
+  });
+
   // Browsers play sound only after a click on the page: the projector's one click.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-sound-check]");
