@@ -1,8 +1,8 @@
 """Teams: join a game (or a team, with its PIN), come back as the same member, pick and lock in
 answers, play the joker."""
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
 
-from . import db, games, limits, live, metrics, questions, snapshot, stream, teams
+from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
@@ -169,12 +169,7 @@ def _answered(code, question_id, answer, problem=None, member=None):
 
 
 def _refused(code, problem):
-    """A tap that changed nothing. htmx shows the message where the team tapped; a plain form is
-    sent back to the game page with it, so that reloading that page never sends the form again."""
-    if request.headers.get("HX-Request"):
-        abort(409, problem)
-    flash(problem, "problem")
-    return redirect(url_for("play.show", code=code), 303)
+    return errors.refused(problem, url_for("play.show", code=code))
 
 
 def _refusal(row, member, question_id):

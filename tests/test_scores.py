@@ -384,11 +384,15 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     assert "Your tie-break guess" in text(phones["Alpha"].get(f"/play/{code}"))
     assert "Your tie-break guess" not in text(phones["Charlie"].get(f"/play/{code}"))
 
+    # A refusal comes back on the game page (a redirect: reloading it sends no guess again).
     outsider = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"})
-    assert outsider.status_code == 409
-    assert "Only the tied teams answer a tie-break, once, while it is open." in text(outsider)
+    assert outsider.status_code == 303 and outsider.headers["Location"] == f"/play/{code}"
+    assert "Only the tied teams answer a tie-break, once, while it is open." in text(phones["Charlie"].get(f"/play/{code}"))
+    refused = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"}, htmx=True)
+    assert refused.status_code == 409 and "Only the tied teams" in text(refused)
     assert phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "320"}).status_code == 303
-    assert phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "330"}).status_code == 409
+    again = phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "330"})
+    assert again.status_code == 303 and "Only the tied teams" in text(phones["Alpha"].get(f"/play/{code}"))
     assert phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "300"}).status_code == 303
     assert "Your tie-break guess: 320" in text(phones["Alpha"].get(f"/play/{code}"))
     assert query(app, "select t.name, a.number from tiebreak_answer a join team t on t.id = a.team_id "
@@ -403,7 +407,8 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     assert re.search(r"1st Alpha 2 pts 2nd Bravo 2 pts 3rd Charlie 0 pts", screen)
     assert "Tie on the podium" not in text(host.get(f"/host/{code}"))
     # Too late for guesses now.
-    assert phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "330"}).status_code == 409
+    late = phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "330"})
+    assert late.status_code == 303 and "Only the tied teams" in text(phones["Bravo"].get(f"/play/{code}"))
 
 
 def test_a_tied_team_without_a_guess_loses_the_tiebreak(app, host, new_team):
