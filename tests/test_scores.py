@@ -387,7 +387,8 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     # A refusal comes back on the game page (a redirect: reloading it sends no guess again).
     outsider = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"})
     assert outsider.status_code == 303 and outsider.headers["Location"] == f"/play/{code}"
-    assert "Only the tied teams answer a tie-break, once, while it is open." in text(phones["Charlie"].get(f"/play/{code}"))
+    page = text(phones["Charlie"].get(f"/play/{code}"))
+    assert "Only the tied teams answer a tie-break, once, while it is open." in page
     refused = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"}, htmx=True)
     assert refused.status_code == 409 and "Only the tied teams" in text(refused)
     assert phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "320"}).status_code == 303

@@ -417,7 +417,8 @@ def test_at_the_deadline_the_teams_unlocked_pick_counts_and_both_phones_say_so(a
     for phone in (captain, member):
         assert "Right! +2 points" in text(phone.get(f"/play/{code}"))
     assert totals(app, code) == {"Bears": 2}
-    assert query(app, "select choice, locked, points from answer") == [{"choice": 1, "locked": False, "points": 2}]
+    rows = query(app, "select choice, locked, points from answer")
+    assert rows == [{"choice": 1, "locked": False, "points": 2}]
 
 
 def test_the_lock_in_button_comes_after_the_options(app, host, new_team):

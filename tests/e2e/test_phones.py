@@ -36,12 +36,15 @@ def _game(people, email, joker=False):
     quiz_id = _post(host, base, "/quizzes", {"title": "Phones"}).rstrip("/").rsplit("/", 1)[1]
     host.goto(f"{base}/quizzes/{quiz_id}")
     round_id = re.search(r'id="round-(\d+)"', host.content()).group(1)
-    _post(host, base, f"/rounds/{round_id}", dict({"title": "Picture round"}, **({"joker_eligible": "on"} if joker else {})))
+    fields = {"title": "Picture round", **({"joker_eligible": "on"} if joker else {})}
+    _post(host, base, f"/rounds/{round_id}", fields)
     _post(host, base, f"/rounds/{round_id}/questions", {
         "kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-        "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300", "points": "1"})
+        "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
+        "points": "1"})
     code = _post(host, base, f"/quizzes/{quiz_id}/games", {}).rsplit("/", 1)[1]
     host.goto(f"{base}/host/{code}")
+    _live(host)
     return host, code
 
 
@@ -62,9 +65,13 @@ def _live(page):
     page.wait_for_selector("body.live", state="attached")
 
 
+NEXT = {"start": "open_question", "open_question": "close_question", "close_question": "reveal"}
+
+
 def _host_does(host, action):
-    host.reload()
+    """A click on the live console, done once the console offers the step after it."""
     host.click(f"button[data-action={action}]")
+    expect(host.locator(f"button[data-action={NEXT[action]}]")).to_be_visible()
 
 
 def test_the_joker_asks_first_in_a_dialog(people):
@@ -207,3 +214,24 @@ def test_a_join_code_of_the_wrong_length_is_explained_once(people):
     phone.goto(f"{base}/play/ZZZZZZ")
     expect(phone.locator("text=There is no game with this code")).to_have_count(1)
     _shoot(phone, "no-such-game")
+
+
+def test_without_javascript_a_refused_tap_says_why_once_and_a_reload_sends_nothing(people):
+    base = people.base
+    host, code = _game(people, "nojs-late@example.org")
+    phone = _phone(people, javascript=False)
+    _join(phone, base, code, "Dawdlers")
+    _host_does(host, "start")
+    _host_does(host, "open_question")
+    phone.reload()
+    _host_does(host, "close_question")  # while the phone still shows the question
+    posts = []
+    phone.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    phone.click("button.option-1")
+    expect(phone).to_have_url(f"{base}/play/{code}")
+    expect(phone.locator("text=Too late: answers for this question have closed.")).to_have_count(1)
+    _shoot(phone, "too-late-nojs")
+    phone.reload()
+    expect(phone.locator("#stage")).to_contain_text("Answers are closed")
+    expect(phone.locator("text=Too late")).to_have_count(0)
+    assert posts == [f"{base}/play/{code}/answer"]
