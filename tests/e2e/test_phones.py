@@ -12,10 +12,12 @@ SHOTS = "/work/shots/phones"
 
 
 def _shoot(page, name):
-    """Screenshots to look at (not compared): at this phone's size, and on a small old phone."""
+    """Screenshots to look at (not compared): at this phone's size, on a small old phone, and as
+    the page would look on a laptop or the projector."""
     os.makedirs(SHOTS, exist_ok=True)
     size = page.viewport_size
-    for width, height in ((size["width"], size["height"]), (SMALL_PHONE["width"], SMALL_PHONE["height"])):
+    for width, height in ((size["width"], size["height"]), (SMALL_PHONE["width"], SMALL_PHONE["height"]),
+                          (1280, 720), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=f"{SHOTS}/{name}-{width}x{height}.png", full_page=True)
     page.set_viewport_size(size)
