@@ -4,7 +4,7 @@ import logging
 
 import psycopg
 import redis
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -36,7 +36,8 @@ SECURITY_HEADERS = {
 
 def _page(status, message):
     title = TITLES.get(status, "Something went wrong")
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    # Not `message`: _flash.html (on every page) shows that one, and the page would say it twice.
+    return render_template("errors/error.html", status=status, title=title, reason=message), status
 
 
 def refuse_nul():
@@ -47,6 +48,15 @@ def refuse_nul():
         values += request.form.values()
     if any("\x00" in value for value in values):
         abort(400, "That contains a character we cannot store (a NUL). Please type it again.")
+
+
+def refused(problem, back):
+    """A tap that changed nothing. htmx gets a 409 page whose message pubquiz.js shows where the
+    person tapped; a plain form is sent `back` with the message, so a reload sends nothing again."""
+    if request.headers.get("HX-Request"):
+        abort(409, problem)
+    flash(problem, "problem")
+    return redirect(back, 303)
 
 
 def init_app(app):

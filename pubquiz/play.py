@@ -2,11 +2,13 @@
 answers, play the joker."""
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
 
-from . import db, games, limits, live, metrics, questions, snapshot, stream, teams
+from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
 MAX_TEXT_ANSWER = 200
+CODE_LENGTH_MESSAGE = f"Codes have {games.CODE_LENGTH} characters."
+JOKER_REFUSED = "The joker can only be played once, on a joker round that has not started."
 
 
 def _game_or_404(code):
@@ -16,14 +18,15 @@ def _game_or_404(code):
     return row
 
 
-def _join_form(code="", name="", pin="", errors=None, status=200):
+def _join_form(code="", name="", pin="", errors=None, status=200, home=False):
     form = {"code": code, "name": name, "pin": pin}
-    return render_template("play/join.html", form=form, errors=errors or {}), status
+    return render_template("play/join.html", form=form, errors=errors or {}, home=home,
+                           code_length_message=CODE_LENGTH_MESSAGE), status
 
 
 @bp.get("/")
 def home():
-    return _join_form(games.normalise_code(request.args.get("code", "")))
+    return _join_form(games.normalise_code(request.args.get("code", "")), home=True)
 
 
 @bp.get("/join/<code>")
@@ -47,6 +50,8 @@ def join_game():
     row = games.by_code(code)
     if not code:
         v.error("code", "Enter the game code shown on the screen.")
+    elif len(code) != games.CODE_LENGTH:
+        v.error("code", CODE_LENGTH_MESSAGE)
     elif row is None:
         v.error("code", "There is no game with this code. Check the code on the screen.")
     elif row["phase"] == "ended":
@@ -66,12 +71,12 @@ def join_game():
     return _join_form(code, request.form.get("name", "")[:teams.MAX_NAME * 2], pin, v.errors, 422)
 
 
-def _team_state(game_id, member, problem=None):
+def _team_state(game_id, member):
     snap = snapshot.load(game_id)
     answer = None
     if snap.question:
         answer = next((a for a in snap.answers if a["team_id"] == member["id"]), None)
-    return {"s": snap, "team": member, "answer": answer, "problem": problem}
+    return {"s": snap, "team": member, "answer": answer}
 
 
 def _member_or_join(code):
@@ -123,7 +128,7 @@ def submit_answer(code):
         # It counted the first time, once; say so, even if the question has closed since.
         return _answered(code, question_id, current)
     problem = next(iter(v.errors.values()), None) or _refusal(row, member, question_id)
-    return _answered(code, question_id, current, problem, row, member)
+    return _answered(code, question_id, current, problem, member)
 
 
 @bp.post("/play/<code>/lock")
@@ -144,11 +149,11 @@ def lock_answer(code):
     else:
         current_app.extensions["background"].pick_changed(row["id"], member["id"])
     current = db.one("answer_of_team", team_id=member["id"], question_id=question_id)
-    return _answered(row["code"], question_id, current, problem, db.one("game_by_id", id=row["id"]), member)
+    return _answered(row["code"], question_id, current, problem, member)
 
 
-def _answered(code, question_id, answer, problem=None, row=None, member=None):
-    """The answer box for htmx; without JavaScript, back to the game page (or it with the problem)."""
+def _answered(code, question_id, answer, problem=None, member=None):
+    """The answer box for htmx; without JavaScript, back to the game page (with the problem)."""
     if request.headers.get("HX-Request"):
         # An accepted answer brings its option's words (the accepted path reads nothing); the
         # other paths read the question for the form or the words.
@@ -156,11 +161,15 @@ def _answered(code, question_id, answer, problem=None, row=None, member=None):
         question = None if words else db.one("question_by_id", id=question_id)
         return render_template("play/_answer_box.html", code=code, question=question,
                                question_id=question_id, answer=answer, problem=problem)
+    if problem and member is None:
+        return redirect(url_for("play.join", code=code), 303)
     if problem:
-        if member is None:
-            return redirect(url_for("play.join", code=code), 303)
-        return render_template("play/game.html", after="", **_team_state(row["id"], member, problem)), 409
+        return _refused(code, problem)
     return redirect(url_for("play.show", code=code), 303)
+
+
+def _refused(code, problem):
+    return errors.refused(problem, url_for("play.show", code=code))
 
 
 def _refusal(row, member, question_id):
@@ -179,20 +188,37 @@ def _refusal(row, member, question_id):
     return "Too late: answers for this question have closed."
 
 
+def _joker_round(row, member):
+    """The round the team asks to play its joker on, if it still may; None otherwise."""
+    v = Validation(request.values)
+    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
+    rounds = snapshot.load(row["id"]).joker_rounds_open_for(member["id"])
+    return next((r for r in rounds if v.ok and r["id"] == round_id), None)
+
+
+@bp.get("/play/<code>/joker")
+def joker(code):
+    """The joker is played once and cannot be taken back: without JavaScript, this page asks
+    first (with it, a dialog on the game page does)."""
+    row, member = _member_or_join(code)
+    round_ = _joker_round(row, member)
+    if round_ is None:
+        return _refused(row["code"], JOKER_REFUSED)
+    return render_template("play/joker.html", code=row["code"], round=round_, team=member)
+
+
 @bp.post("/play/<code>/joker")
 def play_joker(code):
     row, member = _member_or_join(code)
-    v = Validation(request.form)
-    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
-    open_rounds = {r["id"] for r in snapshot.load(row["id"]).joker_rounds_open_for(member["id"])}
-    if v.ok and round_id in open_rounds and db.one("play_joker", team_id=member["id"], round_id=round_id,
-                                                    game_id=row["id"]):
+    round_ = _joker_round(row, member)
+    if round_ and request.form.get("confirm") != "yes":  # a form that did not ask: ask now
+        return redirect(url_for("play.joker", code=row["code"], round_id=round_["id"]), 303)
+    if round_ and db.one("play_joker", team_id=member["id"], round_id=round_["id"], game_id=row["id"]):
         live.publish_state(row["id"])
         if request.headers.get("HX-Request"):
             return "", 204  # the team's result arrives over the stream, joker shown
         return redirect(url_for("play.show", code=row["code"]), 303)
-    return render_template("play/game.html", after="", **_team_state(
-        row["id"], member, "The joker can only be played once, on a joker round that has not started.")), 409
+    return _refused(row["code"], JOKER_REFUSED)
 
 
 @bp.get("/play/<code>/events")

@@ -2,7 +2,7 @@
 question; the closest guess wins the better place. Shown on the projector as it happens."""
 from flask import Blueprint, abort, redirect, request, url_for
 
-from . import db, games, live, snapshot, teams
+from . import db, errors, games, live, snapshot, teams
 from .auth import login_required
 from .host import actor, done, own_game
 from .validation import Validation
@@ -57,7 +57,8 @@ def answer(code):
     v = Validation(request.form)
     number = v.number("number", "Your guess")
     if not v.ok or not db.one("insert_tiebreak_answer", game_id=row["id"], team_id=member["id"], number=number):
-        abort(409, "Only the tied teams answer a tie-break, once, while it is open.")
+        return errors.refused("Only the tied teams answer a tie-break, once, while it is open.",
+                              url_for("play.show", code=row["code"]))
     live.publish_state(row["id"])
     if request.headers.get("HX-Request"):
         return "", 204

@@ -104,6 +104,7 @@ ACCESS = {
     "play.show": "team",
     "play.submit_answer": "team",
     "play.lock_answer": "team",
+    "play.joker": "team",
     "play.play_joker": "team",
     "play.events": "team",
     "tiebreak.answer": "team",

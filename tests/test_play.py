@@ -3,6 +3,7 @@ import re
 
 import pytest
 from helpers import CHOICE, NUMERIC, TEXT
+from night import build_quiz, query, text
 
 from pubquiz import db, games, snapshot
 
@@ -221,3 +222,79 @@ def test_a_nul_character_gets_a_clear_message_not_a_500(host, new_team):
     assert refused.status_code == 400
     assert "a character we cannot store" in refused.get_data(as_text=True)
     assert team.get("/play/AB%00CD").status_code == 400
+
+
+@pytest.mark.parametrize("typed", ["ABC", "abc 12", "ABCDEFG"])
+def test_a_code_of_the_wrong_length_says_codes_have_six_characters_once(host, new_team, typed):
+    host.start_game(host.create_quiz(questions=[CHOICE]))
+    response = new_team().post("/join", {"code": typed, "name": "Bears"})
+    assert response.status_code == 422
+    assert text(response).count("Codes have 6 characters.") == 1
+    # The browser says the same before sending (the field's title), and refuses other lengths.
+    page = response.get_data(as_text=True)
+    field = re.search(r'<input id="code"[^>]*>', page).group(0)
+    assert 'minlength="6"' in field and 'maxlength="6"' in field and 'pattern="' in field
+    assert 'title="Codes have 6 characters."' in field
+
+
+def test_an_error_page_says_its_message_once(new_team):
+    response = new_team().get("/play/ZZZZZZ")
+    assert response.status_code == 404
+    assert text(response).count("There is no game with this code") == 1
+
+
+def test_a_refused_plain_form_answer_comes_back_to_the_game_page_with_the_message_once(host, new_team):
+    """Without JavaScript a refusal is a redirect too: reloading the page sends nothing again."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    team = new_team()
+    team.join(code, "Solo")
+    _open_first_question(host, code)
+    question_id = _question_id(team.get(f"/play/{code}").get_data(as_text=True))
+    early = team.post(f"/play/{code}/lock", {"question_id": question_id})
+    assert early.status_code == 303 and "no open pick to lock in" in text(team.get(f"/play/{code}"))
+    assert team.answer(code, question_id, choice="1").headers["Location"] == f"/play/{code}"
+    refused = team.answer(code, question_id, choice="0")
+    assert refused.status_code == 303 and refused.headers["Location"] == f"/play/{code}"
+    page = text(team.get(f"/play/{code}"))
+    assert page.count("locked in: it can no longer change") == 1 and page.count("Answer locked in") == 1
+    assert "it can no longer change" not in text(team.get(f"/play/{code}"))  # said once, not on every reload
+
+
+def test_the_joker_is_played_only_once_confirmed(app, host, new_team):
+    quiz_id, (pictures,), _ = build_quiz(host, rounds=[{"title": "Picture round", "joker": True,
+                                                        "questions": [CHOICE]}])
+    code = host.start_game(quiz_id)
+    team = new_team()
+    team.join(code, "Jokers")
+    page = team.get(f"/play/{code}").get_data(as_text=True)
+    assert re.search(r'<form method="get" action="/play/%s/joker" class="joker-form">' % code, page)
+    # Without JavaScript the joker's button opens a page that asks; it plays nothing yet.
+    asked = team.get(f"/play/{code}/joker?round_id={pictures}")
+    assert asked.status_code == 200
+    assert "Play your joker on “ Picture round ”?" in text(asked) and "Cancel" in text(asked)
+    assert query(app, "select * from joker") == []
+    # A post that was not confirmed (an old page's form) is sent to ask first, and plays nothing.
+    unconfirmed = team.post(f"/play/{code}/joker", {"round_id": str(pictures)})
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["Location"] == f"/play/{code}/joker?round_id={pictures}"
+    assert query(app, "select * from joker") == []
+    confirmed = team.post(f"/play/{code}/joker", {"round_id": str(pictures), "confirm": "yes"})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == f"/play/{code}"
+    assert "Joker played on “Picture round”" in text(team.get(f"/play/{code}"))
+    assert query(app, "select round_id from joker") == [{"round_id": pictures}]
+    # Asking again once it is played: back to the game page, saying why.
+    again = team.get(f"/play/{code}/joker?round_id={pictures}")
+    assert again.status_code == 303 and "The joker can only be played once" in text(team.get(f"/play/{code}"))
+
+
+def test_player_pages_have_no_host_links(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    team = new_team()
+    joining = text(team.get(f"/join/{code}"))
+    assert "Host" not in joining and "log in" not in joining
+    team.join(code, "Bears")
+    playing = text(team.get(f"/play/{code}"))
+    assert "Host" not in playing and "log in" not in playing and "My quizzes" not in playing
+    # The home page keeps one small link for quiz masters, at the bottom.
+    home = text(team.get("/"))
+    assert "Host login" not in home and home.endswith("Quiz masters: log in")

@@ -272,10 +272,15 @@ def joker_game(app, host, new_team):
 
 
 def _joker(phone, code, round_id):
-    return phone.post(f"/play/{code}/joker", {"round_id": str(round_id)})
+    """The joker confirmed (play/joker.html's form): a refusal comes back on the game page."""
+    return phone.post(f"/play/{code}/joker", {"round_id": str(round_id), "confirm": "yes"})
 
 
 JOKER_REFUSED = "The joker can only be played once, on a joker round that has not started."
+
+
+def _refused(phone, code, response):
+    return response.status_code == 303 and JOKER_REFUSED in text(phone.get(f"/play/{code}"))
 
 
 def test_a_joker_doubles_its_rounds_points(app, host, joker_game):
@@ -304,21 +309,21 @@ def test_a_second_joker_is_refused(app, host, joker_game):
     code, (pictures, _, sport), (jokers, _, _) = joker_game
     _joker(jokers, code, pictures)
     again = _joker(jokers, code, sport)
-    assert again.status_code == 409 and JOKER_REFUSED in text(again)
+    assert _refused(jokers, code, again)
     assert query(app, "select round_id from joker") == [{"round_id": pictures}]
 
 
 def test_a_joker_on_a_started_or_ordinary_round_is_refused(app, host, joker_game):
     code, (pictures, warmup, sport), (jokers, steady, late) = joker_game
     ordinary = _joker(steady, code, warmup)
-    assert ordinary.status_code == 409 and JOKER_REFUSED in text(ordinary)
+    assert _refused(steady, code, ordinary)
     host.act(code, "start")
     assert _joker(steady, code, pictures).status_code == 303  # the round's intro: not started yet
     host.act(code, "open_question")
     started = _joker(late, code, pictures)
-    assert started.status_code == 409 and JOKER_REFUSED in text(started)
+    assert _refused(late, code, started)
     unknown = _joker(late, code, 10**9)
-    assert unknown.status_code == 409
+    assert _refused(late, code, unknown)
     assert query(app, "select count(*) as n from joker where team_id <> %s", team_id(app, code, "Steady")) == [{"n": 0}]
     # A later joker round is still open to the team.
     assert "Sport ×2" in text(late.get(f"/play/{code}"))
@@ -379,11 +384,16 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     assert "Your tie-break guess" in text(phones["Alpha"].get(f"/play/{code}"))
     assert "Your tie-break guess" not in text(phones["Charlie"].get(f"/play/{code}"))
 
+    # A refusal comes back on the game page (a redirect: reloading it sends no guess again).
     outsider = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"})
-    assert outsider.status_code == 409
-    assert "Only the tied teams answer a tie-break, once, while it is open." in text(outsider)
+    assert outsider.status_code == 303 and outsider.headers["Location"] == f"/play/{code}"
+    page = text(phones["Charlie"].get(f"/play/{code}"))
+    assert "Only the tied teams answer a tie-break, once, while it is open." in page
+    refused = phones["Charlie"].post(f"/play/{code}/tiebreak", {"number": "330"}, htmx=True)
+    assert refused.status_code == 409 and "Only the tied teams" in text(refused)
     assert phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "320"}).status_code == 303
-    assert phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "330"}).status_code == 409
+    again = phones["Alpha"].post(f"/play/{code}/tiebreak", {"number": "330"})
+    assert again.status_code == 303 and "Only the tied teams" in text(phones["Alpha"].get(f"/play/{code}"))
     assert phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "300"}).status_code == 303
     assert "Your tie-break guess: 320" in text(phones["Alpha"].get(f"/play/{code}"))
     assert query(app, "select t.name, a.number from tiebreak_answer a join team t on t.id = a.team_id "
@@ -398,7 +408,8 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     assert re.search(r"1st Alpha 2 pts 2nd Bravo 2 pts 3rd Charlie 0 pts", screen)
     assert "Tie on the podium" not in text(host.get(f"/host/{code}"))
     # Too late for guesses now.
-    assert phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "330"}).status_code == 409
+    late = phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "330"})
+    assert late.status_code == 303 and "Only the tied teams" in text(phones["Bravo"].get(f"/play/{code}"))
 
 
 def test_a_tied_team_without_a_guess_loses_the_tiebreak(app, host, new_team):

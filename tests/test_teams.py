@@ -397,3 +397,37 @@ def test_pause_and_resume_need_the_current_version_and_a_running_game(app, host,
     assert "The game is already paused." in text(again)
     host.act(code, "manage/resume")
     assert query(app, "select paused_at is not null as paused from game") == [{"paused": False}]
+
+
+def test_at_the_deadline_the_teams_unlocked_pick_counts_and_both_phones_say_so(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    captain, member = _team_of_two(app, host, new_team, code)
+    assert "Captain: this phone" in text(captain.get(f"/play/{code}"))
+    assert "Captain: the phone that joined first" in text(member.get(f"/play/{code}"))
+    host.act(code, "start")
+    host.act(code, "open_question")
+    qid = question_id(captain.get(f"/play/{code}").get_data(as_text=True))
+    member.answer(code, qid, htmx=True, choice="1")  # Mars, right; nobody locks it in
+    rule = "then the latest pick counts, even if nobody locked it in"
+    for phone in (captain, member):
+        assert rule in text(phone.get(f"/play/{code}"))
+    query(app, "update game set deadline_at = now() - interval '1 second' where code = %s returning id", code)
+    with app.app_context():
+        assert games.close_due() == [game_id(app, code)]
+    host.act(code, "reveal")
+    for phone in (captain, member):
+        assert "Right! +2 points" in text(phone.get(f"/play/{code}"))
+    assert totals(app, code) == {"Bears": 2}
+    rows = query(app, "select choice, locked, points from answer")
+    assert rows == [{"choice": 1, "locked": False, "points": 2}]
+
+
+def test_the_lock_in_button_comes_after_the_options(app, host, new_team):
+    """Laid out well below the last option (the e2e test measures it): never between them."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    captain, member = _team_of_two(app, host, new_team, code)
+    host.act(code, "start")
+    host.act(code, "open_question")
+    qid = question_id(captain.get(f"/play/{code}").get_data(as_text=True))
+    page = captain.answer(code, qid, htmx=True, choice="0").get_data(as_text=True)
+    assert page.index("option-2") < page.index("Lock in our answer")

@@ -71,6 +71,39 @@
   document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
   document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
 
+  // The joker is played once and for good: a tap on a round asks first, in the page's dialog.
+  // (Without JavaScript, or without <dialog>, the same form opens a confirmation page.)
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var dialog = document.getElementById("joker-dialog");
+    var button = event.submitter;
+    if (!form.matches(".joker-form") || !dialog || !dialog.showModal || !button) return;
+    event.preventDefault();
+    dialog.querySelector("input[name=round_id]").value = button.value;
+    dialog.querySelector(".joker-round").textContent = button.dataset.roundTitle;
+    dialog.showModal();
+  });
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("dialog .joker-cancel");
+    if (!cancel) return;
+    event.preventDefault();  // the link reloads the game page; the dialog just closes
+    cancel.closest("dialog").close();
+  });
+  document.addEventListener("htmx:after:request", function (event) {
+    var dialog = event.target.closest && event.target.closest("dialog");
+    if (dialog && dialog.open) dialog.close();  // played (the stream shows it) or refused (said)
+  });
+
+  // A field's title says what it expects ("Codes have 6 characters"); Chromium's own message
+  // says only "Please match the requested format". An empty field keeps the browser's words.
+  document.addEventListener("invalid", function (event) {
+    var field = event.target;
+    if (field.title && !field.validity.valueMissing) field.setCustomValidity(field.title);
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.setCustomValidity) event.target.setCustomValidity("");
+  });
+
   // Browsers play sound only after a click on the page: the projector's one click.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-sound-check]");
