@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    url_for)
 from markupsafe import Markup
 
-from . import db, game, games, limits, live, snapshot, stream, teams
+from . import db, game, games, live, snapshot, stream, teams
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -66,7 +66,6 @@ def create_game(quiz_id):
 
 
 @bp.get("/host/<code>")
-@limits.failed_lookup
 @login_required
 def console(code):
     row = own_game(code)
@@ -123,6 +122,19 @@ def _pause(code, paused):
 def scores_hidden(code):
     row = own_game(code)
     db.run("set_scores_hidden", id=row["id"], hidden=request.form.get("hidden") == "1")
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/lobby")
+@login_required
+def lobby_closed(code):
+    """Close the game to new teams, or open it again: against a flood of made-up teams, or just
+    because the quiz has started. The teams in it, and their teammates with the PIN, still join."""
+    row = own_game(code)
+    closed = request.form.get("closed") == "1"
+    with db.transaction() as tx:
+        tx.run("set_lobby_closed", id=row["id"], closed=closed)
+        games.audit(tx, row["id"], actor(), "close lobby" if closed else "reopen lobby", "")
     return done(row)
 
 

@@ -38,7 +38,6 @@ def join(code):
 
 @bp.post("/join")
 @limits.failed_join
-@limits.failed_join_everywhere
 def join_game():
     v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
@@ -48,6 +47,7 @@ def join_game():
     if not code:
         v.error("code", "Enter the game code shown on the screen.")
     elif row is None:
+        limits.wrong_guess()
         v.error("code", "There is no game with this code. Check the code on the screen.")
     elif row["phase"] == "ended":
         v.error("code", "This game has ended.")
@@ -57,7 +57,8 @@ def join_game():
     if v.ok and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
     if v.ok:
-        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"])
+        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"],
+                                     may_add_team=lambda: limits.may_add_team(row["code"]))
         if member:
             teams.remember(row["code"], member)
             live.publish_state(row["id"])
@@ -74,18 +75,9 @@ def _team_state(game_id, member, problem=None):
     return {"s": snap, "team": member, "answer": answer, "problem": problem}
 
 
-def _member_or_join(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        abort(redirect(url_for("play.join", code=row["code"]), 303))
-    return row, member
-
-
 @bp.get("/play/<code>")
-@limits.failed_lookup
 def show(code):
-    row, member = _member_or_join(code)
+    row, member = teams.member_or_join(code)
     after = live.last_event_id(row["id"])
     return render_template("play/game.html", after=after, **_team_state(row["id"], member))
 
@@ -96,6 +88,7 @@ def submit_answer(code):
     code = games.normalise_code(code)
     saved = teams.saved_token(code)
     if not saved:
+        limits.wrong_guess()
         return redirect(url_for("play.join", code=code), 303)
     v = Validation(request.form)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
@@ -129,10 +122,7 @@ def submit_answer(code):
 @bp.post("/play/<code>/lock")
 @limits.answers
 def lock_answer(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        return redirect(url_for("play.join", code=row["code"]), 303)
+    row, member = teams.member_or_join(code)
     v = Validation(request.form)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
     problem = None
@@ -181,7 +171,7 @@ def _refusal(row, member, question_id):
 
 @bp.post("/play/<code>/joker")
 def play_joker(code):
-    row, member = _member_or_join(code)
+    row, member = teams.member_or_join(code)
     v = Validation(request.form)
     round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
     open_rounds = {r["id"] for r in snapshot.load(row["id"]).joker_rounds_open_for(member["id"])}
@@ -196,11 +186,10 @@ def play_joker(code):
 
 
 @bp.get("/play/<code>/events")
-@limits.failed_lookup
 def events(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        abort(403, "Join the game first.")
+    row = games.by_code(code)
+    member = row and teams.identity(row)
+    if not member:  # no such game and not yours look the same
+        abort(404, "Join the game first.")
     return stream.respond(row["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
         "play/_stage.html", **_team_state(row["id"], member)))

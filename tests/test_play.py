@@ -200,7 +200,7 @@ def test_answer_needs_a_team_of_this_game(app, host, new_team):
     question_id = _question_id(member.get(f"/play/{code}").get_data(as_text=True))
     response = stranger.answer(code, question_id, choice="1")
     assert response.status_code == 303 and "/join/" in response.headers["Location"]
-    assert stranger.get(f"/play/{code}/events").status_code == 403
+    assert stranger.get(f"/play/{code}/events").status_code == 404
 
 
 def test_a_team_joining_mid_game_plays_the_current_question(host, new_team):
