@@ -162,7 +162,8 @@ def init_app(app):
     if app.config["REDIS_URL"]:
         # The storage's own keys start with our prefix too (its default is one "LIMITS:" for
         # everyone): a reset, or another deployment on the same Redis, touches only ours.
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"})
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"})
     # If Redis is down, limits fall back to this process's memory instead of failing requests.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -6,6 +6,9 @@ import pytest
 from helpers import Browser, HostActions, csrf_token
 from hypothesis import HealthCheck, given, settings
 
+GUESS = {"email": "host@example.org", "password": "guess guess"}
+RIGHT = {"email": "host@example.org", "password": "correct horse battery"}
+
 
 def test_register_logs_in_and_shows_my_quizzes(app):
     host = HostActions(app)
@@ -116,14 +119,14 @@ def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(app, host
     for number in range(10):
         attacker = HostActions(app)
         attacker.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
-        assert attacker.post("/login", {"email": "host@example.org", "password": "guess guess"}).status_code == 422
+        assert attacker.post("/login", GUESS).status_code == 422
     stranger = HostActions(app)
     stranger.client.environ_base["REMOTE_ADDR"] = "198.51.100.11"
     refused = stranger.post("/login", {"email": "host@example.org", "password": "guess again"})
     assert refused.status_code == 429  # the guessing stays bounded
     host.forget_token()
     host.client.environ_base["REMOTE_ADDR"] = "203.0.113.11"
-    assert host.post("/login", {"email": "HOST@example.org", "password": "correct horse battery"}).status_code == 303
+    assert host.post("/login", dict(RIGHT, email="HOST@example.org")).status_code == 303
 
 
 def test_a_browser_trusted_for_one_account_is_a_stranger_to_another(app, host):
@@ -132,7 +135,7 @@ def test_a_browser_trusted_for_one_account_is_a_stranger_to_another(app, host):
     attacker = HostActions(app)
     assert attacker.register("attacker@example.org").status_code == 303
     for _ in range(10):
-        assert attacker.post("/login", {"email": "host@example.org", "password": "guess guess"}).status_code == 422
+        assert attacker.post("/login", GUESS).status_code == 422
     fresh = HostActions(app)
     fresh.client.environ_base["REMOTE_ADDR"] = "198.51.100.99"
     assert fresh.post("/login", {"email": "host@example.org", "password": "guess"}).status_code == 429
@@ -159,7 +162,7 @@ def test_login_returns_to_the_page_that_asked_for_it(app, host):
     assert host.post("/logout").status_code == 303
     asked = host.get("/quizzes?page=2&q=caf%C3%A9")
     host.forget_token()
-    response = host.post(asked.headers["Location"], {"email": "host@example.org", "password": "correct horse battery"})
+    response = host.post(asked.headers["Location"], RIGHT)
     assert response.headers["Location"] == "/quizzes?page=2&q=caf%C3%A9"
 
 

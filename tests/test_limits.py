@@ -74,7 +74,8 @@ def test_guessers_on_other_addresses_cannot_stop_an_honest_team_joining(app, hos
     for number in range(4):
         guesser = new_team()
         guesser.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
-        statuses = Counter(guesser.join(f"NOPE{number}{guess:02d}", "Bots").status_code for guess in range(30))
+        statuses = Counter(guesser.join(f"NOPE{number}{guess:02d}", "Bots").status_code
+                           for guess in range(30))
         assert statuses == {422: 10, 429: 20}  # each address is stopped after its own ten
     honest = new_team()
     honest.client.environ_base["REMOTE_ADDR"] = "198.51.100.5"
@@ -252,8 +253,9 @@ def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app,
                                        for answer, code in zip(answers, (real, unknown)))
             compared += 1
             if seen_real != seen_unknown:
-                problems.append(f"{method} {path} as {role}: {seen_real[:2]} but for no such game "
-                                f"{seen_unknown[:2]}" + ("" if seen_real[:2] != seen_unknown[:2] else " (pages differ)"))
+                differ = "" if seen_real[:2] != seen_unknown[:2] else " (the pages differ)"
+                problems.append(f"{method} {path} as {role}: {seen_real[:2]}, for no such game "
+                                f"{seen_unknown[:2]}{differ}")
     assert compared > 60
     assert not problems, "\n".join(problems)
 

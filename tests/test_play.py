@@ -60,10 +60,11 @@ def test_ended_game_refuses_joins(host, new_team):
     assert "This game has ended" in response.get_data(as_text=True)
 
 
-def test_unknown_game_page_is_a_404_in_the_sites_style(client):
+def test_unknown_game_page_sends_to_the_join_form_like_a_game_you_are_not_in(client):
+    """The two must not be told apart (a code oracle); the form says what is wrong on joining."""
     response = client.get("/play/NOPE42")
-    assert response.status_code == 404
-    assert "There is no game with this code" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/join/NOPE42"
+    assert "NOPE42" in client.get("/join/NOPE42").get_data(as_text=True)
 
 
 def test_answer_once_scored_at_close(app, host, new_team):

@@ -29,7 +29,8 @@ def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
     captain = people.new(width=390, height=844)
     _join(captain, base, code, "Reds")
     expect(captain.locator(".team-name")).to_have_text(re.compile("Reds", re.I))
-    pin = next(text for text in captain.locator("strong.code").all_text_contents() if re.fullmatch(r"\d{4}", text))
+    pin = next(text for text in captain.locator("strong.code").all_text_contents()
+               if re.fullmatch(r"\d{4}", text))
 
     teams = host.locator("#console details.teams")
     expect(teams).to_contain_text("Reds")
