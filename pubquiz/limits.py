@@ -16,11 +16,12 @@ from flask import current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
-from limits import parse
+from limits import parse_many
 
 from . import games
 
 log = logging.getLogger(__name__)
+
 
 def client():
     """Who a limit counts: the client's address; for IPv6 its /64, which one subscriber gets
@@ -45,10 +46,11 @@ def _setting(name):
 
 
 def _hit(limit, *key):
-    """Counts one against a limit kept by hand (not a decorator); False once it is spent. Like
-    the decorators, a limit store that is down lets the request through."""
+    """Counts one against a limit kept by hand (not a decorator; "a; b" is both); False once it
+    is spent. Like the decorators, a limit store that is down lets the request through."""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     try:
-        return limiter.limiter.hit(parse(limit), current_app.config["RATELIMIT_KEY_PREFIX"], *key)
+        return all([limiter.limiter.hit(item, prefix, *key) for item in parse_many(limit)])
     except Exception:  # whatever the store raises: Redis or the limits library
         log.exception("rate-limit store failed; letting the request through")
         return True
@@ -56,7 +58,8 @@ def _hit(limit, *key):
 
 def _fresh_guess(*guess):
     """True the first time today this client makes this guess."""
-    return _hit("1 per day", "guess", client(), hashlib.sha256("\x00".join(guess).encode()).hexdigest()[:32])
+    digest = hashlib.sha256("\x00".join(guess).encode()).hexdigest()[:32]
+    return _hit("1 per day", "guess", client(), digest)
 
 
 def _code():
