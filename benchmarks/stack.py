@@ -249,7 +249,7 @@ class Stack:
             "DATABASE_URL": getattr(self, "app_database_url", ""),
             "REDIS_URL": self.redis_url or "",
         })
-        for limit in ("JOIN", "LOOKUP", "ANSWER", "LOGIN_ADDRESS", "LOGIN_ACCOUNT", "REGISTER"):
+        for limit in ("JOIN", "NEW_TEAMS", "LOOKUP", "ANSWER", "LOGIN_ADDRESS", "LOGIN_ACCOUNT", "REGISTER"):
             env[f"PUBQUIZ_LIMIT_{limit}"] = HIGH_LIMIT
         # Every benchmark client is 127.0.0.1: the per-address stream cap would stop it at 500.
         env["PUBQUIZ_MAX_STREAMS_PER_ADDRESS"] = "0"

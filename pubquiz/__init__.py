@@ -44,6 +44,7 @@ def create_app(config=None):
     for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, scores.bp, marking.bp,
                       tiebreak.bp, media.bp):
         app.register_blueprint(blueprint)
+    limits.guard_code_routes(app)
     errors.init_app(app)
 
     @app.before_request

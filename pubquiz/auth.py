@@ -3,6 +3,7 @@ import functools
 import hmac
 import secrets
 from contextvars import ContextVar
+from urllib.parse import quote, urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template,
                    request, session, url_for)
@@ -60,7 +61,7 @@ def register_post():
             v.error("email", "There is already an account with this email. Log in instead?")
         else:
             _log_in(host_id)
-            return redirect(url_for("quizzes.index"), 303)
+            return limits.trust_this_browser(redirect(url_for("quizzes.index"), 303), email)
     return render_template("auth/register.html", form=request.form, errors=v.errors), 422
 
 
@@ -78,13 +79,27 @@ def login_post():
         host = db.one("host_by_email", email=email)
         if host and check_password_hash(host["password_hash"], password):
             _log_in(host["id"])
-            target = request.args.get("next", "")
-            # Only same-site paths: never an open redirect to another site.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("quizzes.index")
-            return redirect(target, 303)
+            target = same_site_path(request.args.get("next", "")) or url_for("quizzes.index")
+            return limits.trust_this_browser(redirect(target, 303), email)
         v.error("password", "Wrong email or password.")
     return render_template("auth/login.html", form=request.form, errors=v.errors), 422
+
+
+# Characters a URL may carry as they are; the rest (spaces, quotes, anything not ASCII) are
+# percent-encoded, so the Location header is plain ASCII.
+URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def same_site_path(target):
+    r"""target as a path on this site, or None when a browser would go elsewhere with it (or it
+    is no path). Browsers drop tabs and newlines anywhere in a URL and read a backslash as a
+    slash, so "/\t/evil.example" and "/\evil.example" are "//evil.example", another site: judge
+    the target as a browser reads it. Control characters go (a newline in a header is a 500)."""
+    cleaned = "".join(c for c in target if c.isprintable()).replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    return quote(cleaned, safe=URL_SAFE)
 
 
 @bp.post("/logout")

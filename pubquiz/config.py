@@ -37,17 +37,19 @@ def from_environment():
         "DEADLINE_SWEEP_SECONDS": float(os.environ.get("PUBQUIZ_DEADLINE_SWEEP_SECONDS", "1.0")),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Rate limits, in flask-limiter's notation ("30 per minute"; several with ";").
-        "LIMIT_JOIN": os.environ.get("PUBQUIZ_LIMIT_JOIN", "30 per minute"),
-        # Failed joins from all addresses together: a botnet guessing codes is stopped too.
-        # A busy hosted night (1,000 games of 20 teams joining within half an hour, one in twenty
-        # mistyping) fails about 35 joins a minute: this leaves room, and caps what a botnet
-        # guessing from many addresses learns at 172,800 guesses a day.
-        "LIMIT_JOIN_GLOBAL": os.environ.get("PUBQUIZ_LIMIT_JOIN_GLOBAL", "120 per minute"),
+        # Wrong join codes (and names and PINs) per client: each distinct guess counts once. A
+        # pub's router is one address for fifty teams, and a mistyped code is a handful a night;
+        # the daily cap is what bounds a botnet (the README has the arithmetic).
+        "LIMIT_JOIN": os.environ.get("PUBQUIZ_LIMIT_JOIN", "10 per minute; 100 per day"),
+        # New teams per client per game: the biggest pub night behind one router is about fifty
+        # teams; one address cannot take more than this of a game's MAX_TEAMS places.
+        "LIMIT_NEW_TEAMS": os.environ.get("PUBQUIZ_LIMIT_NEW_TEAMS", "60 per day"),
         "MAX_TEAMS": _int("PUBQUIZ_MAX_TEAMS", 200),
         # Open streams per client address in one process: a pub's router is one address, so
         # this is generous; it stops one machine from holding thousands of sockets.
         "MAX_STREAMS_PER_ADDRESS": _int("PUBQUIZ_MAX_STREAMS_PER_ADDRESS", 500),
-        "LIMIT_LOOKUP": os.environ.get("PUBQUIZ_LIMIT_LOOKUP", "60 per minute"),
+        # Wrong codes in any URL (no such game, or not yours), one budget for all those routes.
+        "LIMIT_LOOKUP": os.environ.get("PUBQUIZ_LIMIT_LOOKUP", "30 per minute; 100 per day"),
         "LIMIT_ANSWER": os.environ.get("PUBQUIZ_LIMIT_ANSWER", "30 per minute"),
         "LIMIT_LOGIN_ADDRESS": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ADDRESS", "30 per minute"),
         "LIMIT_LOGIN_ACCOUNT": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ACCOUNT", "10 per minute"),

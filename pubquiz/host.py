@@ -5,7 +5,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 
-from . import confirm, db, game, games, limits, links, live, snapshot, stream, teams
+from . import confirm, db, game, games, links, live, snapshot, stream, teams
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -52,7 +52,6 @@ def create_game(quiz_id):
 
 
 @bp.get("/host/<code>")
-@limits.failed_lookup
 @login_required
 def console(code):
     row = own_game(code)
@@ -126,6 +125,19 @@ def _pause(code, paused):
 def scores_hidden(code):
     row = own_game(code)
     db.run("set_scores_hidden", id=row["id"], hidden=request.form.get("hidden") == "1")
+    return done(row)
+
+
+@bp.post("/host/<code>/manage/lobby")
+@login_required
+def lobby_closed(code):
+    """Close the game to new teams, or open it again: against a flood of made-up teams, or just
+    because the quiz has started. The teams in it, and their teammates with the PIN, still join."""
+    row = own_game(code)
+    closed = request.form.get("closed") == "1"
+    with db.transaction() as tx:
+        tx.run("set_lobby_closed", id=row["id"], closed=closed)
+        games.audit(tx, row["id"], actor(), "close lobby" if closed else "reopen lobby", "")
     return done(row)
 
 

@@ -1,46 +1,172 @@
 """Rate limits (flask-limiter; Redis storage when configured, memory otherwise).
 
-Failed join attempts and failed game look-ups count per client address, so join codes cannot be
-brute-forced while fifty teams behind one pub router can still all join. Answers count per team,
-logins per address and per account. The limits are settings (PUBQUIZ_LIMIT_*)."""
-from flask import current_app, request, session
+Guessing is limited per client (an address, or an IPv6 /64), never for everyone together: a
+budget all addresses share is one a few attackers can spend for every honest team. Wrong guesses
+of a join code count per client, each distinct guess once (a phone retrying the same link, a
+stream reconnecting, is not guessing), with a daily cap; a team's browser is never counted on its
+own game. New teams count per client and game, answers per team, logins per address and per
+account (a browser the owner logged in with before has a budget of its own). The limits are
+settings (PUBQUIZ_LIMIT_*); the README has the arithmetic."""
+import hashlib
+import ipaddress
+import logging
+import secrets
+
+from flask import current_app, g, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse_many
 
-limiter = Limiter(key_func=get_remote_address)
+from . import games
+
+log = logging.getLogger(__name__)
+
+
+def client():
+    """Who a limit counts: the client's address; for IPv6 its /64, which one subscriber gets
+    whole (a single machine can take any address in it)."""
+    address = get_remote_address()
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return address
+
+
+limiter = Limiter(key_func=client)
 
 
 def _setting(name):
     return lambda: current_app.config[name]
 
 
-def _failed(response):
-    return response.status_code in (404, 422)
+def _hit(limit, *key):
+    """Counts one against a limit kept by hand (not a decorator; "a; b" is both); False once it
+    is spent. Like the decorators, a limit store that is down lets the request through."""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    try:
+        return all([limiter.limiter.hit(item, prefix, *key) for item in parse_many(limit)])
+    except Exception:  # whatever the store raises: Redis or the limits library
+        log.exception("rate-limit store failed; letting the request through")
+        return True
+
+
+def _fresh_guess(*guess):
+    """True the first time today this client makes this guess."""
+    digest = hashlib.sha256("\x00".join(guess).encode()).hexdigest()[:32]
+    return _hit("1 per day", "guess", client(), digest)
+
+
+def _code():
+    return games.normalise_code((request.view_args or {}).get("code"))
+
+
+def wrong_guess():
+    """The request guessed wrong: no such game, not yours (where the answer is not a 404, which
+    counts by itself), or a wrong team PIN. A refusal for a real code (a closed lobby, a name
+    taken) is no miss: finding the code was the hit this limit bounds."""
+    g.wrong_guess = True
+
+
+def _wrong_lookup(response):
+    return (response.status_code == 404 or g.get("wrong_guess", False)) and _fresh_guess("look-up", _code())
+
+
+def _wrong_join(response):
+    form = request.form
+    return g.get("wrong_guess", False) and _fresh_guess(
+        "join", games.normalise_code(form.get("code")), (form.get("name") or "").strip().lower(),
+        form.get("pin") or "")
+
+
+def _own_team():
+    """A browser holding a team's signed token for this code is no guesser (and an answer
+    costs no extra look-up in the limit store)."""
+    return _code() in session.get("teams", {})
 
 
 def _team_key():
-    code = (request.view_args or {}).get("code", "").upper()
-    saved = session.get("teams", {}).get(code)
-    return "team:%s" % saved[0] if saved else "address:" + get_remote_address()
+    saved = session.get("teams", {}).get(_code())
+    return "team:%s" % saved[0] if saved else "address:" + client()
+
+
+failed_join = limiter.shared_limit(_setting("LIMIT_JOIN"), scope="join", deduct_when=_wrong_join)
+# Every route with a code in its path (see guard_code_routes), one budget for all of them.
+failed_lookup = limiter.shared_limit(_setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup,
+                                     exempt_when=_own_team)
+answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
+register = limiter.limit(_setting("LIMIT_REGISTER"))
+
+
+def guard_code_routes(app):
+    """Every route that takes a join code counts its wrong guesses in one budget, a route added
+    later included: call once the blueprints are registered."""
+    for rule in app.url_map.iter_rules():
+        if "code" in rule.arguments:
+            app.view_functions[rule.endpoint] = failed_lookup(app.view_functions[rule.endpoint])
+
+
+def may_add_team(code):
+    """Counts a new team from this client in this game; False once LIMIT_NEW_TEAMS is spent."""
+    return _hit(current_app.config["LIMIT_NEW_TEAMS"], "new-team", client(), code)
+
+
+# Logins. An attacker with many addresses can spend any budget an account shares, so a browser
+# the owner has logged in with (it carries a signed cookie naming the account) has a budget of
+# its own: a distributed attack on the account cannot lock the owner out of that browser.
+DEVICE_COOKIE = "pubquiz_device"
+DEVICE_DAYS = 365
+
+
+def _email():
+    return (request.form.get("email") or "").strip().lower()
+
+
+def _devices():
+    try:
+        devices = _serializer().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return {}
+    return devices if isinstance(devices, dict) else {}
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.secret_key, salt="login-device")
 
 
 def _account_key():
-    return "account:" + (request.form.get("email") or "").strip().lower()
+    email = _email()
+    device = _devices().get(email)
+    return f"device:{email}:{device}" if device else "account:" + email
 
 
-failed_join = limiter.limit(_setting("LIMIT_JOIN"), deduct_when=_failed)
-failed_join_everywhere = limiter.limit(_setting("LIMIT_JOIN_GLOBAL"), key_func=lambda: "everyone",
-                                       deduct_when=_failed)
-failed_lookup = limiter.limit(_setting("LIMIT_LOOKUP"), deduct_when=_failed)
-answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
+def trust_this_browser(response, email):
+    """After a correct password: this browser has its own login budget for this account."""
+    devices = _devices()
+    devices[email.strip().lower()] = secrets.token_urlsafe(8)
+    recent = dict(list(devices.items())[-5:])  # the cookie stays small on a shared laptop
+    response.set_cookie(DEVICE_COOKIE, _serializer().dumps(recent), max_age=DEVICE_DAYS * 86400,
+                        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
 login_address = limiter.limit(_setting("LIMIT_LOGIN_ADDRESS"))
 login_account = limiter.limit(_setting("LIMIT_LOGIN_ACCOUNT"), key_func=_account_key)
-register = limiter.limit(_setting("LIMIT_REGISTER"))
 
 
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
+    if app.config["REDIS_URL"]:
+        # The storage's own keys start with our prefix too (its default is one "LIMITS:" for
+        # everyone): a reset, or another deployment on the same Redis, touches only ours.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"})
     # If Redis is down, limits fall back to this process's memory instead of failing requests.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -19,7 +19,7 @@ def _access(code):
     """(game row, who is marking) for the game's host or one of its invited markers; else 404."""
     row = games.by_code(code)
     if row is None:
-        abort(404, "There is no game with this code.")
+        abort(404, "There is nothing at this address.")
     if g.host is not None and g.host["id"] == row["host_id"]:
         return row, g.host["email"]
     token = session.get("markers", {}).get(row["code"])

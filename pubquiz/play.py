@@ -41,7 +41,6 @@ def join(code):
 
 @bp.post("/join")
 @limits.failed_join
-@limits.failed_join_everywhere
 def join_game():
     v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
@@ -53,6 +52,7 @@ def join_game():
     elif len(code) != games.CODE_LENGTH:
         v.error("code", CODE_LENGTH_MESSAGE)
     elif row is None:
+        limits.wrong_guess()
         v.error("code", "There is no game with this code. Check the code on the screen.")
     elif row["phase"] == "ended":
         v.error("code", "This game has ended.")
@@ -62,7 +62,8 @@ def join_game():
     if v.ok and teams.identity(row):
         return redirect(url_for("play.show", code=row["code"]), 303)
     if v.ok:
-        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"])
+        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"],
+                                     may_add_team=lambda: limits.may_add_team(row["code"]))
         if member:
             teams.remember(row["code"], member)
             live.publish_state(row["id"])
@@ -79,18 +80,9 @@ def _team_state(game_id, member):
     return {"s": snap, "team": member, "answer": answer}
 
 
-def _member_or_join(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        abort(redirect(url_for("play.join", code=row["code"]), 303))
-    return row, member
-
-
 @bp.get("/play/<code>")
-@limits.failed_lookup
 def show(code):
-    row, member = _member_or_join(code)
+    row, member = teams.member_or_join(code)
     after = live.last_event_id(row["id"])
     return render_template("play/game.html", after=after, **_team_state(row["id"], member))
 
@@ -101,6 +93,7 @@ def submit_answer(code):
     code = games.normalise_code(code)
     saved = teams.saved_token(code)
     if not saved:
+        limits.wrong_guess()
         return redirect(url_for("play.join", code=code), 303)
     v = Validation(request.form)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
@@ -134,10 +127,7 @@ def submit_answer(code):
 @bp.post("/play/<code>/lock")
 @limits.answers
 def lock_answer(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        return redirect(url_for("play.join", code=row["code"]), 303)
+    row, member = teams.member_or_join(code)
     v = Validation(request.form)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
     problem = None
@@ -200,7 +190,7 @@ def _joker_round(row, member):
 def joker(code):
     """The joker is played once and cannot be taken back: without JavaScript, this page asks
     first (with it, a dialog on the game page does)."""
-    row, member = _member_or_join(code)
+    row, member = teams.member_or_join(code)
     round_ = _joker_round(row, member)
     if round_ is None:
         return _refused(row["code"], JOKER_REFUSED)
@@ -209,7 +199,7 @@ def joker(code):
 
 @bp.post("/play/<code>/joker")
 def play_joker(code):
-    row, member = _member_or_join(code)
+    row, member = teams.member_or_join(code)
     round_ = _joker_round(row, member)
     if round_ and request.form.get("confirm") != "yes":  # a form that did not ask: ask now
         return redirect(url_for("play.joker", code=row["code"], round_id=round_["id"]), 303)
@@ -222,11 +212,10 @@ def play_joker(code):
 
 
 @bp.get("/play/<code>/events")
-@limits.failed_lookup
 def events(code):
-    row = _game_or_404(code)
-    member = teams.identity(row)
-    if member is None:
-        abort(403, "Join the game first.")
+    row = games.by_code(code)
+    member = row and teams.identity(row)
+    if not member:  # no such game and not yours look the same
+        abort(404, "Join the game first.")
     return stream.respond(row["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
         "play/_stage.html", **_team_state(row["id"], member)))

@@ -2,7 +2,7 @@
 it; it shows nothing a team's own phone will not show at the same moment."""
 from flask import Blueprint, abort, render_template
 
-from . import games, limits, links, live, snapshot, stream
+from . import games, links, live, snapshot, stream
 
 bp = Blueprint("screen", __name__)
 
@@ -15,7 +15,6 @@ def _game(code):
 
 
 @bp.get("/screen/<code>")
-@limits.failed_lookup
 def show(code):
     row = _game(code)
     after = live.last_event_id(row["id"])
@@ -26,7 +25,6 @@ def show(code):
 
 
 @bp.get("/screen/<code>/events")
-@limits.failed_lookup
 def events(code):
     row = _game(code)
     return stream.respond(row["id"], ("screen",), lambda: live.render_pushed(

@@ -3,9 +3,9 @@ game or a team, and the host's team management (rename, kick, merge, paper teams
 import hmac
 import secrets
 
-from flask import current_app, session
+from flask import abort, current_app, redirect, session, url_for
 
-from . import db
+from . import db, games, limits
 
 MAX_NAME = 30
 SAFE_NAMES = ("The Quizzly Bears", "Quiz in My Pants", "Les Quizerables", "The Smarty Pints",
@@ -57,23 +57,32 @@ def remember(code, member):
     session.permanent = True
 
 
-def join(game_id, name, pin="", max_teams=200):
+def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
     """Join as a new team (its first phone is the captain) or, with the team's PIN, as another
-    member of a team that joined already. Returns (member, None) or (None, message)."""
+    member of a team that joined already. may_add_team() is asked (and counts) only for a new
+    team. Returns (member, None) or (None, message)."""
     token = secrets.token_urlsafe(16)
     with db.transaction() as tx:
         team = tx.one("team_by_name", game_id=game_id, name=name)
         captain = team is None
         if team is None:
+            if tx.one("game_by_id", id=game_id)["lobby_closed"]:
+                return None, ("The quiz master has closed this game to new teams. If your team is "
+                              "playing already, join it with its name and PIN.")
             if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
                 return None, (f"This game is full: it has {max_teams} teams. Join a teammate's team "
                               "with its name and PIN.")
+            if not may_add_team():
+                return None, ("So many teams have joined this game from this network that no more "
+                              "can. Join a teammate's team with its name and PIN, or ask the quiz master.")
             team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
             if team is None:  # taken a moment ago, or by a team the host removed
                 return None, "That team name is taken in this game. Pick another name."
         elif team["paper"]:
             return None, "That team name is taken in this game. Pick another name."
         elif not pin or not hmac.compare_digest(pin, team["pin"]):
+            if pin:
+                limits.wrong_guess()
             return None, ("A team with this name has already joined. If it is yours, enter the "
                           "team PIN shown on your teammate's phone.")
         tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
@@ -106,6 +115,17 @@ def merge(tx, game_id, from_id, into_id):
     return tx.run("delete_team", id=from_id, game_id=game_id)
 
 
+
+
+def member_or_join(code):
+    """(game row, this browser's member); for no such game and for not yours alike, a redirect
+    to the join form with the code filled in (the two must not be told apart)."""
+    row = games.by_code(code)
+    member = row and identity(row)
+    if not member:
+        limits.wrong_guess()
+        abort(redirect(url_for("play.join", code=games.normalise_code(code)), 303))
+    return row, member
 
 
 def saved_token(code):

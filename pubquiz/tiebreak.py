@@ -50,10 +50,7 @@ def close(code):
 
 @bp.post("/play/<code>/tiebreak")
 def answer(code):
-    row = games.by_code(code) or abort(404, "There is no game with this code.")
-    member = teams.identity(row)
-    if member is None:
-        return redirect(url_for("play.join", code=row["code"]), 303)
+    row, member = teams.member_or_join(code)
     v = Validation(request.form)
     number = v.number("number", "Your guess")
     if not v.ok or not db.one("insert_tiebreak_answer", game_id=row["id"], team_id=member["id"], number=number):

@@ -77,6 +77,7 @@ ACCESS = {
     "host.pause": "host",
     "host.resume": "host",
     "host.scores_hidden": "host",
+    "host.lobby_closed": "host",
     "host.audio": "host",
     "host.invite_marker": "host",
     "host.teams_page": "host",

@@ -1,5 +1,13 @@
 """Host accounts and CSRF, against the real database."""
-from helpers import Browser, HostActions
+from urllib.parse import urlsplit
+
+import hypothesis.strategies as st
+import pytest
+from helpers import Browser, HostActions, csrf_token
+from hypothesis import HealthCheck, given, settings
+
+GUESS = {"email": "host@example.org", "password": "guess guess"}
+RIGHT = {"email": "host@example.org", "password": "correct horse battery"}
 
 
 def test_register_logs_in_and_shows_my_quizzes(app):
@@ -102,3 +110,83 @@ def test_login_replaces_a_planted_session(app, host):
     assert browser.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
     with browser.client.session_transaction() as after:
         assert "teams" not in after and after.get("csrf") != "planted-token"
+
+
+def test_wrong_passwords_from_many_addresses_do_not_lock_the_owner_out(app, host):
+    """Ten wrong passwords from ten addresses spend the account's budget for browsers it has
+    never seen; the owner's own browser, on an eleventh address (the pub's Wi-Fi), still logs in."""
+    assert host.post("/logout").status_code == 303
+    for number in range(10):
+        attacker = HostActions(app)
+        attacker.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        assert attacker.post("/login", GUESS).status_code == 422
+    stranger = HostActions(app)
+    stranger.client.environ_base["REMOTE_ADDR"] = "198.51.100.11"
+    refused = stranger.post("/login", {"email": "host@example.org", "password": "guess again"})
+    assert refused.status_code == 429  # the guessing stays bounded
+    host.forget_token()
+    host.client.environ_base["REMOTE_ADDR"] = "203.0.113.11"
+    assert host.post("/login", dict(RIGHT, email="HOST@example.org")).status_code == 303
+
+
+def test_a_browser_trusted_for_one_account_is_a_stranger_to_another(app, host):
+    """The trust a login leaves in the browser names its account: an attacker logging in to their
+    own account gets no budget of their own against anyone else's."""
+    attacker = HostActions(app)
+    assert attacker.register("attacker@example.org").status_code == 303
+    for _ in range(10):
+        assert attacker.post("/login", GUESS).status_code == 422
+    fresh = HostActions(app)
+    fresh.client.environ_base["REMOTE_ADDR"] = "198.51.100.99"
+    assert fresh.post("/login", {"email": "host@example.org", "password": "guess"}).status_code == 429
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/", "/%5Cevil.example", "/%5C%09evil.example",
+                                    "%20//evil.example", "/%0A/evil.example", "https://evil.example/",
+                                    "//evil.example", "javascript:alert(1)", "/%E3%80%80/evil.example"])
+def test_login_never_redirects_to_another_site(app, host, target):
+    response = HostActions(app).post(f"/login?next={target}",
+                                     {"email": "host@example.org", "password": "correct horse battery"})
+    assert response.status_code == 303
+    assert _same_site(response.headers["Location"]), response.headers["Location"]
+
+
+def test_a_newline_in_next_is_no_header(app, host):
+    response = HostActions(app).post("/login?next=/%0D%0AX-Injected:1",
+                                     {"email": "host@example.org", "password": "correct horse battery"})
+    assert response.status_code == 303 and "X-Injected" not in response.headers
+    assert response.headers["Location"] == "/X-Injected:1"
+
+
+def test_login_returns_to_the_page_that_asked_for_it(app, host):
+    assert host.post("/logout").status_code == 303
+    asked = host.get("/quizzes?page=2&q=caf%C3%A9")
+    host.forget_token()
+    response = host.post(asked.headers["Location"], RIGHT)
+    assert response.headers["Location"] == "/quizzes?page=2&q=caf%C3%A9"
+
+
+def _same_site(location):
+    """A Location a browser opens on this site: ASCII, printable, a path that does not start with
+    two slashes once backslashes are read as slashes."""
+    return (location.isascii() and location.isprintable() and location.startswith("/")
+            and location[1:2] not in ("/", "\\") and not urlsplit(location).netloc)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=st.text(st.characters(codec="utf-8"), max_size=30)
+       | st.lists(st.sampled_from(["/", "\\", "\t", "\r\n", "%", "%2F", "%5C", "evil.example", ":", "@",
+                                   "?", "#", " ", "\x00", "\u3000", "http:", "."]), max_size=8)
+         .map(lambda parts: "/" + "".join(parts)))
+def test_any_next_value_ends_on_this_site(app, host, target):
+    """Whatever next= holds (the test client encodes it once, as a link would): a 303 to a path
+    on this site, or the quiz list; never a 500, never another site."""
+    app.config["LIMIT_LOGIN_ADDRESS"] = app.config["LIMIT_LOGIN_ACCOUNT"] = "100000 per minute"
+    response = host.client.post("/login", query_string={"next": target},
+                                data={"email": "host@example.org", "password": "correct horse battery",
+                                      "csrf_token": csrf_token(host.client)})
+    if "\x00" in target:
+        assert response.status_code == 400  # refused at the door, like every NUL
+        return
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    assert _same_site(response.headers["Location"]), repr(response.headers["Location"])

@@ -162,7 +162,7 @@ def test_reconnect_with_an_unknown_id_gets_the_full_state(host, new_team):
 def test_streams_are_authorised(app, host, new_team):
     code, team = _game_with_team(host, new_team)
     other_code, other_team = _game_with_team(host, new_team)
-    assert other_team.get(f"/play/{code}/events").status_code == 403
+    assert other_team.get(f"/play/{code}/events").status_code == 404
     assert team.get(f"/host/{code}/events").status_code == 303  # to the login page
     other_host = HostActions(app)
     other_host.register("other@example.org")

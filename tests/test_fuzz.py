@@ -396,7 +396,7 @@ class QuizNight(RuleBasedStateMachine):
 
 
 def test_quiz_night_fuzz(app):
-    for name in ("LIMIT_JOIN", "LIMIT_JOIN_GLOBAL", "LIMIT_LOOKUP", "LIMIT_ANSWER", "LIMIT_REGISTER",
+    for name in ("LIMIT_JOIN", "LIMIT_NEW_TEAMS", "LIMIT_LOOKUP", "LIMIT_ANSWER", "LIMIT_REGISTER",
                  "LIMIT_LOGIN_ADDRESS", "LIMIT_LOGIN_ACCOUNT"):
         app.config[name] = "100000 per minute"  # rate limits are not what this test is about
     QuizNight.app = app

@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 from night import query
+from test_access import request_as, world  # noqa: F401 (world is a fixture)
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
@@ -66,15 +67,42 @@ def test_behind_a_trusted_proxy_limits_key_on_the_real_client(app, host, new_tea
     assert second.join("NOPE24", "B").status_code == 422  # another client behind the same proxy
 
 
-def test_failed_joins_are_limited_for_everyone_together(app, new_team):
-    """Guesses spread over many addresses are stopped too."""
-    app.config["LIMIT_JOIN_GLOBAL"] = "4 per minute"
-    statuses = []
-    for number in range(5):
+def test_guessers_on_other_addresses_cannot_stop_an_honest_team_joining(app, host, new_team):
+    """No budget is shared by all addresses: four guessers spending theirs leave a fifth address,
+    with the right code, free to join."""
+    code = host.start_game(host.create_quiz(questions=[]))
+    for number in range(4):
         guesser = new_team()
         guesser.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        statuses = Counter(guesser.join(f"NOPE{number}{guess:02d}", "Bots").status_code
+                           for guess in range(30))
+        assert statuses == {422: 10, 429: 20}  # each address is stopped after its own ten
+    honest = new_team()
+    honest.client.environ_base["REMOTE_ADDR"] = "198.51.100.5"
+    assert honest.join(code, "Honest").status_code == 303
+
+
+def test_the_same_wrong_guess_again_counts_once(app, host, new_team):
+    """A team retyping the same wrong code, or a page retrying it, is not guessing."""
+    app.config["LIMIT_JOIN"] = "3 per minute"
+    code = host.start_game(host.create_quiz(questions=[]))
+    team = new_team()
+    assert {team.join("WRONG1", "Reds").status_code for _ in range(10)} == {422}
+    assert team.join(code, "Reds").status_code == 303
+
+
+def test_an_ipv6_network_is_one_client(app, new_team):
+    """One subscriber gets a whole /64: addresses in it share their budget."""
+    app.config["LIMIT_JOIN"] = "2 per minute"
+    statuses = []
+    for number in range(3):
+        guesser = new_team()
+        guesser.client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1}"
         statuses.append(guesser.join(f"NOPE{number:02d}", "Bots").status_code)
-    assert statuses == [422, 422, 422, 422, 429]
+    assert statuses == [422, 422, 429]
+    elsewhere = new_team()
+    elsewhere.client.environ_base["REMOTE_ADDR"] = "2001:db8:1:3::1"
+    assert elsewhere.join("NOPE99", "Bots").status_code == 422
 
 
 def test_a_game_has_a_maximum_number_of_teams(app, host, new_team):
@@ -110,9 +138,9 @@ def test_streams_per_address_are_limited(app, host, new_team):
 
 
 def test_a_brute_force_run_against_the_default_limits_is_stopped(app, host, new_team):
-    """Guessing join codes with the shipped limits: one address gets 30 answers, a botnet of many
-    addresses 120 together, then 429s, while the code space makes each answer a 1 in 887
-    million chance per live game."""
+    """Guessing join codes with the shipped limits: one address gets ten answers a minute, on the
+    join form and on every URL with a code alike, while the code space makes each answer a 1 in
+    887 million chance per live game (the README has the daily arithmetic)."""
     from pubquiz import games
 
     assert len(games.CODE_ALPHABET) ** games.CODE_LENGTH > 887_000_000
@@ -121,14 +149,10 @@ def test_a_brute_force_run_against_the_default_limits_is_stopped(app, host, new_
     guesses = (code for code in (games.new_code() for _ in range(1000)) if code not in real)
 
     guesser = new_team()
-    alone = Counter(guesser.join(next(guesses), "Bots").status_code for _ in range(60))
-    assert alone == {422: 30, 429: 30}
-    botnet = Counter()
-    for number in range(10):
-        bot = new_team()
-        bot.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
-        botnet.update(bot.join(next(guesses), "Bots").status_code for _ in range(20))
-    assert botnet == {422: 120 - 30, 429: 200 - 90}
+    joins = Counter(guesser.join(next(guesses), "Bots").status_code for _ in range(30))
+    assert joins == {422: 10, 429: 20}
+    lookups = Counter(guesser.get(f"/screen/{next(guesses)}").status_code for _ in range(60))
+    assert lookups == {404: 30, 429: 30}
     assert query(app, "select count(*) as n from team")[0]["n"] == 0  # no guess got in
 
 
@@ -151,3 +175,104 @@ def test_a_team_flooding_answers_is_slowed_and_its_neighbours_play_on(app, host,
     calm = neighbour.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
     assert "Answer locked in" in calm
     assert query(app, "select count(*) as n from answer")[0]["n"] == 2  # one per team
+
+
+def test_one_address_cannot_fill_a_game(app, host, new_team):
+    """A script behind one address makes teams as fast as it can: it gets LIMIT_NEW_TEAMS (60)
+    of them, a pub's router enough for its fifty, and an honest team elsewhere still joins; the
+    flooder's own teammates still join their teams with the PIN."""
+    code = host.start_game(host.create_quiz(questions=[]))
+    # A fresh cookie jar each time, as a script would: a browser already in the game is just
+    # sent back to it.
+    statuses = Counter(new_team().join(code, f"Fake {number}").status_code for number in range(200))
+    assert statuses == {303: 60, 422: 140}
+    refused = new_team().join(code, "Fake 201").get_data(as_text=True)
+    assert "So many teams have joined this game from this network" in refused
+    pin = query(app, "select pin from team where name = 'Fake 1'")[0]["pin"]
+    assert new_team().post("/join", {"code": code, "name": "Fake 1", "pin": pin}).status_code == 303
+    honest = new_team()
+    honest.client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert honest.join(code, "Honest").status_code == 303
+
+
+def test_a_closed_lobby_takes_no_new_teams_but_lets_its_teams_back_in(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[]))
+    captain, latecomer, teammate = new_team(), new_team(), new_team()
+    assert captain.join(code, "Reds").status_code == 303
+    console = host.get(f"/host/{code}").get_data(as_text=True)
+    assert "Close the lobby to new teams" in console
+    assert host.post(f"/host/{code}/manage/lobby", {"closed": "1"}).status_code == 303
+    assert "Reopen the lobby" in host.get(f"/host/{code}").get_data(as_text=True)
+
+    refused = latecomer.join(code, "Blues")
+    assert refused.status_code == 422
+    assert "The quiz master has closed this game to new teams" in refused.get_data(as_text=True)
+    pin = query(app, "select pin from team where name = 'Reds'")[0]["pin"]
+    assert teammate.post("/join", {"code": code, "name": "Reds", "pin": pin}).status_code == 303
+    assert captain.get(f"/play/{code}").status_code == 200  # back in after a reload
+    assert captain.join(code, "Reds").headers["Location"] == f"/play/{code}"
+    assert query(app, "select action from audit order by id desc limit 1")[0]["action"] == "close lobby"
+
+    assert host.post(f"/host/{code}/manage/lobby", {"closed": "0"}).status_code == 303
+    assert latecomer.join(code, "Blues").status_code == 303
+
+
+def _code_routes(app, params, code):
+    """(endpoint, method, path) of every route that takes a join code, filled in for `code`; a
+    marker link with a token that is wrong for every game."""
+    adapter = app.url_map.bind("localhost")
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "code" not in rule.arguments:
+            continue
+        values = dict({name: params[name] for name in rule.arguments}, code=code, token="not-the-token")
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                yield rule.endpoint, method, adapter.build(rule.endpoint, values)
+
+
+def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app, world):
+    """Walking the URL map: for everyone a route denies, a real game's code and a made-up one get
+    the same answer (status, redirect, page) but for the code itself."""
+    from test_access import ACCESS, RULES
+
+    clients, params = world
+    app.config["LIMIT_LOOKUP"] = "100000 per minute"  # this test is about the answers
+    real, unknown = params["code"], "ZZZZZZ"
+    problems, compared = [], 0
+    for (endpoint, method, path), (_, _, unknown_path) in zip(
+            _code_routes(app, params, real), _code_routes(app, params, unknown)):
+        for role in ("anonymous", "other_team", "other_host"):
+            if role in RULES[ACCESS[endpoint]] and endpoint != "marking.join":
+                continue  # allowed: a real game is meant to answer differently
+            answers = []
+            for target in (path, unknown_path):
+                response = request_as(clients[role], method, target)
+                body = response.get_data(as_text=True) if not response.is_streamed else ""
+                answers.append((response.status_code, response.headers.get("Location", ""), body))
+            seen_real, seen_unknown = (tuple(part.replace(code, "<code>") for part in map(str, answer))
+                                       for answer, code in zip(answers, (real, unknown)))
+            compared += 1
+            if seen_real != seen_unknown:
+                differ = "" if seen_real[:2] != seen_unknown[:2] else " (the pages differ)"
+                problems.append(f"{method} {path} as {role}: {seen_real[:2]}, for no such game "
+                                f"{seen_unknown[:2]}{differ}")
+    assert compared > 60
+    assert not problems, "\n".join(problems)
+
+
+def test_every_route_with_a_code_counts_a_wrong_one(app, world):
+    """One budget for wrong codes whatever the URL: a wrong code on any route spends it."""
+    from pubquiz import limits
+
+    clients, params = world
+    app.config["LIMIT_LOOKUP"] = "1 per minute"
+    guesser = clients["other_host"]  # logged in, no team, owns nothing here: denied everywhere
+    uncounted = []
+    for number, (endpoint, method, path) in enumerate(_code_routes(app, params, "ZZZZZZ")):
+        if endpoint == "play.join":
+            continue  # the join form: the same page for every code, it never refuses
+        limits.limiter.reset()
+        request_as(guesser, method, path.replace("ZZZZZZ", f"ZZZZ{number:02d}"))
+        if request_as(guesser, "GET", "/screen/YYYYYY").status_code != 429:
+            uncounted.append(f"{method} {path} ({endpoint})")
+    assert not uncounted, "wrong codes here do not count:\n" + "\n".join(uncounted)

@@ -61,10 +61,11 @@ def test_ended_game_refuses_joins(host, new_team):
     assert "This game has ended" in response.get_data(as_text=True)
 
 
-def test_unknown_game_page_is_a_404_in_the_sites_style(client):
+def test_unknown_game_page_sends_to_the_join_form_like_a_game_you_are_not_in(client):
+    """The two must not be told apart (a code oracle); the form says what is wrong on joining."""
     response = client.get("/play/NOPE42")
-    assert response.status_code == 404
-    assert "There is no game with this code" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.headers["Location"] == "/join/NOPE42"
+    assert "NOPE42" in client.get("/join/NOPE42").get_data(as_text=True)
 
 
 def test_answer_once_scored_at_close(app, host, new_team):
@@ -201,7 +202,7 @@ def test_answer_needs_a_team_of_this_game(app, host, new_team):
     question_id = _question_id(member.get(f"/play/{code}").get_data(as_text=True))
     response = stranger.answer(code, question_id, choice="1")
     assert response.status_code == 303 and "/join/" in response.headers["Location"]
-    assert stranger.get(f"/play/{code}/events").status_code == 403
+    assert stranger.get(f"/play/{code}/events").status_code == 404
 
 
 def test_a_team_joining_mid_game_plays_the_current_question(host, new_team):

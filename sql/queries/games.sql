@@ -111,3 +111,6 @@ where tb.game_id = %(game_id)s and tb.closed_at is null and g.phase = 'tiebreak'
   and tb.deadline_at > now() and %(team_id)s = any(tb.team_ids)
 on conflict (tiebreak_id, team_id) do nothing
 returning team_id;
+
+-- name: set_lobby_closed
+update game set lobby_closed = %(closed)s where id = %(id)s;
