@@ -111,6 +111,7 @@ def serve(host, port, workers, demo):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    server.start()  # listening before it says so: a stop right after the message finds it running
     for url in _urls(host, port):
         click.echo(f"pubquiz is serving on {url}")
     if demo:

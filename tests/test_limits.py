@@ -74,7 +74,7 @@ def test_guessers_on_other_addresses_cannot_stop_an_honest_team_joining(app, hos
     for number in range(4):
         guesser = new_team()
         guesser.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
-        statuses = Counter(guesser.join(f"NOPE{number}{guess:02d}", "Bots").status_code
+        statuses = Counter(guesser.join(f"NP{number}{guess:03d}", "Bots").status_code
                            for guess in range(30))
         assert statuses == {422: 10, 429: 20}  # each address is stopped after its own ten
     honest = new_team()

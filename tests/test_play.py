@@ -239,7 +239,7 @@ def test_a_code_of_the_wrong_length_says_codes_have_six_characters_once(host, ne
 
 
 def test_an_error_page_says_its_message_once(new_team):
-    response = new_team().get("/play/ZZZZZZ")
+    response = new_team().get("/screen/ZZZZZZ")
     assert response.status_code == 404
     assert text(response).count("There is no game with this code") == 1
 
