@@ -18,6 +18,16 @@ def number(value):
     return format(value, "f")
 
 
+def points(value):
+    """Points as a quiz master says them: 7½, ½, −1½ (a real minus sign), never 7.5."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    whole, half = divmod(abs(value) * 2, 2)
+    text = (str(int(whole)) if whole or not half else "") + ("½" if half else "")
+    return ("−" if value < 0 else "") + text
+
+
 @lru_cache(maxsize=64)
 def _fingerprint(path):
     return sha256(path.read_bytes()).hexdigest()[:12]
@@ -31,6 +41,7 @@ def asset(filename):
 
 def init_app(app):
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["points"] = points
     app.jinja_env.globals.update(
         asset=asset,
         csrf_field=auth.csrf_field,
