@@ -1,6 +1,7 @@
 """The host's scores: corrections with an audit log, fixing the answer key, leaderboard modes,
 top N and hidden scores on the projector, jokers, negative marking, and tie-breaks."""
 import re
+from decimal import Decimal
 
 import pytest
 from helpers import CHOICE, TEXT, HostActions
@@ -50,11 +51,11 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
         "team_id": wolves_id, "question_id": q1, "points": "2", "reason": "Jupiter is red too, says the book"})
     assert response.status_code == 303 and response.headers["Location"] == f"/host/{code}/scores"
     page = text(host.get(response.headers["Location"]))
-    assert "Wolves now has 2 points for that question." in page
+    assert "Wolves now has 2 points for R1 Q1." in page
     assert totals(app, code) == {"Bears": 2, "Wolves": 2}
     assert "Wolves: 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
     audit = text(host.get(f"/host/{code}/audit"))
-    assert f"correct points Wolves, question {q1}: 2 points (Jupiter is red too, says the book)" in audit
+    assert "correct points Wolves, R1 Q1 “Which planet is red?”: 2 points (Jupiter is red too, says the book)" in audit
     # A correction for a question the team did not answer counts too; the newest one wins.
     for question, points in ((q2, "1"), (q1, "0")):
         host.post(f"/host/{code}/scores/correct",
@@ -62,6 +63,28 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
     assert leaderboard(app, code) == [(1, "Bears", 2), (2, "Wolves", 1)]
     assert "Wolves: 2nd of 2 with 1 point" in text(wolves.get(f"/play/{code}"))
     assert query(app, "select count(*) as n from correction") == [{"n": 3}]
+
+
+def test_corrections_go_in_halves_and_say_so(app, host, played):
+    code, (q1, q2), bears, wolves = played
+    wolves_id = team_id(app, code, "Wolves")
+    for typed, expected in (("1.5", "1.5"), ("1,5", "1.5"), ("1½", "1.5"), ("−½", "-0.5")):
+        saved = host.post(f"/host/{code}/scores/correct",
+                          {"team_id": wolves_id, "question_id": q1, "points": typed, "reason": "a half"})
+        assert saved.status_code == 303, text(saved)
+        assert totals(app, code)["Wolves"] == Decimal(expected)
+    page = text(host.get(f"/host/{code}/scores"))
+    assert "Wolves now has −½ points for R1 Q1." in page
+    refused = host.post(f"/host/{code}/scores/correct",
+                        {"team_id": wolves_id, "question_id": q1, "points": "7.3", "reason": "a third"})
+    assert refused.status_code == 422 and "Points go in halves, like 7 or 7½." in text(refused)
+    assert 'value="7.3"' in refused.get_data(as_text=True)  # the form keeps what was typed
+    assert totals(app, code)["Wolves"] == Decimal("-0.5")
+    assert "Wolves, R1 Q1 “Which planet is red?”: 1½ points (a half)" in text(host.get(f"/host/{code}/audit"))
+    # The database itself holds points to halves.
+    with pytest.raises(Exception, match="correction_points_halves"):
+        query(app, "insert into correction (game_id, team_id, question_id, points, reason, actor) "
+                   "select game_id, id, %s, 0.3, 'x', 'x' from team where id = %s", q1, wolves_id)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -153,7 +176,7 @@ def test_changing_a_choice_key_after_reveal_rescores_every_team(app, host, new_t
     assert "Right! +2 points" in text(venus.get(f"/play/{code}"))
     assert "Not this time" in text(mars.get(f"/play/{code}"))
     assert "Answer: A: Venus" in text(venus.get(f"/play/{code}"))
-    assert f"fix answer key question {qid}: Which planet is red?" in text(host.get(f"/host/{code}/audit"))
+    assert "fix answer key R1 Q1 “Which planet is red?”" in text(host.get(f"/host/{code}/audit"))
 
 
 def test_adding_an_accepted_spelling_rescores(app, host, new_team):
@@ -338,7 +361,7 @@ def test_a_negative_marking_round(app, host, new_team):
     assert "Wrong answers lose points" in text(wrong.get(f"/play/{code}"))
     play(host, code, {wrong: {"choice": "0"}, right: {"choice": "1"}})
     assert leaderboard(app, code) == [(1, "Right", 2), (2, "Silent", 0), (3, "Wrong", -2)]
-    assert "Not this time (-2)" in text(wrong.get(f"/play/{code}"))
+    assert "Not this time (−2 points)" in text(wrong.get(f"/play/{code}"))
     assert "No answer from your team" in text(silent.get(f"/play/{code}"))
     host.act(code, "next_round")
     play(host, code, {wrong: {"choice": "0"}, silent: {"choice": "2"}})  # an ordinary round
