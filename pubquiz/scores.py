@@ -26,7 +26,8 @@ def lines(snap, played):
     result = []
     for _, team in snap.leaderboard:
         line = {"team": team, "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
-                "paper": sum(v for (t, _), v in snap.paper.items() if t == team["id"]), "joker": None}
+                "paper": sum(v for (t, _), v in snap.paper.items() if t == team["id"]) if team["paper"] else None,
+                "joker": None}
         joker_round = snap.jokers.get(team["id"])
         if joker_round:  # the joker's round counts twice: once in its cells, once more here
             line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(

@@ -88,6 +88,64 @@ def test_corrections_go_in_halves_and_say_so(app, host, played):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
+def _score_rows(page):
+    """{team: ([cell values], total)} from the scores table: what a host adds up by eye."""
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page[page.index("<tbody>"):], re.S)
+    return {visible(name): ([visible(v) for v in re.findall(r'<span class="cell-points">(.*?)</span>', cells)],
+                            visible(re.search(r'<strong class="row-total">(.*?)</strong>', cells).group(1)))
+            for name, cells in rows}
+
+
+def _halves(said):
+    """The number a points label means: "7½" -> 7.5, "−½" -> -0.5, "–" (nothing) -> 0."""
+    if said == "–":
+        return Decimal(0)
+    sign = -1 if said.startswith("−") else 1
+    digits = said.lstrip("−+")
+    return sign * (Decimal(digits.rstrip("½") or 0) + (Decimal("0.5") if digits.endswith("½") else 0))
+
+
+def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, host, new_team):
+    quiz_id, _, (first, second) = build_quiz(host, rounds=[
+        {"title": "Warm-up", "questions": [CHOICE]},
+        {"title": "Music", "joker": True, "questions": [TEXT, CHOICE]}])
+    code = host.start_game(quiz_id)
+    bears, wolves = _teams(new_team, code, "Bears", "Wolves")
+    host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
+    assert _joker(bears, code, query(app, "select round_id from question where id = %s", second[0])[0]["round_id"]
+                  ).status_code == 303
+    host.act(code, "start")
+    play(host, code, {bears: {"choice": "1"}, wolves: {"choice": "1"}})
+    host.act(code, "next_round")
+    play(host, code, {bears: {"text": "Beethoven"}, wolves: {"text": "Bethoven"}})
+    host.post(f"/mark/{code}/{second[0]}", {"answer_key": "bethoven", "verdict": "half"})
+    play(host, code, {bears: {"choice": "1"}})
+    host.post(f"/host/{code}/scores/correct", {"team_id": team_id(app, code, "Wolves"), "question_id": first[0],
+                                               "points": "1½", "reason": "generous"})
+    paper = team_id(app, code, "Paper Tigers")
+    for question, points in ((first[0], "3½"), (second[0], "2")):
+        round_id = query(app, "select round_id from question where id = %s", question)[0]["round_id"]
+        host.post(f"/mark/{code}/paper", {"team_id": paper, "round_id": round_id, "points": points})
+    page = host.get(f"/host/{code}/scores").get_data(as_text=True)
+    headers = re.findall(r'<th title="([^"]*)">(R\d Q\d)<br>', page)
+    assert headers == [("Which planet is red?", "R1 Q1"), ("Who wrote the Moonlight Sonata?", "R2 Q1"),
+                       ("Which planet is red?", "R2 Q2")]
+    rows = _score_rows(page)
+    assert rows == {"Bears ★": (["2", "1", "2", "–", "+3"], "8"),
+                    "Wolves": (["1½", "½", "–", "–", "–"], "2"),
+                    "Paper Tigers": (["–", "–", "–", "5½", "–"], "5½")}
+    for name, (cells, total) in rows.items():
+        assert sum(_halves(c) for c in cells) == _halves(total), name
+    assert totals(app, code) == {"Bears": 8, "Paper Tigers": Decimal("5.5"), "Wolves": 2}
+    assert "✎ corrected" in visible(page[page.index("Wolves"):])
+    assert 'title="Corrected by the host: generous"' in page
+    assert "round 2 “Music” × 2 joker" in visible(page)
+    audit = text(host.get(f"/host/{code}/audit"))
+    assert "“bethoven” half (R2 Q1 “Who wrote the Moonlight Sonata?”)" in audit
+    assert "Paper Tigers, round 1 “Warm-up”: 3½" in audit
+    assert "question " not in audit
+
+
 def test_random_corrections_one_by_one_end_where_the_final_ones_do(app, host, played, seed):
     import random
 
@@ -317,6 +375,13 @@ def test_a_joker_doubles_its_rounds_points(app, host, joker_game):
     assert re.search(r"Jokers played on this round: \S+ Jokers", screen) and "Steady" not in screen
     play(host, code, {jokers: {"choice": "1"}, steady: {"choice": "1"}})
     assert totals(app, code) == {"Jokers": 4, "Latecomers": 0, "Steady": 2}
+    # What was added is what the total rose by: the phone, the projector and the scores page say so.
+    assert "✓ Right! +2 points × 2 joker" in text(jokers.get(f"/play/{code}"))
+    assert "× 2 joker" not in text(steady.get(f"/play/{code}"))
+    host.act(code, "show_leaderboard")
+    assert ("1", "Jokers ★ +2 points × 2 joker", "4") in _screen_leaderboard(host, code)
+    assert ("2", "Steady", "2") in _screen_leaderboard(host, code)
+    assert "Jokers ★ 2 +2 round 1 “Picture round” × 2 joker 4" in text(host.get(f"/host/{code}/scores"))
     host.act(code, "next_round")
     assert "Jokers played on this round" not in text(host.get(f"/screen/{code}"))
     play(host, code, {jokers: {"choice": "1"}, steady: {"choice": "1"}})
