@@ -62,12 +62,12 @@ def correct(code):
     with db.transaction() as tx:
         tx.run("insert_correction", game_id=row["id"], team_id=team_id, question_id=question_id,
                points=points, reason=reason, actor=actor())
-        said = templating.points(points)
+        said = templating.points_said(points)
         games.audit(tx, row["id"], actor(), "correct points",
                     f"{team['name']}, {snap.outline.describe(snap.questions[question_id])}: "
-                    f"{said} points ({reason})")
+                    f"{said} ({reason})")
     live.publish_state(row["id"])
-    flash(f"{team['name']} now has {said} points for {snap.outline.numbered(question_id)}.")
+    flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
     return redirect(url_for("scores.table", code=row["code"]), 303)
 
 

@@ -28,6 +28,11 @@ def points(value):
     return ("−" if value < 0 else "") + text
 
 
+def points_said(value):
+    """"½ point", "1 point", "0 points", "7½ points": for messages written in Python."""
+    return f"{points(value)} point{'' if 0 < abs(Decimal(value)) <= 1 else 's'}"
+
+
 @lru_cache(maxsize=64)
 def _fingerprint(path):
     return sha256(path.read_bytes()).hexdigest()[:12]

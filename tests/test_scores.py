@@ -74,7 +74,7 @@ def test_corrections_go_in_halves_and_say_so(app, host, played):
         assert saved.status_code == 303, text(saved)
         assert totals(app, code)["Wolves"] == Decimal(expected)
     page = text(host.get(f"/host/{code}/scores"))
-    assert "Wolves now has −½ points for R1 Q1." in page
+    assert "Wolves now has −½ point for R1 Q1." in page
     refused = host.post(f"/host/{code}/scores/correct",
                         {"team_id": wolves_id, "question_id": q1, "points": "7.3", "reason": "a third"})
     assert refused.status_code == 422 and "Points go in halves, like 7 or 7½." in text(refused)
