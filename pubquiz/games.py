@@ -93,9 +93,13 @@ class Outline:
         """A question for the audit log: R2 Q1 “Capital of France?”."""
         return f"{self.numbered(question['id'])} “{question['prompt'][:60]}”"
 
+    def round_number(self, round_id):
+        return next(n for n, r in enumerate(self.rounds, start=1) if r["id"] == round_id)
+
     def describe_round(self, round_id):
-        number, title = next((n, r["title"]) for n, r in enumerate(self.rounds, start=1) if r["id"] == round_id)
-        return f"round {number} “{title}”"
+        """A round for the audit log: round 2 “Music”."""
+        number = self.round_number(round_id)
+        return f"round {number} “{self.rounds[number - 1]['title']}”"
 
 
 def position(row):

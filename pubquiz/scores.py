@@ -32,7 +32,8 @@ def lines(snap, played):
         if joker_round:  # the joker's round counts twice: once in its cells, once more here
             line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(
                 snap.points.get((team["id"], q), 0) for q in questions_of[joker_round])
-            line["joker_round"] = snap.outline.describe_round(joker_round)
+            line["joker_round"] = (f"R{snap.outline.round_number(joker_round)}",
+                                   snap.outline.describe_round(joker_round))
         result.append(line)
     return result
 

@@ -138,7 +138,7 @@ def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, ho
     assert totals(app, code) == {"Bears": 8, "Paper Tigers": Decimal("5.5"), "Wolves": 2}
     assert "✎ corrected" in visible(page[page.index("Wolves"):])
     assert 'title="Corrected by the host: generous"' in page
-    assert "round 2 “Music” × 2 joker" in visible(page)
+    assert "R2 × 2 joker" in visible(page) and 'title="Joker on round 2 “Music”: its points count twice"' in page
     audit = text(host.get(f"/host/{code}/audit"))
     assert "“bethoven” half (R2 Q1 “Who wrote the Moonlight Sonata?”)" in audit
     assert "Paper Tigers, round 1 “Warm-up”: 3½" in audit
@@ -381,7 +381,7 @@ def test_a_joker_doubles_its_rounds_points(app, host, joker_game):
     host.act(code, "show_leaderboard")
     assert ("1", "Jokers ★ +2 points × 2 joker", "4") in _screen_leaderboard(host, code)
     assert ("2", "Steady", "2") in _screen_leaderboard(host, code)
-    assert "Jokers ★ 2 +2 round 1 “Picture round” × 2 joker 4" in text(host.get(f"/host/{code}/scores"))
+    assert "Jokers ★ 2 +2 R1 × 2 joker 4" in text(host.get(f"/host/{code}/scores"))
     host.act(code, "next_round")
     assert "Jokers played on this round" not in text(host.get(f"/screen/{code}"))
     play(host, code, {jokers: {"choice": "1"}, steady: {"choice": "1"}})
