@@ -47,6 +47,7 @@ def asset(filename):
 def init_app(app):
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["points"] = points
+    app.jinja_env.filters["points_said"] = points_said
     app.jinja_env.globals.update(
         asset=asset,
         csrf_field=auth.csrf_field,

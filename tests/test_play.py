@@ -301,7 +301,7 @@ def test_the_final_screen_says_who_won(host, new_team):
     host.act(code, "close_question")
     host.act(code, "reveal")
     host.act(code, "end")
-    assert "You won — joint first! with 2 points" in _text(phones["Alpha"], code)
+    assert "You won — joint first! 2 points" in _text(phones["Alpha"], code)
     assert "You won — joint first!" in _text(phones["Beta"], code)
     assert "You came 3rd of 3 with 0 points" in _text(phones["Gamma"], code)
 
@@ -316,5 +316,5 @@ def test_a_sole_winner_is_told_so(host, new_team):
     host.act(code, "close_question")
     host.act(code, "reveal")
     host.act(code, "end")
-    assert "You won! with 2 points" in _text(alpha, code) and "joint" not in _text(alpha, code)
+    assert "You won! 2 points" in _text(alpha, code) and "joint" not in _text(alpha, code)
     assert "You came 2nd of 2 with 0 points" in _text(beta, code)

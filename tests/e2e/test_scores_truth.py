@@ -109,6 +109,7 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     marker.locator(".group", has_text="bethoven").locator("button[data-verdict=half]").click()
     expect(marker.locator(".group", has_text="bethoven")).to_contain_text("half")
     host.click("button[data-action=reveal]")
+    expect(halves.locator("#team-result")).to_contain_text("You said bethoven ½")
     expect(halves.locator("#team-result")).to_contain_text("½ Half points: +½ point")
     expect(halves.locator("#team-result")).to_contain_text("Halves: 2nd of 2 with ½ point")
     _shoot(halves, "phone-reveal-half")
