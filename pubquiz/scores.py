@@ -25,9 +25,9 @@ def lines(snap, played):
     questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids))
     result = []
     for _, team in snap.leaderboard:
+        paper = [v for (t, _), v in snap.paper.items() if t == team["id"]]
         line = {"team": team, "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
-                "paper": sum(v for (t, _), v in snap.paper.items() if t == team["id"]) if team["paper"] else None,
-                "joker": None}
+                "paper": sum(paper) if team["paper"] else None, "joker": None}
         joker_round = snap.jokers.get(team["id"])
         if joker_round:  # the joker's round counts twice: once in its cells, once more here
             line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(

@@ -55,7 +55,8 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
     assert totals(app, code) == {"Bears": 2, "Wolves": 2}
     assert "Wolves: 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
     audit = text(host.get(f"/host/{code}/audit"))
-    assert "correct points Wolves, R1 Q1 “Which planet is red?”: 2 points (Jupiter is red too, says the book)" in audit
+    assert ("correct points Wolves, R1 Q1 “Which planet is red?”: 2 points "
+            "(Jupiter is red too, says the book)") in audit
     # A correction for a question the team did not answer counts too; the newest one wins.
     for question, points in ((q2, "1"), (q1, "0")):
         host.post(f"/host/{code}/scores/correct",
@@ -90,9 +91,9 @@ def test_corrections_go_in_halves_and_say_so(app, host, played):
 def _score_rows(page):
     """{team: ([cell values], total)} from the scores table: what a host adds up by eye."""
     rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page[page.index("<tbody>"):], re.S)
-    return {visible(name): ([visible(v) for v in re.findall(r'<span class="cell-points">(.*?)</span>', cells)],
-                            visible(re.search(r'<strong class="row-total">(.*?)</strong>', cells).group(1)))
-            for name, cells in rows}
+    cell, total = r'<span class="cell-points">(.*?)</span>', r'<strong class="row-total">(.*?)</strong>'
+    return {visible(name): ([visible(v) for v in re.findall(cell, cells)],
+                            visible(re.search(total, cells).group(1))) for name, cells in rows}
 
 
 def _halves(said):
@@ -111,16 +112,16 @@ def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, ho
     code = host.start_game(quiz_id)
     bears, wolves = _teams(new_team, code, "Bears", "Wolves")
     host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
-    assert _joker(bears, code, query(app, "select round_id from question where id = %s", second[0])[0]["round_id"]
-                  ).status_code == 303
+    music = query(app, "select round_id from question where id = %s", second[0])[0]["round_id"]
+    assert _joker(bears, code, music).status_code == 303
     host.act(code, "start")
     play(host, code, {bears: {"choice": "1"}, wolves: {"choice": "1"}})
     host.act(code, "next_round")
     play(host, code, {bears: {"text": "Beethoven"}, wolves: {"text": "Bethoven"}})
     host.post(f"/mark/{code}/{second[0]}", {"answer_key": "bethoven", "verdict": "half"})
     play(host, code, {bears: {"choice": "1"}})
-    host.post(f"/host/{code}/scores/correct", {"team_id": team_id(app, code, "Wolves"), "question_id": first[0],
-                                               "points": "1½", "reason": "generous"})
+    host.post(f"/host/{code}/scores/correct", {"team_id": team_id(app, code, "Wolves"),
+                                               "question_id": first[0], "points": "1½", "reason": "generous"})
     paper = team_id(app, code, "Paper Tigers")
     for question, points in ((first[0], "3½"), (second[0], "2")):
         round_id = query(app, "select round_id from question where id = %s", question)[0]["round_id"]
@@ -138,7 +139,8 @@ def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, ho
     assert totals(app, code) == {"Bears": 8, "Paper Tigers": Decimal("5.5"), "Wolves": 2}
     assert "✎ corrected" in visible(page[page.index("Wolves"):])
     assert 'title="Corrected by the host: generous"' in page
-    assert "R2 × 2 joker" in visible(page) and 'title="Joker on round 2 “Music”: its points count twice"' in page
+    assert "R2 × 2 joker" in visible(page)
+    assert 'title="Joker on round 2 “Music”: its points count twice"' in page
     audit = text(host.get(f"/host/{code}/audit"))
     assert "“bethoven” half (R2 Q1 “Who wrote the Moonlight Sonata?”)" in audit
     assert "Paper Tigers, round 1 “Warm-up”: 3½" in audit
@@ -540,3 +542,55 @@ def test_a_three_way_tie_settled_in_two_tiebreaks(app, host, new_team):
     phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "1900"})
     host.post(f"/host/{code}/tiebreak/close", {})
     assert leaderboard(app, code) == [(1, "Alpha", 2), (2, "Charlie", 2), (3, "Bravo", 2)]
+
+
+# --- the half-points migration ----------------------------------------------------------------
+
+def test_the_half_points_migration_keeps_the_points_already_stored(database_url):
+    """A database from before 0005 with whole points in it: after migrating, the same points,
+    now numeric, and the database refuses anything that is not a whole number of halves."""
+    import secrets
+
+    import psycopg
+
+    from pubquiz import db
+
+    name = "pubquiz_before_halves_" + secrets.token_hex(4)
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    url = psycopg.conninfo.make_conninfo(database_url, dbname=name)
+    try:
+        before = sorted(p for p in (db.SQL / "migrations").glob("*.sql") if p.name < "0005")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create table schema_migration (name text primary key, "
+                         "applied_at timestamptz not null default now())")
+            for path in before:
+                conn.execute(path.read_text())
+                conn.execute("insert into schema_migration (name) values (%s)", (path.name,))
+            conn.execute("""
+                insert into host (email, password_hash) values ('old@example.org', 'x');
+                insert into quiz (host_id, title) values (1, 'Old night');
+                insert into round (quiz_id, position, title) values (1, 0, 'Old round');
+                insert into question (round_id, position, kind, prompt) values (1, 0, 'text', 'Old?');
+                insert into game (quiz_id, host_id, code) values (1, 1, 'OLDOLD');
+                insert into team (game_id, name, pin) values (1, 'Old team', '1234');
+                insert into answer (game_id, team_id, question_id, text, points) values (1, 1, 1, 'x', 3);
+                insert into correction (game_id, team_id, question_id, points, reason, actor)
+                    values (1, 1, 1, -2, 'old', 'old');
+                insert into paper_score (team_id, round_id, points) values (1, 1, 7);
+            """)
+        assert db.migrate(url) == ["0005_half_points.sql"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            kept = conn.execute("select (select points from answer) as answer, "
+                                "(select points from correction) as correction, "
+                                "(select points from paper_score) as paper").fetchone()
+            assert kept == (Decimal(3), Decimal(-2), Decimal(7))
+            conn.execute("update paper_score set points = 7.5")
+            with pytest.raises(psycopg.errors.CheckViolation, match="paper_score_points_halves"):
+                conn.execute("update paper_score set points = 7.3")
+            with pytest.raises(psycopg.errors.CheckViolation, match="answer_points_halves"):
+                conn.execute("update answer set points = 0.25")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")
