@@ -318,3 +318,17 @@ def test_a_sole_winner_is_told_so(host, new_team):
     host.act(code, "end")
     assert "You won! 2 points" in _text(alpha, code) and "joint" not in _text(alpha, code)
     assert "You came 2nd of 2 with 0 points" in _text(beta, code)
+
+
+def test_a_true_or_false_answer_is_said_in_words(host, new_team):
+    statement = {"kind": "truefalse", "prompt": "The Moon is made of cheese.", "truth": "false",
+                 "time_limit": "30", "points": "1"}
+    code = host.start_game(host.create_quiz(questions=[statement]))
+    team = new_team()
+    team.join(code, "Dreamers")
+    _open_first_question(host, code)
+    team.answer(code, _question_id(team.get(f"/play/{code}").get_data(as_text=True)), choice="0")
+    host.act(code, "close_question")
+    assert "You said True" in _text(team, code)
+    host.act(code, "reveal")
+    assert "You said True ✗ · the answer was False" in _text(team, code)
