@@ -104,6 +104,7 @@ def test_undo_brings_back_the_verdict_before(app, host, marked_game):
     assert host.post(f"/mark/{code}/undo/{right['id']}").status_code == 409  # undone already
     audit = text(host.get(f"/host/{code}/audit"))
     assert audit.count("undo marking “bethoven”") == 2
+    assert "undo marking “bethoven” half (R1 Q1 “Who wrote the Moonlight Sonata?”)" in audit
     host.act(code, "reveal")
     assert "Not this time" in text(phones["Typos"].get(f"/play/{code}"))
 
