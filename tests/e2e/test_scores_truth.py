@@ -66,7 +66,11 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     screen.wait_for_selector("body.live", state="attached")
     jokers = _phone(people, base, code, "Jokers")
     halves = _phone(people, base, code, "Halves")
-    jokers.click("button:has-text('Space and music ×2')")
+    # The joker's form, confirmed (as the confirmation step sends it, where there is one).
+    round_id = jokers.locator(".joker-form button").first.get_attribute("value")
+    _post(jokers, f"/play/{code}/joker", {"round_id": round_id, "confirm": "yes"})
+    jokers.reload()
+    jokers.wait_for_selector("body.live", state="attached")
     expect(jokers.locator("#team-result")).to_contain_text("Joker played on “Space and music”")
 
     host.click("button[data-action=start]")
