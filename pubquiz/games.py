@@ -82,6 +82,25 @@ class Outline:
     def round_of(self):
         return {q: r["id"] for r, qs in zip(self.rounds, self.question_ids) for q in qs}
 
+    def numbered(self, question_id):
+        """A question's place as people say it: "R2 Q1" (round 2, its first question)."""
+        for number, ids in enumerate(self.question_ids, start=1):
+            if question_id in ids:
+                return f"R{number} Q{ids.index(question_id) + 1}"
+        return "a question no longer in the quiz"
+
+    def describe(self, question):
+        """A question for the audit log: R2 Q1 “Capital of France?”."""
+        return f"{self.numbered(question['id'])} “{question['prompt'][:60]}”"
+
+    def round_number(self, round_id):
+        return next(n for n, r in enumerate(self.rounds, start=1) if r["id"] == round_id)
+
+    def describe_round(self, round_id):
+        """A round for the audit log: round 2 “Music”."""
+        number = self.round_number(round_id)
+        return f"round {number} “{self.rounds[number - 1]['title']}”"
+
 
 def position(row):
     return game.Position(row["phase"], row["round_index"], row["question_index"])

@@ -48,7 +48,7 @@ def publish_state(game_id, audio=False, extra=None):
     if audio:
         parts["screen"] += render_pushed("screen/_audio.html", s=snap)
     if _teams_differ(snap):
-        # The only per-team rendering: each team's own result, rank, joker or tie-break.
+        # The only per-team rendering: each team's own answer, result, rank, joker or tie-break.
         answers = {a["team_id"]: a for a in snap.answers}
         for team in snap.phone_teams:
             parts["team:%d" % team["id"]] = render_pushed(
@@ -58,9 +58,10 @@ def publish_state(game_id, audio=False, extra=None):
 
 
 def _teams_differ(snap):
-    """Whether the phones show something of their team's own now (results and ranks, a joker to
-    play): only then is a fragment rendered per team. An open question is the same for all."""
-    if snap.phase in ("reveal", "leaderboard", "tiebreak", "ended"):
+    """Whether the phones show something of their team's own now (its answer once closed, results
+    and ranks, a joker to play): only then is a fragment rendered per team. An open question is the
+    same for all."""
+    if snap.phase in ("closed", "reveal", "leaderboard", "tiebreak", "ended"):
         return True
     return snap.phase in ("lobby", "intro") and any(r["joker_eligible"] for r in snap.outline.rounds)
 

@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from rapidfuzz import fuzz, process
 
-from . import db, games, live, scoring, snapshot, stream
+from . import db, games, live, scoring, snapshot, stream, templating
 from .validation import Validation
 
 bp = Blueprint("marking", __name__)
@@ -107,7 +107,8 @@ def mark(code, question_id):
         tx.run("insert_marking", game_id=row["id"], question_id=question_id, answer_key=key,
                verdict=verdict, actor=who)
         games.rescore(tx, tx.one("game_by_id", id=row["id"]), question_id)
-        games.audit(tx, row["id"], who, "mark", f"“{key}” {verdict} (question {question_id})")
+        outline = games.Outline.load(tx, row["quiz_id"])
+        games.audit(tx, row["id"], who, "mark", f"“{key}” {verdict} ({outline.describe(question)})")
     return _marked(row, question_id)
 
 
@@ -119,8 +120,10 @@ def undo(code, marking_id):
         if undone is None:
             abort(409, "That marking was undone already.")
         games.rescore(tx, tx.one("game_by_id", id=row["id"]), undone["question_id"])
+        question = tx.one("question_by_id", id=undone["question_id"])
+        outline = games.Outline.load(tx, row["quiz_id"])
         games.audit(tx, row["id"], who, "undo marking",
-                    f"“{undone['answer_key']}” {undone['verdict']} (question {undone['question_id']})")
+                    f"“{undone['answer_key']}” {undone['verdict']} ({outline.describe(question)})")
     return _marked(row, undone["question_id"])
 
 
@@ -131,14 +134,17 @@ def paper_score(code):
     v = Validation(request.form)
     team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
     round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
-    points = v.integer("points", "Points", minimum=-1000, maximum=1000)
+    points = v.points("points", "Points")
     team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
     snap = snapshot.load(row["id"])
+    if v.errors.get("points"):
+        abort(400, v.errors["points"])
     if not v.ok or not team or not team["paper"] or round_id not in {r["id"] for r in snap.outline.rounds}:
-        abort(400, "Give a paper team of this game, one of its rounds, and whole points.")
+        abort(400, "Give a paper team of this game and one of its rounds.")
     with db.transaction() as tx:
         tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)
-        games.audit(tx, row["id"], who, "paper score", f"{team['name']}, round {round_id}: {points}")
+        games.audit(tx, row["id"], who, "paper score",
+                    f"{team['name']}, {snap.outline.describe_round(round_id)}: {templating.points(points)}")
     live.publish_state(row["id"])
     return redirect(url_for("marking.queue", code=row["code"]), 303)
 

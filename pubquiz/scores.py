@@ -2,7 +2,7 @@
 fixing a wrong answer key after the fact (re-scoring everyone), and the audit log."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from . import db, games, live, questions, snapshot
+from . import db, games, live, questions, snapshot, templating
 from .auth import login_required
 from .host import actor, own_game
 from .validation import Validation
@@ -13,9 +13,29 @@ bp = Blueprint("scores", __name__)
 def _page(row, errors=None, form=None, status=200):
     snap = snapshot.load(row["id"])
     corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=row["id"])}
-    return render_template("scores/table.html", s=snap, played=snap.played(),
+    played = snap.played()
+    return render_template("scores/table.html", s=snap, played=played, lines=lines(snap, played),
                            corrections=corrections, kinds=questions.KINDS, errors=errors or {},
                            form=form or {}), status
+
+
+def lines(snap, played):
+    """Each team's row, best first: the points of every question played, its paper sheets and
+    what its joker added; together they make its total, so a host can check the sum by eye."""
+    questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids))
+    result = []
+    for _, team in snap.leaderboard:
+        paper = [v for (t, _), v in snap.paper.items() if t == team["id"]]
+        line = {"team": team, "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
+                "paper": sum(paper) if team["paper"] else None, "joker": None}
+        joker_round = snap.jokers.get(team["id"])
+        if joker_round:  # the joker's round counts twice: once in its cells, once more here
+            line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(
+                snap.points.get((team["id"], q), 0) for q in questions_of[joker_round])
+            line["joker_round"] = (f"R{snap.outline.round_number(joker_round)}",
+                                   snap.outline.describe_round(joker_round))
+        result.append(line)
+    return result
 
 
 @bp.get("/host/<code>/scores")
@@ -32,21 +52,23 @@ def correct(code):
     v = Validation(request.form)
     team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
-    points = v.integer("points", "Points", minimum=-1000, maximum=1000)
+    points = v.points("points", "Points")
     reason = v.text("reason", "A reason", max_length=200)
     team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
-    round_of = snapshot.load(row["id"]).outline.round_of
-    if v.ok and (not team or team["kicked_at"] or question_id not in round_of):
+    snap = snapshot.load(row["id"])
+    if v.ok and (not team or team["kicked_at"] or question_id not in snap.outline.round_of):
         v.error("team_id", "That team or question is not part of this game.")
     if not v.ok:
         return _page(row, v.errors, request.form, 422)
     with db.transaction() as tx:
         tx.run("insert_correction", game_id=row["id"], team_id=team_id, question_id=question_id,
                points=points, reason=reason, actor=actor())
+        said = templating.points_said(points)
         games.audit(tx, row["id"], actor(), "correct points",
-                    f"{team['name']}, question {question_id}: {points} points ({reason})")
+                    f"{team['name']}, {snap.outline.describe(snap.questions[question_id])}: "
+                    f"{said} ({reason})")
     live.publish_state(row["id"])
-    flash(f"{team['name']} now has {points} points for that question.")
+    flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
     return redirect(url_for("scores.table", code=row["code"]), 303)
 
 
@@ -71,7 +93,8 @@ def fix_key(code, question_id):
                tolerance=values["tolerance"])
         game_row = tx.one("game_by_id", id=row["id"])
         games.rescore(tx, game_row, question_id)
-        games.audit(tx, row["id"], actor(), "fix answer key", f"question {question_id}: {question['prompt'][:60]}")
+        games.audit(tx, row["id"], actor(), "fix answer key",
+                    games.Outline.load(tx, row["quiz_id"]).describe(question))
     live.publish_state(row["id"])
     flash("Answer key changed; every team's answer was scored again.")
     return redirect(url_for("scores.table", code=row["code"]), 303)

@@ -4,10 +4,10 @@ import string
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "‘’“”«»¿¡–—…"})
-SPEED_BONUS_SHARE = 0.5  # a correct answer at the very first instant earns +50 %
+SPEED_BONUS_SHARE = Decimal("0.5")  # a correct answer at the very first instant earns +50 %
 
 
 def normalise(text):
@@ -57,8 +57,13 @@ def answer_key(question, answer):
     return normalise(answer.text) if question.kind == "text" else None
 
 
+def to_halves(value):
+    """The nearest whole number of halves (halves of halves round away from zero): 1.3 -> 1.5."""
+    return (Decimal(value) * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+
+
 def half(points):
-    return (points + 1) // 2  # half points round up: 3 points give 2
+    return Decimal(points) / 2  # exactly half: 1 point gives ½, 3 give 1½
 
 
 def score(question, answers, speed_bonus=False, negative=False, verdicts=None):
@@ -75,15 +80,15 @@ def score(question, answers, speed_bonus=False, negative=False, verdicts=None):
         if verdict == "wrong":
             # An answer with nothing in it is no answer: it scores 0 even with negative marking.
             blank = a.choice is None and not a.text and a.number is None
-            result[a.id] = (False, -question.points if negative and not blank else 0)
+            result[a.id] = (False, Decimal(-question.points if negative and not blank else 0))
             continue
         if verdict == "half":
             result[a.id] = (True, half(question.points))
             continue
-        points = question.points
+        points = Decimal(question.points)
         if speed_bonus:
-            left = max(0.0, 1.0 - a.seconds_taken / question.time_limit)
-            points += int(question.points * SPEED_BONUS_SHARE * left + 0.5)  # halves round up
+            left = Decimal(max(0.0, 1.0 - a.seconds_taken / question.time_limit))
+            points += to_halves(question.points * SPEED_BONUS_SHARE * left)
         result[a.id] = (True, points)
     return result
 
@@ -95,13 +100,13 @@ def totals(points, round_of, corrections=None, jokers=None, paper=None):
     corrections: {(team, question): points}, the host's word, over what was scored;
     jokers: {team: round whose points count double}; paper: {(team, round): points typed in}."""
     corrections, jokers, paper = corrections or {}, jokers or {}, paper or {}
-    per_round = defaultdict(int)
+    per_round = defaultdict(Decimal)
     for team, question in set(points) | set(corrections):
         effective = corrections.get((team, question), points.get((team, question), 0))
         per_round[(team, round_of[question])] += effective
     for (team, round_), value in paper.items():
         per_round[(team, round_)] += value
-    result = defaultdict(int)
+    result = defaultdict(Decimal)
     for (team, round_), value in per_round.items():
         result[team] += value * (2 if jokers.get(team) == round_ else 1)
     return dict(result)

@@ -20,6 +20,7 @@ class Snapshot:
     leaderboard: list = field(default_factory=list)  # [(rank, team row with total)]
     points: dict = field(default_factory=dict)  # (team id, question id) -> effective points
     jokers: dict = field(default_factory=dict)  # team id -> round id
+    paper: dict = field(default_factory=dict)  # (team id, round id) -> points typed in
     tiebreak: dict | None = None  # the latest tie-break, with its guesses
     allowed: list = field(default_factory=list)
     questions: dict = field(default_factory=dict)  # every question of the quiz by id
@@ -70,6 +71,19 @@ class Snapshot:
     def jokers_this_round(self):
         round_id = self.round and self.round["id"]
         return [t for t in self.teams if self.jokers.get(t["id"]) == round_id]
+
+    def joker_doubles(self, team_id):
+        """Whether this team's joker doubles the points of the round being played."""
+        return self.round is not None and self.jokers.get(team_id) == self.round["id"]
+
+    @property
+    def points_scored(self):
+        """Whether any team has any points (or lost some) yet: before that a rank means nothing."""
+        return any(row["total"] for _, row in self.leaderboard)
+
+    @property
+    def first_places(self):
+        return sum(1 for rank, _ in self.leaderboard if rank == 1)
 
     def joker_rounds_open_for(self, team_id):
         """The joker-eligible rounds this team may still play its joker on (none once played)."""
@@ -173,8 +187,8 @@ def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):
     points = {(a["team_id"], a["question_id"]): a["points"] for a in scored if a["question_id"] in round_of}
     fixed = {(c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of}
     snap.points = {**points, **fixed}
-    totals = scoring.totals(points, round_of, fixed, snap.jokers,
-                            {(p["team_id"], p["round_id"]): p["points"] for p in paper})
+    snap.paper = {(p["team_id"], p["round_id"]): p["points"] for p in paper}
+    totals = scoring.totals(points, round_of, fixed, snap.jokers, snap.paper)
     # Each team's standing is its places in the closed tie-breaks it played, in order; equal
     # standings share a place. (With only the latest counting, settling a tie for third would
     # undo the one for first.)

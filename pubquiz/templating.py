@@ -18,6 +18,21 @@ def number(value):
     return format(value, "f")
 
 
+def points(value):
+    """Points as a quiz master says them: 7½, ½, −1½ (a real minus sign), never 7.5."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    whole, half = divmod(abs(value) * 2, 2)
+    text = (str(int(whole)) if whole or not half else "") + ("½" if half else "")
+    return ("−" if value < 0 else "") + text
+
+
+def points_said(value):
+    """"½ point", "1 point", "0 points", "7½ points": for messages written in Python."""
+    return f"{points(value)} point{'' if 0 < abs(Decimal(value)) <= 1 else 's'}"
+
+
 # For a static file asked for by its fingerprint, and for media (whose address names its bytes).
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -42,6 +57,8 @@ def fingerprinted(filename, v):
 
 def init_app(app):
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["points"] = points
+    app.jinja_env.filters["points_said"] = points_said
     app.jinja_env.globals.update(
         asset=asset,
         csrf_field=auth.csrf_field,

@@ -35,6 +35,32 @@ class Validation:
             self.error(field, f"{label} must be between {minimum} and {maximum}.")
         return value
 
+    def points(self, field, label, *, minimum=-1000, maximum=1000):
+        """Points in halves, typed as 7, 7.5, 7,5 or 7½ (−1½ too); None with a message otherwise."""
+        raw = (self.form.get(field) or "").strip().replace("−", "-").replace(",", ".")
+        if not raw:
+            self.error(field, f"{label} are required.")
+            return None
+        half = raw.endswith("½")
+        digits = raw.removesuffix("½").strip()
+        if half and digits in ("", "-"):
+            digits += "0"  # "½" alone is half a point
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:
+            value = None
+        if half and value is not None and value.is_finite() and value == value.to_integral_value():
+            value += Decimal("-0.5" if digits.startswith("-") else "0.5")
+        elif half:
+            value = None  # "7.5½" is no number of points
+        if value is None or not value.is_finite() or value * 2 != (value * 2).to_integral_value():
+            self.error(field, "Points go in halves, like 7 or 7½.")
+            return None
+        if not minimum <= value <= maximum:
+            self.error(field, f"{label} must be between {minimum} and {maximum}.")
+            return None
+        return value
+
     def number(self, field, label, *, required=True):
         raw = (self.form.get(field) or "").strip().replace(",", ".")
         if not raw:

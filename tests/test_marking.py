@@ -1,6 +1,7 @@
 """Human marking of free-text answers: groups by normalised text, near-match suggestions, verdicts
 that re-score, undo, the history, invited markers, and the marking stream."""
 import re
+from decimal import Decimal
 
 import pytest
 from helpers import CHOICE, TEXT, Browser, HostActions
@@ -63,7 +64,7 @@ def test_marking_a_group_right_rescores_and_is_audited(app, host, marked_game):
     page = text(host.get(f"/mark/{code}?question={qid}"))
     assert re.search(r"“bethoven” × 1 Typos (looks like “Beethoven” \(\d\d %\) )?✓ right", page)
     audit = text(host.get(f"/host/{code}/audit"))
-    assert f"host@example.org mark “bethoven” right (question {qid})" in audit
+    assert "host@example.org mark “bethoven” right (R1 Q1 “Who wrote the Moonlight Sonata?”)" in audit
     host.act(code, "reveal")
     assert "Right! +3 points" in text(phones["Typos"].get(f"/play/{code}"))
     assert "Not this time" in text(phones["Wolfgangs"].get(f"/play/{code}"))
@@ -76,21 +77,22 @@ def test_marking_an_automatically_right_group_wrong(app, host, marked_game):
     assert query(app, "select count(*) as n from answer where correct") == [{"n": 0}]
 
 
-def test_half_points_round_up(app, host, marked_game):
+def test_half_points_are_halves(app, host, marked_game):
     code, qid, phones = marked_game
     _mark(host, code, qid, "bethoven", "half")
-    assert totals(app, code)["Typos"] == 2  # half of 3, rounded up
+    assert totals(app, code)["Typos"] == Decimal("1.5")  # half of 3, not rounded
+    assert query(app, "select points from answer where text = 'bethoven'") == [{"points": Decimal("1.5")}]
     page = text(host.get(f"/mark/{code}"))
     assert re.search(r"“bethoven” × 1 Typos (looks like “Beethoven” \(\d\d %\) )?½ half", page)
     host.act(code, "reveal")
-    assert "Half points: +2" in text(phones["Typos"].get(f"/play/{code}"))
+    assert "Half points: +1½ points" in text(phones["Typos"].get(f"/play/{code}"))
 
 
 def test_undo_brings_back_the_verdict_before(app, host, marked_game):
     code, qid, phones = marked_game
     _mark(host, code, qid, "bethoven", "right")
     _mark(host, code, qid, "bethoven", "half")
-    assert totals(app, code)["Typos"] == 2
+    assert totals(app, code)["Typos"] == Decimal("1.5")
     right, half = _markings(app)
     assert host.post(f"/mark/{code}/undo/{half['id']}").status_code == 303
     assert totals(app, code)["Typos"] == 3  # the earlier verdict is in force again
@@ -102,6 +104,7 @@ def test_undo_brings_back_the_verdict_before(app, host, marked_game):
     assert host.post(f"/mark/{code}/undo/{right['id']}").status_code == 409  # undone already
     audit = text(host.get(f"/host/{code}/audit"))
     assert audit.count("undo marking “bethoven”") == 2
+    assert "undo marking “bethoven” half (R1 Q1 “Who wrote the Moonlight Sonata?”)" in audit
     host.act(code, "reveal")
     assert "Not this time" in text(phones["Typos"].get(f"/play/{code}"))
 
@@ -162,7 +165,24 @@ def test_an_invited_marker_types_in_paper_scores(app, host, marked_game):
     typed = marker.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_id, "points": "6"})
     assert typed.status_code == 303
     assert totals(app, code)["Paper Tigers"] == 6
-    assert f"marker paper score Paper Tigers, round {round_id}: 6" in text(host.get(f"/host/{code}/audit"))
+    title = query(app, "select title from round where id = %s", round_id)[0]["title"]
+    assert f"marker paper score Paper Tigers, round 1 “{title}”: 6" in text(host.get(f"/host/{code}/audit"))
+
+
+def test_paper_scores_go_in_halves(app, host, marked_game):
+    code, qid, _ = marked_game
+    host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
+    paper_id = query(app, "select id from team where paper")[0]["id"]
+    round_id = query(app, "select round_id from question where id = %s", qid)[0]["round_id"]
+    for typed, expected in (("7½", "7.5"), ("7,5", "7.5"), ("6.5", "6.5"), ("½", "0.5")):
+        saved = host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_id, "points": typed})
+        assert saved.status_code == 303
+        assert totals(app, code)["Paper Tigers"] == Decimal(expected)
+    refused = host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_id, "points": "7.3"})
+    assert refused.status_code == 400 and "Points go in halves, like 7 or 7½." in text(refused)
+    assert totals(app, code)["Paper Tigers"] == Decimal("0.5")
+    assert "paper score Paper Tigers, round 1" in text(host.get(f"/host/{code}/audit"))
+    assert ": 7½" in text(host.get(f"/host/{code}/audit"))
 
 
 def test_a_new_marker_link_invalidates_the_old_one(app, host, marked_game):

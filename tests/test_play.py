@@ -299,3 +299,114 @@ def test_player_pages_have_no_host_links(host, new_team):
     # The home page keeps one small link for quiz masters, at the bottom.
     home = text(team.get("/"))
     assert "Host login" not in home and home.endswith("Quiz masters: log in")
+
+
+# --- what a team sees of its own answer and standing ----------------------------------------
+
+def _text(team, code):
+    from night import text
+
+    return text(team.get(f"/play/{code}"))
+
+
+def test_a_team_sees_its_own_answer_when_closed_and_its_verdict_at_the_reveal(host, new_team):
+    from helpers import Stream
+
+    code = host.start_game(host.create_quiz(questions=[CHOICE, NUMERIC]))
+    right, wrong = new_team(), new_team()
+    right.join(code, "Right")
+    wrong.join(code, "Wrong")
+    _open_first_question(host, code)
+    qid = _question_id(right.get(f"/play/{code}").get_data(as_text=True))
+    right.answer(code, qid, choice="1")
+    wrong.answer(code, qid, choice="2")
+    assert "You said" not in _text(wrong, code)
+    stream = Stream(wrong.get(f"/play/{code}/events?after=", buffered=False))
+    stream.drain()
+    start = len(stream.text)
+    host.act(code, "close_question")
+    # Pushed to the team's phones as the question closes, and there on a reload: no verdict yet.
+    assert "You said <strong>C Jupiter</strong>" in stream.read_until("You said", start=start)
+    page = _text(wrong, code)
+    assert "You said C Jupiter" in page
+    assert not any(word in page for word in ("✗", "✓", "the answer was", "Not this time", "Right!"))
+    host.act(code, "reveal")
+    assert "You said C Jupiter ✗ · the answer was B Mars" in _text(wrong, code)
+    assert "You said B Mars ✓" in _text(right, code) and "the answer was" not in _text(right, code)
+    host.act(code, "open_question")
+    number_qid = _question_id(right.get(f"/play/{code}").get_data(as_text=True))
+    right.answer(code, number_qid, number="1969")
+    host.act(code, "close_question")
+    assert "You said 1969" in _text(right, code)
+    assert "No answer" not in _text(wrong, code) and "You said" not in _text(wrong, code)
+    host.act(code, "reveal")
+    assert "You said 1969 ✓" in _text(right, code)
+    assert "No answer from your team" in _text(wrong, code)
+
+
+def test_no_rank_before_the_reveal_or_before_any_points(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE, CHOICE]))
+    alpha, beta = new_team(), new_team()
+    alpha.join(code, "Alpha")
+    beta.join(code, "Beta")
+    _open_first_question(host, code)
+    qid = _question_id(alpha.get(f"/play/{code}").get_data(as_text=True))
+    alpha.answer(code, qid, choice="0")  # wrong: nobody scores on the first question
+    host.act(code, "close_question")
+    host.act(code, "reveal")
+    assert " of 2 with " not in _text(alpha, code)
+    host.act(code, "open_question")
+    qid = _question_id(alpha.get(f"/play/{code}").get_data(as_text=True))
+    alpha.answer(code, qid, choice="1")
+    assert " of 2 with " not in _text(alpha, code)
+    host.act(code, "close_question")  # Alpha has its 2 points now, but nobody may know yet
+    assert " of 2 with " not in _text(alpha, code) and " of 2 with " not in _text(beta, code)
+    host.act(code, "reveal")
+    assert "Alpha: 1st of 2 with 2 points" in _text(alpha, code)
+    assert "Beta: 2nd of 2 with 0 points" in _text(beta, code)
+
+
+def test_the_final_screen_says_who_won(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    phones = {}
+    for name in ("Alpha", "Beta", "Gamma"):
+        phones[name] = new_team()
+        phones[name].join(code, name)
+    _open_first_question(host, code)
+    qid = _question_id(phones["Alpha"].get(f"/play/{code}").get_data(as_text=True))
+    phones["Alpha"].answer(code, qid, choice="1")
+    phones["Beta"].answer(code, qid, choice="1")
+    host.act(code, "close_question")
+    host.act(code, "reveal")
+    host.act(code, "end")
+    assert "You won — joint first! 2 points" in _text(phones["Alpha"], code)
+    assert "You won — joint first!" in _text(phones["Beta"], code)
+    assert "You came 3rd of 3 with 0 points" in _text(phones["Gamma"], code)
+
+
+def test_a_sole_winner_is_told_so(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    alpha, beta = new_team(), new_team()
+    alpha.join(code, "Alpha")
+    beta.join(code, "Beta")
+    _open_first_question(host, code)
+    alpha.answer(code, _question_id(alpha.get(f"/play/{code}").get_data(as_text=True)), choice="1")
+    host.act(code, "close_question")
+    host.act(code, "reveal")
+    host.act(code, "end")
+    assert "You won! 2 points" in _text(alpha, code) and "joint" not in _text(alpha, code)
+    assert "You came 2nd of 2 with 0 points" in _text(beta, code)
+
+
+def test_a_true_or_false_answer_is_said_in_words(host, new_team):
+    statement = {"kind": "truefalse", "prompt": "The Moon is made of cheese.", "truth": "false",
+                 "time_limit": "30", "points": "1"}
+    code = host.start_game(host.create_quiz(questions=[statement]))
+    team = new_team()
+    team.join(code, "Dreamers")
+    _open_first_question(host, code)
+    team.answer(code, _question_id(team.get(f"/play/{code}").get_data(as_text=True)), choice="0")
+    host.act(code, "close_question")
+    assert "You said True" in _text(team, code)
+    host.act(code, "reveal")
+    assert "You said True ✗ · the answer was False" in _text(team, code)

@@ -1,6 +1,7 @@
 """The host's scores: corrections with an audit log, fixing the answer key, leaderboard modes,
 top N and hidden scores on the projector, jokers, negative marking, and tie-breaks."""
 import re
+from decimal import Decimal
 
 import pytest
 from helpers import CHOICE, TEXT, HostActions
@@ -50,11 +51,12 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
         "team_id": wolves_id, "question_id": q1, "points": "2", "reason": "Jupiter is red too, says the book"})
     assert response.status_code == 303 and response.headers["Location"] == f"/host/{code}/scores"
     page = text(host.get(response.headers["Location"]))
-    assert "Wolves now has 2 points for that question." in page
+    assert "Wolves now has 2 points for R1 Q1." in page
     assert totals(app, code) == {"Bears": 2, "Wolves": 2}
     assert "Wolves: 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
     audit = text(host.get(f"/host/{code}/audit"))
-    assert f"correct points Wolves, question {q1}: 2 points (Jupiter is red too, says the book)" in audit
+    assert ("correct points Wolves, R1 Q1 “Which planet is red?”: 2 points "
+            "(Jupiter is red too, says the book)") in audit
     # A correction for a question the team did not answer counts too; the newest one wins.
     for question, points in ((q2, "1"), (q1, "0")):
         host.post(f"/host/{code}/scores/correct",
@@ -62,6 +64,87 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
     assert leaderboard(app, code) == [(1, "Bears", 2), (2, "Wolves", 1)]
     assert "Wolves: 2nd of 2 with 1 point" in text(wolves.get(f"/play/{code}"))
     assert query(app, "select count(*) as n from correction") == [{"n": 3}]
+
+
+def test_corrections_go_in_halves_and_say_so(app, host, played):
+    code, (q1, q2), bears, wolves = played
+    wolves_id = team_id(app, code, "Wolves")
+    for typed, expected in (("1.5", "1.5"), ("1,5", "1.5"), ("1½", "1.5"), ("−½", "-0.5")):
+        saved = host.post(f"/host/{code}/scores/correct",
+                          {"team_id": wolves_id, "question_id": q1, "points": typed, "reason": "a half"})
+        assert saved.status_code == 303, text(saved)
+        assert totals(app, code)["Wolves"] == Decimal(expected)
+    page = text(host.get(f"/host/{code}/scores"))
+    assert "Wolves now has −½ point for R1 Q1." in page
+    refused = host.post(f"/host/{code}/scores/correct",
+                        {"team_id": wolves_id, "question_id": q1, "points": "7.3", "reason": "a third"})
+    assert refused.status_code == 422 and "Points go in halves, like 7 or 7½." in text(refused)
+    assert 'value="7.3"' in refused.get_data(as_text=True)  # the form keeps what was typed
+    assert totals(app, code)["Wolves"] == Decimal("-0.5")
+    assert "Wolves, R1 Q1 “Which planet is red?”: 1½ points (a half)" in text(host.get(f"/host/{code}/audit"))
+    # The database itself holds points to halves.
+    with pytest.raises(Exception, match="correction_points_halves"):
+        query(app, "insert into correction (game_id, team_id, question_id, points, reason, actor) "
+                   "select game_id, id, %s, 0.3, 'x', 'x' from team where id = %s", q1, wolves_id)
+
+
+def _score_rows(page):
+    """{team: ([cell values], total)} from the scores table: what a host adds up by eye."""
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page[page.index("<tbody>"):], re.S)
+    cell, total = r'<span class="cell-points">(.*?)</span>', r'<strong class="row-total">(.*?)</strong>'
+    return {visible(name): ([visible(v) for v in re.findall(cell, cells)],
+                            visible(re.search(total, cells).group(1))) for name, cells in rows}
+
+
+def _halves(said):
+    """The number a points label means: "7½" -> 7.5, "−½" -> -0.5, "–" (nothing) -> 0."""
+    if said == "–":
+        return Decimal(0)
+    sign = -1 if said.startswith("−") else 1
+    digits = said.lstrip("−+")
+    return sign * (Decimal(digits.rstrip("½") or 0) + (Decimal("0.5") if digits.endswith("½") else 0))
+
+
+def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, host, new_team):
+    quiz_id, _, (first, second) = build_quiz(host, rounds=[
+        {"title": "Warm-up", "questions": [CHOICE]},
+        {"title": "Music", "joker": True, "questions": [TEXT, CHOICE]}])
+    code = host.start_game(quiz_id)
+    bears, wolves = _teams(new_team, code, "Bears", "Wolves")
+    host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
+    music = query(app, "select round_id from question where id = %s", second[0])[0]["round_id"]
+    assert _joker(bears, code, music).status_code == 303
+    host.act(code, "start")
+    play(host, code, {bears: {"choice": "1"}, wolves: {"choice": "1"}})
+    host.act(code, "next_round")
+    play(host, code, {bears: {"text": "Beethoven"}, wolves: {"text": "Bethoven"}})
+    host.post(f"/mark/{code}/{second[0]}", {"answer_key": "bethoven", "verdict": "half"})
+    play(host, code, {bears: {"choice": "1"}})
+    host.post(f"/host/{code}/scores/correct", {"team_id": team_id(app, code, "Wolves"),
+                                               "question_id": first[0], "points": "1½", "reason": "generous"})
+    paper = team_id(app, code, "Paper Tigers")
+    for question, points in ((first[0], "3½"), (second[0], "2")):
+        round_id = query(app, "select round_id from question where id = %s", question)[0]["round_id"]
+        host.post(f"/mark/{code}/paper", {"team_id": paper, "round_id": round_id, "points": points})
+    page = host.get(f"/host/{code}/scores").get_data(as_text=True)
+    headers = re.findall(r'<th title="([^"]*)">(R\d Q\d)<br>', page)
+    assert headers == [("Which planet is red?", "R1 Q1"), ("Who wrote the Moonlight Sonata?", "R2 Q1"),
+                       ("Which planet is red?", "R2 Q2")]
+    rows = _score_rows(page)
+    assert rows == {"Bears ★": (["2", "1", "2", "–", "+3"], "8"),
+                    "Wolves": (["1½", "½", "–", "–", "–"], "2"),
+                    "Paper Tigers": (["–", "–", "–", "5½", "–"], "5½")}
+    for name, (cells, total) in rows.items():
+        assert sum(_halves(c) for c in cells) == _halves(total), name
+    assert totals(app, code) == {"Bears": 8, "Paper Tigers": Decimal("5.5"), "Wolves": 2}
+    assert "✎ corrected" in visible(page[page.index("Wolves"):])
+    assert 'title="Corrected by the host: generous"' in page
+    assert "R2 × 2 joker" in visible(page)
+    assert 'title="Joker on round 2 “Music”: its points count twice"' in page
+    audit = text(host.get(f"/host/{code}/audit"))
+    assert "“bethoven” half (R2 Q1 “Who wrote the Moonlight Sonata?”)" in audit
+    assert "Paper Tigers, round 1 “Warm-up”: 3½" in audit
+    assert "question " not in audit
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -153,7 +236,7 @@ def test_changing_a_choice_key_after_reveal_rescores_every_team(app, host, new_t
     assert "Right! +2 points" in text(venus.get(f"/play/{code}"))
     assert "Not this time" in text(mars.get(f"/play/{code}"))
     assert "Answer: A: Venus" in text(venus.get(f"/play/{code}"))
-    assert f"fix answer key question {qid}: Which planet is red?" in text(host.get(f"/host/{code}/audit"))
+    assert "fix answer key R1 Q1 “Which planet is red?”" in text(host.get(f"/host/{code}/audit"))
 
 
 def test_adding_an_accepted_spelling_rescores(app, host, new_team):
@@ -299,6 +382,13 @@ def test_a_joker_doubles_its_rounds_points(app, host, joker_game):
     assert re.search(r"Jokers played on this round: \S+ Jokers", screen) and "Steady" not in screen
     play(host, code, {jokers: {"choice": "1"}, steady: {"choice": "1"}})
     assert totals(app, code) == {"Jokers": 4, "Latecomers": 0, "Steady": 2}
+    # What was added is what the total rose by: the phone, the projector and the scores page say so.
+    assert "✓ Right! +2 points × 2 joker" in text(jokers.get(f"/play/{code}"))
+    assert "× 2 joker" not in text(steady.get(f"/play/{code}"))
+    host.act(code, "show_leaderboard")
+    assert ("1", "Jokers ★ +2 points × 2 joker", "4") in _screen_leaderboard(host, code)
+    assert ("2", "Steady", "2") in _screen_leaderboard(host, code)
+    assert "Jokers ★ 2 +2 R1 × 2 joker 4" in text(host.get(f"/host/{code}/scores"))
     host.act(code, "next_round")
     assert "Jokers played on this round" not in text(host.get(f"/screen/{code}"))
     play(host, code, {jokers: {"choice": "1"}, steady: {"choice": "1"}})
@@ -343,7 +433,7 @@ def test_a_negative_marking_round(app, host, new_team):
     assert "Wrong answers lose points" in text(wrong.get(f"/play/{code}"))
     play(host, code, {wrong: {"choice": "0"}, right: {"choice": "1"}})
     assert leaderboard(app, code) == [(1, "Right", 2), (2, "Silent", 0), (3, "Wrong", -2)]
-    assert "Not this time (-2)" in text(wrong.get(f"/play/{code}"))
+    assert "Not this time (−2 points)" in text(wrong.get(f"/play/{code}"))
     assert "No answer from your team" in text(silent.get(f"/play/{code}"))
     host.act(code, "next_round")
     play(host, code, {wrong: {"choice": "0"}, silent: {"choice": "2"}})  # an ordinary round
@@ -463,3 +553,55 @@ def test_a_three_way_tie_settled_in_two_tiebreaks(app, host, new_team):
     phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "1900"})
     host.post(f"/host/{code}/tiebreak/close", {})
     assert leaderboard(app, code) == [(1, "Alpha", 2), (2, "Charlie", 2), (3, "Bravo", 2)]
+
+
+# --- the half-points migration ----------------------------------------------------------------
+
+def test_the_half_points_migration_keeps_the_points_already_stored(database_url):
+    """A database from before 0005 with whole points in it: after migrating, the same points,
+    now numeric, and the database refuses anything that is not a whole number of halves."""
+    import secrets
+
+    import psycopg
+
+    from pubquiz import db
+
+    name = "pubquiz_before_halves_" + secrets.token_hex(4)
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    url = psycopg.conninfo.make_conninfo(database_url, dbname=name)
+    try:
+        before = sorted(p for p in (db.SQL / "migrations").glob("*.sql") if p.name < "0005")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create table schema_migration (name text primary key, "
+                         "applied_at timestamptz not null default now())")
+            for path in before:
+                conn.execute(path.read_text())
+                conn.execute("insert into schema_migration (name) values (%s)", (path.name,))
+            conn.execute("""
+                insert into host (email, password_hash) values ('old@example.org', 'x');
+                insert into quiz (host_id, title) values (1, 'Old night');
+                insert into round (quiz_id, position, title) values (1, 0, 'Old round');
+                insert into question (round_id, position, kind, prompt) values (1, 0, 'text', 'Old?');
+                insert into game (quiz_id, host_id, code) values (1, 1, 'OLDOLD');
+                insert into team (game_id, name, pin) values (1, 'Old team', '1234');
+                insert into answer (game_id, team_id, question_id, text, points) values (1, 1, 1, 'x', 3);
+                insert into correction (game_id, team_id, question_id, points, reason, actor)
+                    values (1, 1, 1, -2, 'old', 'old');
+                insert into paper_score (team_id, round_id, points) values (1, 1, 7);
+            """)
+        assert db.migrate(url) == ["0005_half_points.sql"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            kept = conn.execute("select (select points from answer) as answer, "
+                                "(select points from correction) as correction, "
+                                "(select points from paper_score) as paper").fetchone()
+            assert kept == (Decimal(3), Decimal(-2), Decimal(7))
+            conn.execute("update paper_score set points = 7.5")
+            with pytest.raises(psycopg.errors.CheckViolation, match="paper_score_points_halves"):
+                conn.execute("update paper_score set points = 7.3")
+            with pytest.raises(psycopg.errors.CheckViolation, match="answer_points_halves"):
+                conn.execute("update answer set points = 0.25")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")

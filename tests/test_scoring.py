@@ -408,7 +408,7 @@ def test_negative_marking_leaves_right_answers_and_half_points_alone():
     question = text_q("Paris", points=5)
     plain = score(question, texts("paris", "parys"), verdicts={"parys": "half"})
     negative = score(question, texts("paris", "parys"), negative=True, verdicts={"parys": "half"})
-    assert plain == negative == {1: (True, 5), 2: (True, 3)}
+    assert plain == negative == {1: (True, 5), 2: (True, D("2.5"))}
 
 
 def test_negative_marking_without_an_answer_scores_zero():
@@ -433,11 +433,50 @@ def test_negative_marking_with_numeric_closest_wins():
 
 # --- half points ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("points, expected", [(3, 2), (1, 1), (0, 0), (2, 1), (10, 5), (7, 4)])
-def test_half_points_round_up(points, expected):
-    assert half(points) == expected
+@pytest.mark.parametrize("points, expected", [(3, "1.5"), (1, "0.5"), (0, "0"), (2, "1"), (10, "5"),
+                                              (7, "3.5")])
+def test_half_points_are_exact_halves(points, expected):
+    assert half(points) == D(expected)
     question = text_q("Beethoven", points=points)
-    assert score(question, texts("bethoven"), verdicts={"bethoven": "half"}) == {1: (True, expected)}
+    assert score(question, texts("bethoven"), verdicts={"bethoven": "half"}) == {1: (True, D(expected))}
+
+
+def is_halves(value):
+    return isinstance(value, D) and (value * 2) == (value * 2).to_integral_value()
+
+
+@given(points=st.integers(0, 100))
+def test_half_of_any_question_is_a_whole_number_of_halves_and_twice_it_is_the_question(points):
+    halved = score(text_q("Beethoven", points=points), texts("bethoven"), verdicts={"bethoven": "half"})[1][1]
+    assert is_halves(halved) and halved * 2 == points
+
+
+@given(points=st.integers(1, 100), time_limit=st.integers(5, 600), taken=st.floats(0, 700))
+def test_a_speed_bonus_is_the_nearest_half_to_its_share_of_the_time_left(points, time_limit, taken):
+    scored = score(choice_q(correct_option=1, points=points, time_limit=time_limit),
+                   [timed(1, taken)], speed_bonus=True)[1][1]
+    exact = points * 0.5 * max(0.0, 1.0 - taken / time_limit)
+    assert is_halves(scored)
+    assert abs((scored - points) - D(exact)) <= D("0.25")
+    assert points <= scored <= points * D("1.5")
+
+
+halves = st.integers(-200, 200).map(lambda n: D(n) / 2)
+
+
+@given(points=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
+       corrections=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
+       paper=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("xy")), halves),
+       jokers=st.dictionaries(st.sampled_from("ab"), st.sampled_from("xy")))
+def test_totals_of_halves_are_halves_and_lose_nothing(points, corrections, paper, jokers):
+    round_of = {"p": "x", "q": "x", "r": "y"}
+    result = totals(points, round_of, corrections, jokers, paper)
+    assert all(is_halves(total) for total in result.values())
+    for team, total in result.items():
+        counted = [(round_of[q], corrections.get((t, q), points.get((t, q), 0)))
+                   for t, q in set(points) | set(corrections) if t == team]
+        counted += [(r, value) for (t, r), value in paper.items() if t == team]
+        assert total == sum(value * (2 if jokers.get(team) == r else 1) for r, value in counted)
 
 
 def test_half_points_never_get_a_speed_bonus():

@@ -333,7 +333,7 @@ def test_a_paper_team_gets_its_round_scores_typed_in(app, host, new_team):
     host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_ids[1], "points": "1"})
     host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_ids[0], "points": "4"})  # re-typed
     assert totals(app, code) == {"Paper Tigers": 5, "Phones": 2}
-    assert "Paper Tigers, round %d: 4" % round_ids[0] in text(host.get(f"/host/{code}/audit"))
+    assert "Paper Tigers, round 1 “Round 1”: 4" in text(host.get(f"/host/{code}/audit"))
     # Only paper teams get typed-in scores.
     refused = host.post(f"/mark/{code}/paper", {"team_id": team_id(app, code, "Phones"),
                                                 "round_id": round_ids[0], "points": "50"})

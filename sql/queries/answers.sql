@@ -72,7 +72,7 @@ update answer
 set correct = s.correct, points = s.points
 from (select unnest(%(ids)s::bigint[]) as id,
              unnest(%(correct)s::boolean[]) as correct,
-             unnest(%(points)s::int[]) as points) as s
+             unnest(%(points)s::numeric[]) as points) as s
 where answer.id = s.id;
 
 -- name: scored_points

@@ -88,7 +88,7 @@ returning round_id;
 
 -- name: extras_of_game
 -- Jokers, paper scores and corrections in force, in one round trip (kind tells them apart).
-select 'joker' as kind, j.team_id, j.round_id, null::bigint as question_id, null::int as points
+select 'joker' as kind, j.team_id, j.round_id, null::bigint as question_id, null::numeric as points
 from joker j join team t on t.id = j.team_id where t.game_id = %(game_id)s
 union all
 select 'paper', p.team_id, p.round_id, null, p.points

@@ -118,7 +118,7 @@ def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
     scores.fill("#points", "1")
     scores.fill("#reason", "Mozart accepted: the question was ambiguous")
     scores.click("text=Save correction")
-    expect(scores.locator(".flash")).to_contain_text("Solo now has 1 points")
+    expect(scores.locator(".flash")).to_contain_text("Solo now has 1 point for R2 Q1.")
     solo_row = screen.locator(".leaderboard li", has_text="Solo")
     expect(solo_row.locator(".total")).to_have_text("2")
     scores.goto(f"{base}/host/{code}/audit")

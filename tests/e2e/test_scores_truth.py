@@ -1,0 +1,136 @@
+"""Scores that tell the truth, in Chromium: a team sees what it answered once the question closes
+(and nothing of its rank while the result is a secret, even after a reload), half points as ½,
+and the joker's doubling spelled out on the phone, the projector and the scores page."""
+import os
+import re
+
+from playwright.sync_api import expect
+
+SHOTS = os.environ.get("PUBQUIZ_SHOTS")  # a folder for screenshots of the pages this test sees
+PHONE = {"width": 390, "height": 844}
+
+
+def _post(page, path, form):
+    """A form post from this person's browser (same cookies), as the page's forms would send it."""
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    base = "/".join(page.url.split("/", 3)[:3])
+    response = page.request.post(base + path, form=dict(form, csrf_token=token), max_redirects=0)
+    assert response.status in (200, 303), (path, response.status, response.text()[:300])
+    return response
+
+
+def _shoot(page, name, sizes=((390, 844),)):
+    if not SHOTS:
+        return
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=os.path.join(SHOTS, f"{name}-{width}x{height}.png"), full_page=True)
+
+
+def _write_quiz(host, base):
+    """One joker round of a choice question and a free-text question, 1 point each."""
+    expect(host).to_have_url(re.compile(r"/quizzes$"))
+    location = _post(host, "/quizzes", {"title": "Truthful night"}).headers["location"]
+    quiz_id = location.rstrip("/").rsplit("/", 1)[1]
+    host.goto(base + location)
+    round_id = re.search(r'id="round-(\d+)"', host.content()).group(1)
+    _post(host, f"/rounds/{round_id}", {"title": "Space and music", "joker_eligible": "on"})
+    _post(host, f"/rounds/{round_id}/questions", {
+        "kind": "choice", "prompt": "Which planet is the largest?", "option_0": "Venus", "option_1": "Mars",
+        "option_2": "Jupiter", "correct_option": "2", "time_limit": "120", "points": "1"})
+    _post(host, f"/rounds/{round_id}/questions", {
+        "kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
+        "time_limit": "120", "points": "1"})
+    code = _post(host, f"/quizzes/{quiz_id}/games", {}).headers["location"].rsplit("/", 1)[1]
+    host.goto(f"{base}/host/{code}")
+    host.wait_for_selector("body.live", state="attached")
+    return code
+
+
+def _phone(people, base, code, name):
+    phone = people.new(**PHONE)
+    phone.goto(f"{base}/join/{code}")
+    phone.fill("#name", name)
+    phone.click("button.primary")
+    expect(phone.locator(".team-name")).to_have_text(re.compile(name, re.I))
+    phone.wait_for_selector("body.live", state="attached")
+    return phone
+
+
+def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before_the_reveal(people):
+    base = people.base
+    host = people.host("truth@example.org")
+    code = _write_quiz(host, base)
+    screen = people.new(width=1280, height=720)
+    screen.goto(f"{base}/screen/{code}")
+    screen.wait_for_selector("body.live", state="attached")
+    jokers = _phone(people, base, code, "Jokers")
+    halves = _phone(people, base, code, "Halves")
+    # The joker's form, confirmed (as the confirmation step sends it, where there is one).
+    round_id = jokers.locator(".joker-form button").first.get_attribute("value")
+    _post(jokers, f"/play/{code}/joker", {"round_id": round_id, "confirm": "yes"})
+    jokers.reload()
+    jokers.wait_for_selector("body.live", state="attached")
+    expect(jokers.locator("#team-result")).to_contain_text("Joker played on “Space and music”")
+
+    host.click("button[data-action=start]")
+    host.click("button[data-action=open_question]")
+    jokers.click("button.option-2")
+    halves.click("button.option-1")
+    expect(halves.locator("#answer-box")).to_contain_text("Mars")
+    host.click("button[data-action=close_question]")
+    # Closed: the team's own answer arrives on its phone, without a verdict and without a rank.
+    expect(halves.locator("#team-result")).to_contain_text("You said B Mars")
+    expect(jokers.locator("#team-result")).to_contain_text("You said C Jupiter")
+    halves.reload()
+    halves.wait_for_selector("body.live", state="attached")
+    expect(halves.locator("#team-result")).to_contain_text("You said B Mars")
+    expect(halves.locator("#team-result")).not_to_contain_text("of 2 with")
+    expect(halves.locator("#team-result")).not_to_contain_text("✗")
+    _shoot(halves, "phone-closed")
+
+    host.click("button[data-action=reveal]")
+    expect(halves.locator("#team-result")).to_contain_text("You said B Mars ✗ · the answer was C Jupiter")
+    expect(jokers.locator("#team-result")).to_contain_text("You said C Jupiter ✓")
+    expect(jokers.locator("#team-result")).to_contain_text("✓ Right! +1 point × 2 joker")
+    expect(jokers.locator("#team-result")).to_contain_text("Jokers: 1st of 2 with 2 points")
+    _shoot(jokers, "phone-reveal-joker")
+    host.click("button[data-action=show_leaderboard]")
+    first = screen.locator(".leaderboard li").first
+    expect(first).to_contain_text("Jokers")
+    expect(first).to_contain_text("+1 point × 2 joker")
+    expect(first.locator(".total")).to_have_text("2")
+    _shoot(screen, "projector-leaderboard", ((1280, 720), (1920, 1080)))
+
+    host.click("button[data-action=open_question]")
+    halves.fill("#text-answer", "bethoven")
+    halves.click("text=Send answer")
+    expect(halves.locator("#answer-box")).to_contain_text("bethoven")
+    host.click("button[data-action=close_question]")
+    expect(halves.locator("#team-result")).to_contain_text("You said bethoven")
+    marker = host.context.new_page()
+    marker.goto(f"{base}/mark/{code}")
+    marker.locator(".group", has_text="bethoven").locator("button[data-verdict=half]").click()
+    expect(marker.locator(".group", has_text="bethoven")).to_contain_text("half")
+    host.click("button[data-action=reveal]")
+    expect(halves.locator("#team-result")).to_contain_text("You said bethoven ½")
+    expect(halves.locator("#team-result")).to_contain_text("½ Half points: +½ point")
+    expect(halves.locator("#team-result")).to_contain_text("Halves: 2nd of 2 with ½ point")
+    _shoot(halves, "phone-reveal-half")
+
+    host.click("button[data-action=end]")
+    expect(jokers.locator("#team-result")).to_contain_text("You won!")
+    expect(halves.locator("#team-result")).to_contain_text("You came 2nd of 2 with ½ point")
+    expect(screen.locator(".podium .place-2")).to_contain_text("½ pts")
+    _shoot(halves, "phone-ended")
+    _shoot(jokers, "phone-won")
+    _shoot(screen, "projector-podium", ((1280, 720), (1920, 1080)))
+
+    scores = host.context.new_page()
+    scores.goto(f"{base}/host/{code}/scores")
+    table = scores.locator("table.scores")
+    expect(table.locator("thead")).to_contain_text("R1 Q1")
+    expect(table.locator("thead")).to_contain_text("R1 Q2")
+    expect(table.locator("tr", has_text="Jokers")).to_contain_text("× 2 joker")
+    expect(table.locator("tr", has_text="Halves")).to_contain_text("½")
+    _shoot(scores, "scores", ((390, 844), (1280, 720), (1920, 1080)))
