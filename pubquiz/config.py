@@ -27,6 +27,8 @@ def from_environment():
         "DB_TIMEOUT": float(os.environ.get("PUBQUIZ_DB_TIMEOUT", "5")),
         "HEARTBEAT_SECONDS": _int("PUBQUIZ_HEARTBEAT_SECONDS", 15),
         "HISTORY_SIZE": _int("PUBQUIZ_HISTORY_SIZE", 200),
+        # A stream whose client has not taken a write for this long is dropped (seconds).
+        "SEND_TIMEOUT_SECONDS": float(os.environ.get("PUBQUIZ_SEND_TIMEOUT_SECONDS", "30")),
         # Answer counts are pushed at most this often per game (seconds).
         "COUNT_INTERVAL": float(os.environ.get("PUBQUIZ_COUNT_INTERVAL", "0.25")),
         # How often each process looks for deadlines that another process (or a
