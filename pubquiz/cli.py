@@ -76,13 +76,19 @@ def serve(host, port, workers):
 
     monkey.patch_all()
 
+    import socket
+
     from gevent.pywsgi import WSGIServer
 
     from . import db
+    from .config import SEND_BUFFER_BYTES
 
     app = _app()
     db.migrate(app.config["DATABASE_URL"])
-    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
+    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                    backlog=WSGIServer.backlog)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)  # accepted ones inherit it
+    server = WSGIServer(listener, app, log=None, error_log=sys.stderr)
 
     def stop(*_):
         # End every stream first, or open streams hold the shutdown until they time out.

@@ -6,6 +6,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The kernel buffer of each connection we send on (it doubles this). Left alone, Linux grows it to
+# 4 MB for a client that stops reading, and a stream's write only blocks, so the send timeout only
+# sees a stalled client, once that is full. This is some 30 pushed events of a 200-team game.
+SEND_BUFFER_BYTES = 128 * 1024
+
+
 def _int(name, default):
     value = os.environ.get(name)
     return int(value) if value else default

@@ -185,7 +185,7 @@ class Hub:
             if since is not None and since < too_old:
                 sub.close()
                 if sub.writer is not None:
-                    gevent.kill(sub.writer, block=False)
+                    sub.writer.kill(block=False)
 
     def start_heartbeats(self, interval):
         """A comment line to every stream every `interval` seconds, from one timer for all of
