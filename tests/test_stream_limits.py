@@ -1,4 +1,4 @@
-"""What one stream may cost a real server (`pubquiz serve`, gevent): clients that open streams and
+"""What one stream may cost a real server (`pubquiz serve` and a gunicorn gevent worker): clients that open streams and
 never read are dropped after the send timeout and their memory freed, a stream with no position
 gets the current state once (never the whole history), and a reader that keeps up meanwhile gets
 every event in order."""
@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import psycopg
@@ -41,8 +42,17 @@ OPEN_STREAMS = re.compile(r"^pubquiz_open_streams(?:\{[^}]*\})? (\S+)$", re.M)
 IDS = re.compile(r"^id: (\S+)$", re.M)
 
 
-@pytest.fixture
-def server(database_url, tmp_path):
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = {
+    "pubquiz serve": ["-m", "pubquiz.cli", "serve", "--port", "{port}"],
+    # One gevent worker, as each of production's: the process whose memory is measured.
+    "gunicorn": ["-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
+}
+
+
+@pytest.fixture(params=COMMANDS)
+def server(request, database_url, tmp_path):
+    """(port, the process holding the streams, Redis prefix) of a real server."""
     raise_nofile()
     port = free_port()
     prefix = "pubquiz-limits-" + secrets.token_hex(4)
@@ -51,13 +61,17 @@ def server(database_url, tmp_path):
                PUBQUIZ_SEND_TIMEOUT_SECONDS=str(SEND_TIMEOUT), PUBQUIZ_HEARTBEAT_SECONDS="1",
                PUBQUIZ_MAX_STREAMS_PER_ADDRESS=str(MAX_STREAMS),
                # Each bare stream renders the game's state: 500 at once queue for the pool.
-               PUBQUIZ_DB_TIMEOUT="120")
+               PUBQUIZ_DB_TIMEOUT="120",
+               PUBQUIZ_WORKERS="1", PUBQUIZ_BIND=f"127.0.0.1:{port}")
     log = open(tmp_path / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable] + [part.format(port=port) for part in COMMANDS[request.param]]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
-        yield port, process, prefix
+        holder = psutil.Process(process.pid)
+        if request.param == "gunicorn":
+            holder = holder.children()[0]
+        yield port, holder, prefix
     finally:
         process.terminate()
         try:
@@ -173,7 +187,7 @@ async def _publish(host, code):
 
 
 def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(server, database_url):
-    port, process, prefix = server
+    port, server_process, prefix = server
     loop = asyncio.new_event_loop()
     host, code = loop.run_until_complete(_game(port))
     with psycopg.connect(database_url) as conn:
@@ -187,7 +201,6 @@ def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(s
     assert "Long Team Name Number 199" in bare.text()
     bare.close()
 
-    server_process = psutil.Process(process.pid)
     # A first wave: the server's allocator grows to hold 500 connections, and gives that back
     # to itself (not always to the system) once they are dropped.
     first = [_stalled(port, events) for _ in range(STALLED)]
