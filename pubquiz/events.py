@@ -50,7 +50,7 @@ class Subscription:
 
     __slots__ = ("game_id", "audiences", "address", "closed", "writer", "writing_since", "_items",
                  "_bytes", "_ready")
-    # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 7 kB), so
+    # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
     LIMIT = 1 << 20
 

@@ -1,7 +1,7 @@
-"""What one stream may cost a real server (`pubquiz serve` and a gunicorn gevent worker): clients that open streams and
-never read are dropped after the send timeout and their memory freed, a stream with no position
-gets the current state once (never the whole history), and a reader that keeps up meanwhile gets
-every event in order."""
+"""What one stream may cost a real server (`pubquiz serve`, and a gunicorn gevent worker): clients
+that open streams and never read are dropped after the send timeout and their memory freed, a
+stream with no position gets the current state once (never the whole history), and a reader that
+keeps up meanwhile gets every event in order."""
 import asyncio
 import os
 import re
@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import aiohttp
 import psutil
 import psycopg
 import pytest
@@ -166,7 +167,9 @@ class Reader:
 async def _game(port):
     """A host with a started game and TEAMS teams in its lobby."""
     base = f"http://127.0.0.1:{port}"
-    host = Host(base)
+    # A connection per request: gunicorn closes one idle for its keepalive (5 s) while the test
+    # opens its streams, and a POST is not retried on a closed one.
+    host = Host(base, connector=aiohttp.TCPConnector(force_close=True))
     await host.register(f"limits-{secrets.token_hex(4)}@example.org")
     quiz = await host.create_quiz("Limits", [question(1)])
     code = await host.start_game(quiz)
@@ -229,5 +232,7 @@ def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(s
     assert len(published) >= EVENTS
     _wait_until(lambda: reader.ids() == published, "the reader did not get every event in order", 15)
     reader.close()
+    connector = host.http.connector
     loop.run_until_complete(host.close())
+    loop.run_until_complete(connector.close())
     loop.close()

@@ -74,14 +74,17 @@
     document.body.classList.remove("reconnecting");
   }
   function streamDown() {
-    if (!document.body.classList.contains("live") && !document.body.classList.contains("reconnecting")) return;
-    document.body.classList.remove("live");
-    document.body.classList.add("reconnecting");
+    var classes = document.body.classList;
+    if (!classes.contains("live") && !classes.contains("reconnecting")) return;  // never connected
+    classes.remove("live");
+    classes.add("reconnecting");
   }
   document.addEventListener("htmx:sse:after:connection", streamUp);
   document.addEventListener("htmx:sse:before:connection", streamDown);
   document.addEventListener("htmx:sse:error", streamDown);
-  document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live", "reconnecting"); });
+  document.addEventListener("htmx:sse:close", function () {
+    document.body.classList.remove("live", "reconnecting");
+  });
 
   // Browsers play sound only after a click on the page: the projector's one click.
   document.addEventListener("click", function (event) {
