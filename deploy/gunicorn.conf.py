@@ -122,6 +122,17 @@ def worker_int(worker):
         hub.close_all()
 
 
+def when_ready(server):
+    """Connections take their kernel send buffer from the listener they were accepted on: a fixed
+    one, so a stalled client blocks its stream's writes and is dropped after the send timeout."""
+    import socket
+
+    from pubquiz.config import SEND_BUFFER_BYTES
+
+    for listener in server.LISTENERS:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+
 def on_starting(server):
     # prometheus_client needs one folder shared by all workers, and empty at start, to add up
     # their metrics; it reads the variable when a worker imports it, after the fork.

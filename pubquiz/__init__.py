@@ -24,7 +24,7 @@ def create_app(config=None):
     ops.init_app(app)
 
     db.init_app(app)
-    hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"])
+    hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"], app.config["SEND_TIMEOUT_SECONDS"])
     hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"])
     background = live.Background(app)
     redis_url = app.config["REDIS_URL"]

@@ -93,15 +93,21 @@ def serve(host, port, workers, demo):
 
     monkey.patch_all()
 
+    import socket
+
     from gevent.pywsgi import WSGIServer
 
     from . import compression, db
+    from .config import SEND_BUFFER_BYTES
 
     # One process migrates, seeds and serves: the embedded PostgreSQL starts once.
     app = _app(serving=True, LISTEN_HOST=host)
     db.migrate(app.config["DATABASE_URL"])
+    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                    backlog=WSGIServer.backlog)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)  # accepted ones inherit it
     # Nothing in front compresses here (in production Nginx does, in front of gunicorn).
-    server = WSGIServer((host, port), compression.Compress(app), log=None, error_log=sys.stderr)
+    server = WSGIServer(listener, compression.Compress(app), log=None, error_log=sys.stderr)
 
     def stop(*_):
         # End every stream first, or open streams hold the shutdown until they time out.

@@ -6,6 +6,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The kernel buffer of each connection we send on (it doubles this). Left alone, Linux grows it to
+# 4 MB for a client that stops reading, and a stream's write only blocks, so the send timeout only
+# sees a stalled client, once that is full. This is some 30 pushed events of a 200-team game.
+SEND_BUFFER_BYTES = 128 * 1024
+
+
 def _int(name, default):
     value = os.environ.get(name)
     return int(value) if value else default
@@ -30,6 +36,8 @@ def from_environment():
         "DB_TIMEOUT": float(os.environ.get("PUBQUIZ_DB_TIMEOUT", "5")),
         "HEARTBEAT_SECONDS": _int("PUBQUIZ_HEARTBEAT_SECONDS", 15),
         "HISTORY_SIZE": _int("PUBQUIZ_HISTORY_SIZE", 200),
+        # A stream whose client has not taken a write for this long is dropped (seconds).
+        "SEND_TIMEOUT_SECONDS": float(os.environ.get("PUBQUIZ_SEND_TIMEOUT_SECONDS", "30")),
         # Answer counts are pushed at most this often per game (seconds).
         "COUNT_INTERVAL": float(os.environ.get("PUBQUIZ_COUNT_INTERVAL", "0.25")),
         # How often each process looks for deadlines that another process (or a

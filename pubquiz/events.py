@@ -18,6 +18,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+import gevent
+
 from . import metrics
 
 log = logging.getLogger(__name__)
@@ -37,21 +39,33 @@ def encode(event_id, html):
 
 
 HEARTBEAT = b": ping\n\n"
+# The position of a page rendered before its game's first event: the stream replays the whole
+# history. No position at all (a bare URL) gets the current state instead, never the history.
+START = "0"
 
 
 class Subscription:
     """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
     arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
 
-    __slots__ = ("game_id", "audiences", "address", "closed", "_items", "_ready")
-    LIMIT = 256
+    __slots__ = ("game_id", "audiences", "address", "closed", "writer", "writing_since", "_items",
+                 "_bytes", "_ready")
+    # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
+    # a reader that is keeping up never gets near this; one that is not holds at most this much.
+    LIMIT = 1 << 20
 
     def __init__(self, game_id, audiences, address=None):
         self.game_id = game_id
         self.audiences = audiences
         self.address = address  # the client's, for the per-address cap
         self.closed = False
+        # The greenlet that writes this stream (under gevent; None otherwise), and since when it
+        # has been waiting for the client to take its current write (None: it is not writing).
+        current = gevent.getcurrent()
+        self.writer = current if isinstance(current, gevent.Greenlet) else None
+        self.writing_since = None
         self._items = deque()
+        self._bytes = 0
         self._ready = threading.Event()
 
     def push(self, data):
@@ -59,16 +73,18 @@ class Subscription:
         bound: it reconnects with Last-Event-ID and catches up from the history."""
         if self.closed:
             return
-        if len(self._items) >= self.LIMIT:
+        if self._bytes + len(data) > self.LIMIT:
             self.close()
             return
         self._items.append(data)
+        self._bytes += len(data)
         self._ready.set()
 
     def close(self):
         """End the stream: whatever is queued is dropped, the stream sees None next."""
         self.closed = True
         self._items.clear()
+        self._bytes = 0
         self._items.append(None)
         self._ready.set()
 
@@ -80,16 +96,18 @@ class Subscription:
         items = []
         while self._items:
             items.append(self._items.popleft())
+        self._bytes = 0
         return items
 
 
 class Hub:
     """Per-process fan-out from the bus to the open streams of this process."""
 
-    def __init__(self, max_per_address=None):
+    def __init__(self, max_per_address=None, send_timeout=None):
         self._games = {}
         self._per_address = {}
         self.max_per_address = max_per_address
+        self.send_timeout = send_timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
@@ -154,11 +172,28 @@ class Hub:
         for sub in self._everyone():
             sub.close()
 
+    def drop_stalled(self):
+        """End the streams whose client has not taken a write for send_timeout seconds (a phone
+        gone without closing, a client that never reads). Their greenlet is blocked in the
+        server's sendall, where nothing of ours runs: killing it makes the server (gevent's
+        pywsgi or gunicorn's gevent worker) close the socket and the stream's memory is freed."""
+        if not self.send_timeout:
+            return
+        too_old = time.monotonic() - self.send_timeout
+        for sub in self._everyone():
+            since = sub.writing_since
+            if since is not None and since < too_old:
+                sub.close()
+                if sub.writer is not None:
+                    sub.writer.kill(block=False)
+
     def start_heartbeats(self, interval):
         """A comment line to every stream every `interval` seconds, from one timer for all of
-        them: it keeps phones behind NAT and idle proxies from dropping a quiet stream."""
+        them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. The same
+        timer drops stalled streams, so a stream is dropped within send_timeout + interval."""
         def beat():
             while not self._stopped.wait(interval):
+                self.drop_stalled()
                 for sub in self._everyone():
                     sub.push(HEARTBEAT)
 
@@ -214,12 +249,13 @@ class MemoryBus:
             return history[-1].id if history else ""
 
     def since(self, game_id, last_id):
-        """Events after `last_id`, oldest first; None when that id is not in the history
-        (too old, or from before a restart): the client then needs the full current state."""
+        """Events after `last_id` (START: the whole history), oldest first; None when that id is
+        not in the history (too old, from before a restart, or none): the client then needs the
+        full current state."""
         with self._lock:
             self._forget_expired()
             history = list(self._history.get(game_id, ()))
-        if not last_id:
+        if last_id == START:
             return history
         for index in range(len(history) - 1, -1, -1):
             if history[index].id == last_id:
@@ -296,7 +332,7 @@ class RedisBus:
 
     def since(self, game_id, last_id):
         key = self._key(game_id)
-        if not last_id:
+        if last_id == START:
             return [self._event(game_id, entry) for entry in self.redis.xrange(key)]
         if not _STREAM_ID.match(last_id):
             return None

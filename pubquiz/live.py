@@ -5,17 +5,18 @@ import threading
 
 from flask import current_app, render_template
 
-from . import auth, db, games, links, metrics, snapshot
+from . import auth, db, events, games, links, metrics, snapshot
 
 log = logging.getLogger(__name__)
 
 
 def last_event_id(game_id):
-    """The id a page is rendered at, for its stream to continue from. If the bus cannot say
-    (Redis is down), an id no history holds: the stream will start with the full state."""
+    """The id a page is rendered at, for its stream to continue from (START before the game's
+    first event). If the bus cannot say (Redis is down), an id no history holds: the stream will
+    start with the full state."""
     bus = current_app.extensions["bus"]
     try:
-        return bus.last_id(game_id)
+        return bus.last_id(game_id) or events.START
     except Exception as error:
         log.warning("no last event id for game %s: %s", game_id, error)
         return "unknown"

@@ -4,28 +4,29 @@ The caller has already authorised the viewer. Here: subscribe first, then work o
 missed (so nothing published in between is lost), send it, then whatever the hub delivers, with
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
+import itertools
+import time
+
 from flask import Response, abort, current_app, request
 
-from .events import HEARTBEAT, encode
+from .events import HEARTBEAT, START, Subscription, encode
 
 
 def respond(game_id, audiences, full_state):
-    """full_state() renders this viewer's whole current state; it is sent when the client's
-    Last-Event-ID is unknown (too old, or from before a restart)."""
+    """full_state() renders this viewer's whole current state; it is sent when the client gives
+    no position, or one the history no longer holds (too old, or from before a restart)."""
     bus = current_app.extensions["bus"]
     hub = current_app.extensions["hub"]
     # The page embeds the id it was rendered at (?after=); a reconnect sends Last-Event-ID.
-    last_id = request.headers.get("Last-Event-ID") or request.args.get("after", "")
+    position = request.headers.get("Last-Event-ID") or request.args.get("after", "")
 
     sub = hub.subscribe(game_id, audiences, request.remote_addr)
     if sub is None:
         abort(429, "Too many pages of this quiz are open from your network. Close some and reload.")
     try:
-        missed = bus.since(game_id, last_id)
-        if missed is None:
-            backlog = [encode(bus.last_id(game_id), full_state())]
-        else:
-            backlog = [encode(e.id, e.parts[a]) for e in missed for a in audiences if a in e.parts]
+        backlog = _missed(bus, game_id, audiences, position)
+        if backlog is None:
+            backlog = [encode(bus.last_id(game_id) or START, full_state())]
     except BaseException:
         hub.unsubscribe(sub)
         raise
@@ -33,13 +34,12 @@ def respond(game_id, audiences, full_state):
     def generate():
         try:
             # Bytes at once: proxies and some browsers hold a response until its first bytes.
-            yield HEARTBEAT
-            yield from backlog
-            while True:
-                for data in sub.wait():
-                    if data is None:  # closed by the hub: shutdown, or too slow to keep up
-                        return
-                    yield data
+            for data in itertools.chain([HEARTBEAT], backlog, _delivered(sub)):
+                # Until the server asks for the next message, the client has not taken this one:
+                # the hub drops a stream stuck here longer than its send timeout.
+                sub.writing_since = time.monotonic()
+                yield data
+                sub.writing_since = None
         finally:
             hub.unsubscribe(sub)
 
@@ -47,3 +47,28 @@ def respond(game_id, audiences, full_state):
         "Cache-Control": "no-cache, no-transform",
         "X-Accel-Buffering": "no",  # tell Nginx not to buffer this response
     })
+
+
+def _missed(bus, game_id, audiences, position):
+    """The messages after `position`; None when the full state should be sent instead: there is
+    no position (replaying a whole history to a bare URL costs a megabyte for a big game), the
+    history does not hold it, or what was missed is more than a stream may hold (the full state
+    says the same in far fewer bytes)."""
+    if not position:
+        return None
+    missed = bus.since(game_id, position)
+    if missed is None:
+        return None
+    parts = [(event.id, event.parts[a]) for event in missed for a in audiences if a in event.parts]
+    if sum(len(html) for _, html in parts) > Subscription.LIMIT:
+        return None
+    return [encode(event_id, html) for event_id, html in parts]
+
+
+def _delivered(sub):
+    """What the hub delivers, until it closes the stream (shutdown, or too slow to keep up)."""
+    while True:
+        for data in sub.wait():
+            if data is None:
+                return
+            yield data

@@ -6,7 +6,7 @@ import pytest
 from helpers import CHOICE, HostActions, Stream, redis_url
 
 from pubquiz import games
-from pubquiz.events import Hub, MemoryBus, RedisBus, encode
+from pubquiz.events import START, Hub, MemoryBus, RedisBus, Subscription, encode
 
 # Every test here runs against both buses: one process, and many processes over Redis.
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
@@ -62,7 +62,8 @@ def test_replay_after_an_id_in_order_and_unknown_ids(bus):
     assert [e.parts["host"] for e in bus.since(1, ids[1])] == ["<p>2</p>", "<p>3</p>"]
     assert bus.since(1, ids[-1]) == []
     assert bus.since(1, "from-before-a-restart") is None
-    assert len(bus.since(1, "")) == 4
+    assert len(bus.since(1, START)) == 4  # a page rendered before the first event
+    assert bus.since(1, "") is None  # no position: the full state, never the whole history
     assert bus.last_id(1) == ids[-1]
     assert bus.last_id(99) == ""
 
@@ -72,15 +73,23 @@ def test_history_is_bounded_and_too_old_means_full_refresh(bus):
     ids = [bus.publish(1, {"host": str(i)}).id for i in range(400)]
     assert bus.since(1, ids[0]) is None  # trimmed: the client must get the full state
     assert [e.parts["host"] for e in bus.since(1, ids[-4])] == ["397", "398", "399"]
-    assert len(bus.since(1, "")) < 400
+    assert len(bus.since(1, START)) < 400
 
 
 def test_a_client_too_slow_to_keep_up_is_closed_not_buffered_forever(bus):
     sub = bus.hub.subscribe(1, ("host",))
-    for i in range(300):
-        bus.publish(1, {"host": str(i)})
+    big = "x" * (Subscription.LIMIT // 10)
+    for i in range(12):
+        bus.publish(1, {"host": big})
     _wait_for(lambda: sub.closed)
     assert _drain(sub) == [None]
+
+
+def test_many_small_events_fit_what_a_stream_may_hold(bus):
+    sub = bus.hub.subscribe(1, ("host",))
+    ids = [bus.publish(1, {"host": str(i)}).id for i in range(300)]
+    assert _drain(sub, expect=300) == [encode(i, str(n)) for n, i in enumerate(ids)]
+    assert not sub.closed
 
 
 def test_heartbeats_reach_idle_streams_from_one_timer(bus):

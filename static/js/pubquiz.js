@@ -66,10 +66,26 @@
     say(event, message ? message.textContent : "That did not work. Try again.");
   });
 
-  // body.live while the page's stream is connected: the page can say when it is reconnecting.
-  document.addEventListener("htmx:sse:after:connection", function () { document.body.classList.add("live"); });
-  document.addEventListener("htmx:sse:error", function () { document.body.classList.remove("live"); });
-  document.addEventListener("htmx:sse:close", function () { document.body.classList.remove("live"); });
+  // body.live while the page's stream is connected; body.reconnecting once it was and is not,
+  // which shows the "Reconnecting…" notice. hx-sse fires before:connection before each reconnect
+  // attempt, also when the server ended the stream cleanly (no error event then); close means
+  // it gave up or the stream left the page: nothing is reconnecting.
+  function streamUp() {
+    document.body.classList.add("live");
+    document.body.classList.remove("reconnecting");
+  }
+  function streamDown() {
+    var classes = document.body.classList;
+    if (!classes.contains("live") && !classes.contains("reconnecting")) return;  // never connected
+    classes.remove("live");
+    classes.add("reconnecting");
+  }
+  document.addEventListener("htmx:sse:after:connection", streamUp);
+  document.addEventListener("htmx:sse:before:connection", streamDown);
+  document.addEventListener("htmx:sse:error", streamDown);
+  document.addEventListener("htmx:sse:close", function () {
+    document.body.classList.remove("live", "reconnecting");
+  });
 
   // The joker is played once and for good: a tap on a round asks first, in the page's dialog.
   // (Without JavaScript, or without <dialog>, the same form opens a confirmation page.)
