@@ -11,6 +11,9 @@ import redis
 
 from benchmarks.people import Host, Stream, Team, close_all
 
+# The streams open as pages rendered before the game's first event do: from the start.
+from pubquiz.events import START
+
 QUESTION = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
             "option_2": "Jupiter", "correct_option": "1", "time_limit": "12", "points": "1"}
 
@@ -47,11 +50,11 @@ async def open_game(cluster, teams):
     await host.register("host@cluster.test")
     quiz_id = await host.create_quiz("Cluster night", [QUESTION])
     code = await host.start_game(quiz_id)
-    host_stream = Stream(host, f"/host/{code}/events").start()
+    host_stream = Stream(host, f"/host/{code}/events?after={START}").start()
     people = [Team(cluster.base) for _ in range(teams)]
     for number, team in enumerate(people):
         await team.join(code, f"Team {number}")
-    streams = [Stream(team, f"/play/{code}/events").start() for team in people]
+    streams = [Stream(team, f"/play/{code}/events?after={START}").start() for team in people]
     for stream in streams:
         await stream.wait_for("You're in!")
     return host, host_stream, code, people, streams
