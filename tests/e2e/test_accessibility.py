@@ -263,3 +263,90 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     expect(screen.locator(".podium .place-1")).to_contain_text("Solo")
     everyone("ended: podium")
     audit.assert_clean()
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || "").trim().slice(0, 40),
+    name: el.getAttribute("name") || el.id || el.getAttribute("data-action") || "",
+    ring: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none",
+    danger: !!el.closest(".danger-zone"),
+  };
+}"""
+
+
+def _tab_to(page, selector, before_danger=False, limit=80):
+    """Tab until the element matching `selector` has the focus; every stop on the way must show
+    where the focus is; with before_danger, none may be in the danger zone. Returns the stops
+    (none when the focus is there already, as on the console's next control after a step)."""
+    stops = []
+    if page.evaluate("s => document.activeElement.matches(s)", selector):
+        assert page.evaluate(FOCUSED)["ring"], f"no visible focus on {selector} ({page.url})"
+        return stops
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        stops.append(f"{focused['tag']} {focused['name']!r} {focused['text']!r}")
+        assert focused["tag"] == "body" or focused["ring"], f"no visible focus on {stops[-1]} ({page.url})"
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return stops
+        assert not (before_danger and focused["danger"]), \
+            f"the danger zone came before {selector} on {page.url}: {stops}"
+    raise AssertionError(f"{selector} never got the focus on {page.url}: {stops}")
+
+
+def _type_into(page, selector, text):
+    _tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def _enter_and_load(page):
+    """Enter on a link or a form's button: the next page has loaded before the next Tab."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_the_host_runs_a_whole_night_with_the_keyboard_alone(people):
+    base = people.base
+    people.host("keys@example.org").context.close()
+    host = people.new()
+    host.goto(base + "/login")
+    _type_into(host, "#email", "keys@example.org")
+    _type_into(host, "#password", "a long enough password")
+    _enter_and_load(host)
+    expect(host).to_have_url(re.compile(r"/quizzes$"))
+
+    _type_into(host, "#title", "Keyboard night")
+    _enter_and_load(host)
+    expect(host.locator("h1")).to_have_text("Keyboard night")
+    for statement in ("The Thames flows through London", "Owls are mammals"):
+        _tab_to(host, ".add-question a[href*='kind=truefalse']")
+        _enter_and_load(host)
+        _type_into(host, "#prompt", statement)
+        _tab_to(host, "input[name=truth][value=true]")
+        host.keyboard.press("Space")
+        _tab_to(host, "form button.primary")
+        _enter_and_load(host)
+        expect(host.locator(".questions")).to_contain_text(statement)
+    _tab_to(host, "form[action$='/games'] button")
+    _enter_and_load(host)
+    expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
+    _live(host)
+
+    console = host.locator("#console")
+    for action, phase in (("start", "intro"), ("open_question", "question"), ("close_question", "closed"),
+                          ("reveal", "reveal"), ("show_leaderboard", "leaderboard")):
+        _tab_to(host, f"button[data-action={action}]", before_danger=True)
+        host.keyboard.press("Enter")
+        expect(console).to_have_attribute("data-phase", phase)
+    _tab_to(host, "button[data-action=open_question]", before_danger=True)  # the next question
+    _tab_to(host, ".danger-zone button")
+    host.keyboard.press("Enter")
+    dialog = host.locator("#confirm-dialog")
+    expect(dialog).to_contain_text("End the game now?")
+    _tab_to(host, "#confirm-dialog button.danger")
+    host.keyboard.press("Enter")
+    expect(console).to_have_attribute("data-phase", "ended")
+    expect(console).to_contain_text("Game over")
