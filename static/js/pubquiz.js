@@ -196,6 +196,24 @@
     box.querySelector("button[value=cancel]").focus();  // Enter on a stray tap keeps the game
   }, true);
 
+  // A host on the keyboard keeps their place: when the control they pressed goes away (the game
+  // moved on and the console was pushed again) or a morph turned it into another control (Enter
+  // again would then pause the game), the focus goes to the console's next main control, not to
+  // the top of the page or past the danger zone.
+  var pressed = null;
+  var pressedAction = null;
+  document.addEventListener("focusin", function (event) {
+    pressed = event.target.closest("#console .controls button");
+    pressedAction = pressed && pressed.dataset.action;
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    if (!pressed || (pressed.isConnected && pressed.dataset.action === pressedAction)) return;
+    var lost = document.activeElement === document.body || document.activeElement === pressed;
+    var next = document.querySelector("#console .controls button");
+    pressed = null;
+    if (lost && next) next.focus();
+  });
+
   document.addEventListener("htmx:after:swap", syncCountdowns);
   syncCountdowns();
   setInterval(syncCountdowns, 250);
