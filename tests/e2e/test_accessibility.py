@@ -142,7 +142,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     _live(screen)
     visitor.goto(f"{base}/join/{code}")
     audit.check(visitor, "join", "from the QR code")
-    visitor.fill("#code", "NOPE")
+    visitor.fill("#code", "NOPE42")
     visitor.fill("#name", "Lost")
     visitor.click("button.primary")
     expect(visitor.locator(".field-error").first).to_be_visible()
