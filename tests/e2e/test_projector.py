@@ -191,6 +191,12 @@ def _settled(screen):
         .filter(a => !a.effect.target.closest('.countdown')).every(a => a.playState === 'finished')""")
 
 
+def _console_opened_at(database_url, code, origin):
+    """As if the quiz master had opened the console at that address (the pub's network)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("update game set console_url = %s where code = %s", (origin, code))
+
+
 def _check(screen, phase, axe, shots):
     for width, height in SIZES:
         screen.set_viewport_size({"width": width, "height": height})
@@ -207,15 +213,24 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     axe = Axe()
     host = people.host("projector@example.org")
     code = _write_quiz(host, database_url)
+    _console_opened_at(database_url, code, "http://192.168.1.20:5000")
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
     screen.wait_for_selector("body.live", state="attached")
     stage = screen.locator("#stage")
     teams = {name: Team(people, code, name) for name in LONG_NAMES + OTHER_NAMES}
     expect(stage).to_contain_text("12 teams in")
+    expect(screen.locator("#loopback")).to_have_count(0)
     _check(screen, "lobby", axe, shots)
     qr = screen.locator(".join-panel .qr").bounding_box()
     assert qr["height"] >= 0.45 * 2160, "the QR code is big in the lobby"
+    # The console opened at 127.0.0.1 again: the rest of the night carries the loopback warning.
+    host.reload()
+    host.wait_for_selector("body.live", state="attached")
+    screen.reload()
+    screen.wait_for_selector("body.live", state="attached")
+    expect(screen.locator(".join-panel #loopback")).to_contain_text("Phones can't reach 127.0.0.1")
+    _check(screen, "lobby-loopback", axe, shots)
     screen.click("[data-sound-check]")
 
     _act(host, "start", "intro")
