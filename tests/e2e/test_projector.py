@@ -15,6 +15,8 @@ import psycopg
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from pubquiz.snapshot import LOBBY_NAMES
+
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
 SMALLEST_TEXT = 0.025  # of the viewport's height
 LONG_NAMES = ("Universally Challenged Rejects", "Quiz Team Aguilera and Friends")  # 30 characters
@@ -314,14 +316,21 @@ def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, databa
 def test_a_full_pub_fits_the_lobby(people, database_url):
     host = people.host("full@example.org")
     code = _write_quiz(host, database_url)
-    # Forty teams, ten of them with names of 30 characters: a full pub, added by the quiz master.
-    names = [f"{name} {number}" for number in range(1, 4) for name in OTHER_NAMES]
-    names += [f"{name[:27]} {number:02}" for number, name in enumerate(LONG_NAMES * 5)]
+    # Two hundred teams (PUBQUIZ_MAX_TEAMS), a quarter with names of 30 characters, the longest
+    # joining first: a full pub, added by the quiz master.
+    names = [f"{name[:26]} {number:03}" for number, name in enumerate(LONG_NAMES * 25)]
+    names += [f"{name} {number}" for number in range(1, 16) for name in OTHER_NAMES]
     for name in names:
         _post(host, f"/host/{code}/manage/teams", form={"name": name})
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
-    expect(screen.locator("#stage")).to_contain_text(f"{len(names)} teams in")
+    stage = screen.locator("#stage")
+    expect(stage).to_contain_text(f"{len(names)} teams in")
+    # As many names as fit, the first to join; the rest counted.
+    expect(stage.locator(".chips li:not(.more)")).to_have_count(LOBBY_NAMES)
+    expect(stage.locator(".chips li.more")).to_have_text(f"+ {len(names) - LOBBY_NAMES} more teams")
+    expect(stage).to_contain_text(names[0])
+    expect(stage).not_to_contain_text(names[-1])
     for width, height in SIZES:
         screen.set_viewport_size({"width": width, "height": height})
         if _shots():
