@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from . import metrics, templating
+from . import limits, metrics, templating
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def init_app(app):
         if error.code == 429:
             metrics.RATE_LIMITED.labels(request.endpoint or "unknown").inc()
             if isinstance(error, RateLimitExceeded):  # its description is the limit itself
-                message = "Too many attempts from here. Wait a minute, then try again."
+                message = limits.refusal(error.limit)
         return _page(error.code, message)
 
     @app.errorhandler(psycopg.OperationalError)

@@ -73,10 +73,25 @@ def wrong_guess():
     g.wrong_guess = True
 
 
+def _once_per_request(decide):
+    """flask-limiter asks deduct_when once per limit of "10 per minute; 100 per day", and the
+    first answer marks the guess as seen: the later limits must get that same answer, or the
+    daily cap never counts anything."""
+    key = "deduct_" + decide.__name__
+
+    def decided(response):
+        if key not in g:
+            setattr(g, key, decide(response))
+        return getattr(g, key)
+    return decided
+
+
+@_once_per_request
 def _wrong_lookup(response):
     return (response.status_code == 404 or g.get("wrong_guess", False)) and _fresh_guess("look-up", _code())
 
 
+@_once_per_request
 def _wrong_join(response):
     form = request.form
     return g.get("wrong_guess", False) and _fresh_guess(
@@ -101,6 +116,20 @@ failed_lookup = limiter.shared_limit(_setting("LIMIT_LOOKUP"), scope="look-up", 
                                      exempt_when=_own_team)
 answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
 register = limiter.limit(_setting("LIMIT_REGISTER"))
+
+
+def refusal(spent):
+    """What a spent limit tells the person: waiting a minute does not lift a daily cap, and a
+    team refused for wrong codes needs the right one, not patience."""
+    window = spent.limit.get_expiry()
+    if window >= 86400 and spent.scope in ("join", "look-up"):
+        return ("Too many wrong codes from your network today. Check the code on the screen, "
+                "or ask the quiz master for the join link.")
+    if window >= 86400:
+        return "Too many attempts from here today. Try again tomorrow."
+    if window >= 3600:
+        return "Too many attempts from here. Wait an hour, then try again."
+    return "Too many attempts from here. Wait a minute, then try again."
 
 
 def guard_code_routes(app):

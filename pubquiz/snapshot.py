@@ -7,6 +7,9 @@ from . import db, game, scoring
 from .games import Outline, position, to_scoring_answer, to_scoring_question
 
 QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
+# The team names the projector's lobby holds even when each has the 30 characters a name may have
+# (two to a row at every 16:9 size, tests/e2e/test_projector.py); a fuller pub sees the rest counted.
+LOBBY_NAMES = 24
 
 
 @dataclass
@@ -40,6 +43,12 @@ class Snapshot:
     @property
     def phone_teams(self):
         return [t for t in self.teams if not t["paper"]]
+
+    @property
+    def lobby_names(self):
+        """The first LOBBY_NAMES teams to join, in name order, and how many more there are."""
+        first = set(sorted(t["id"] for t in self.teams)[:LOBBY_NAMES])
+        return [t for t in self.teams if t["id"] in first], len(self.teams) - len(first)
 
     @property
     def round(self):

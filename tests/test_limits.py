@@ -276,3 +276,29 @@ def test_every_route_with_a_code_counts_a_wrong_one(app, world):
         if request_as(guesser, "GET", "/screen/YYYYYY").status_code != 429:
             uncounted.append(f"{method} {path} ({endpoint})")
     assert not uncounted, "wrong codes here do not count:\n" + "\n".join(uncounted)
+
+
+def test_a_spent_daily_cap_says_so_instead_of_wait_a_minute(app, host, new_team, client):
+    app.config["LIMIT_JOIN"] = "100 per minute; 2 per day"
+    app.config["LIMIT_LOOKUP"] = "100 per minute; 2 per day"
+    guesser = new_team()
+    for attempt in range(2):
+        assert guesser.join(f"WRONG{attempt}", "Guessers").status_code == 422
+    looker = [client.get(f"/screen/NOPE0{n}") for n in range(3)][-1]
+    for page in (guesser.join("WRONG9", "Guessers"), looker):
+        said = page.get_data(as_text=True)
+        assert page.status_code == 429
+        assert "Too many wrong codes from your network today" in said
+        assert "Check the code on the screen, or ask the quiz master for the join link." in said
+        assert "Wait a minute" not in said
+
+
+def test_a_spent_hourly_limit_says_wait_an_hour(app):
+    from helpers import HostActions
+
+    app.config["LIMIT_REGISTER"] = "1 per hour"
+    newcomer = HostActions(app)
+    assert newcomer.register("first@example.org").status_code == 303
+    refused = newcomer.register("second@example.org")
+    assert refused.status_code == 429
+    assert "Wait an hour, then try again." in refused.get_data(as_text=True)

@@ -410,3 +410,14 @@ def test_a_true_or_false_answer_is_said_in_words(host, new_team):
     assert "You said True" in _text(team, code)
     host.act(code, "reveal")
     assert "You said True ✗ · the answer was False" in _text(team, code)
+
+
+def test_error_pages_show_host_links_only_to_a_host(host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    phone = new_team()
+    for path in ("/screen/NOPE22", "/nothing-here", f"/screen/{code}/nothing"):
+        page = phone.get(path, follow_redirects=True)
+        said = text(page)
+        assert page.status_code in (403, 404) and "Back to the start" in said, path
+        assert "Host login" not in said and "My quizzes" not in said, path
+    assert "My quizzes" in text(host.get("/screen/NOPE22"))

@@ -119,3 +119,12 @@ def test_a_server_listening_on_loopback_only_offers_no_address_that_would_not_an
     console = host.get(f"/host/{code}").get_data(as_text=True)
     warning = re.search(r'<p id="loopback".*?</p>', console, re.S).group(0)
     assert "serve on every network" in warning and "href" not in warning
+
+
+def test_a_teams_own_link_comes_from_the_consoles_address_not_the_phones_host(app):
+    host, code = _game_with_marker_link(app)
+    phone = _as(TeamActions(app), "evil.example")
+    assert phone.join(code, "The Forgers").status_code == 303
+    page = phone.get(f"/play/{code}").get_data(as_text=True)
+    assert "evil.example" not in page
+    assert re.search(rf'href="http://{LAPTOP}/join/{code}\?team=The\+Forgers&amp;pin=\d+"', page)

@@ -15,6 +15,8 @@ import psycopg
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from pubquiz.snapshot import LOBBY_NAMES
+
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
 SMALLEST_TEXT = 0.025  # of the viewport's height
 LONG_NAMES = ("Universally Challenged Rejects", "Quiz Team Aguilera and Friends")  # 30 characters
@@ -191,6 +193,12 @@ def _settled(screen):
         .filter(a => !a.effect.target.closest('.countdown')).every(a => a.playState === 'finished')""")
 
 
+def _console_opened_at(database_url, code, origin):
+    """As if the quiz master had opened the console at that address (the pub's network)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("update game set console_url = %s where code = %s", (origin, code))
+
+
 def _check(screen, phase, axe, shots):
     for width, height in SIZES:
         screen.set_viewport_size({"width": width, "height": height})
@@ -207,15 +215,24 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     axe = Axe()
     host = people.host("projector@example.org")
     code = _write_quiz(host, database_url)
+    _console_opened_at(database_url, code, "http://192.168.1.20:5000")
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
     screen.wait_for_selector("body.live", state="attached")
     stage = screen.locator("#stage")
     teams = {name: Team(people, code, name) for name in LONG_NAMES + OTHER_NAMES}
     expect(stage).to_contain_text("12 teams in")
+    expect(screen.locator("#loopback")).to_have_count(0)
     _check(screen, "lobby", axe, shots)
     qr = screen.locator(".join-panel .qr").bounding_box()
     assert qr["height"] >= 0.45 * 2160, "the QR code is big in the lobby"
+    # The console opened at 127.0.0.1 again: the rest of the night carries the loopback warning.
+    host.reload()
+    host.wait_for_selector("body.live", state="attached")
+    screen.reload()
+    screen.wait_for_selector("body.live", state="attached")
+    expect(screen.locator(".join-panel #loopback")).to_contain_text("Phones can't reach 127.0.0.1")
+    _check(screen, "lobby-loopback", axe, shots)
     screen.click("[data-sound-check]")
 
     _act(host, "start", "intro")
@@ -299,14 +316,21 @@ def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, databa
 def test_a_full_pub_fits_the_lobby(people, database_url):
     host = people.host("full@example.org")
     code = _write_quiz(host, database_url)
-    # Forty teams, ten of them with names of 30 characters: a full pub, added by the quiz master.
-    names = [f"{name} {number}" for number in range(1, 4) for name in OTHER_NAMES]
-    names += [f"{name[:27]} {number:02}" for number, name in enumerate(LONG_NAMES * 5)]
+    # Two hundred teams (PUBQUIZ_MAX_TEAMS), a quarter with names of 30 characters, the longest
+    # joining first: a full pub, added by the quiz master.
+    names = [f"{name[:26]} {number:03}" for number, name in enumerate(LONG_NAMES * 25)]
+    names += [f"{name} {number}" for number in range(1, 16) for name in OTHER_NAMES]
     for name in names:
         _post(host, f"/host/{code}/manage/teams", form={"name": name})
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
-    expect(screen.locator("#stage")).to_contain_text(f"{len(names)} teams in")
+    stage = screen.locator("#stage")
+    expect(stage).to_contain_text(f"{len(names)} teams in")
+    # As many names as fit, the first to join; the rest counted.
+    expect(stage.locator(".chips li:not(.more)")).to_have_count(LOBBY_NAMES)
+    expect(stage.locator(".chips li.more")).to_have_text(f"+ {len(names) - LOBBY_NAMES} more teams")
+    expect(stage).to_contain_text(names[0])
+    expect(stage).not_to_contain_text(names[-1])
     for width, height in SIZES:
         screen.set_viewport_size({"width": width, "height": height})
         if _shots():

@@ -18,6 +18,9 @@ def test_a_phone_and_a_projector_off_the_wifi_say_reconnecting_until_they_are_ba
     wifi.cut()
     for page in (phone, projector):
         expect(page.get_by_role("status").filter(has_text="Reconnecting…")).to_be_visible()
+    # On the projector the notice keeps clear of the title the room is reading.
+    bar, title = (projector.locator(selector).bounding_box() for selector in ("#reconnecting", "#stage h1"))
+    assert bar["y"] >= title["y"] + title["height"] or bar["y"] + bar["height"] <= title["y"], (bar, title)
     host.click("button[data-action=start]")  # the quiz goes on meanwhile
     expect(host.locator("#reconnecting")).to_be_hidden()  # the console's own stream is fine
 
