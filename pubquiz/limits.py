@@ -41,6 +41,9 @@ register = limiter.limit(_setting("LIMIT_REGISTER"))
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
+    # The counts' Redis keys under PUBQUIZ_REDIS_PREFIX too, like everything else the app keeps
+    # there: flask-limiter's own keys all start "LIMITS", and its reset deletes every such key.
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"})
     # If Redis is down, limits fall back to this process's memory instead of failing requests.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -66,12 +66,7 @@ def app(clean_db, tmp_path, backend):
     redis_settings = {}
     if backend == "redis":
         # A fresh prefix: nothing left in Redis by another run can leak into this test.
-        prefix = "pubquiz-test-" + secrets.token_hex(4)
-        # The limiter is one object per process and keeps the first app's key prefix, so its Redis
-        # keys get this test's prefix at the storage: else test runs beside this one share counts
-        # (team:1 is in every run), and the reset below deletes theirs.
-        redis_settings = {"REDIS_URL": redis_url(), "REDIS_PREFIX": prefix,
-                          "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix + ":limits"}}
+        redis_settings = {"REDIS_URL": redis_url(), "REDIS_PREFIX": "pubquiz-test-" + secrets.token_hex(4)}
     app = create_app({
         **redis_settings,
         "TESTING": True,
@@ -82,7 +77,11 @@ def app(clean_db, tmp_path, backend):
         "COUNT_INTERVAL": 0.05,
         "HEARTBEAT_SECONDS": 1,
     })
-    limits.limiter.reset()  # one limiter per process: counts from earlier tests must not carry over
+    if backend == "memory":
+        # One limiter per process: counts from earlier tests must not carry over. Redis counts are
+        # under this test's own prefix already, and a reset there would delete every LIMITS key of
+        # the server, the counts of test runs going on beside this one too.
+        limits.limiter.reset()
     yield app
     app.extensions["background"].stop()
     app.extensions["hub"].stop()
