@@ -77,11 +77,7 @@ def app(clean_db, tmp_path, backend):
         "COUNT_INTERVAL": 0.05,
         "HEARTBEAT_SECONDS": 1,
     })
-    if backend == "memory":
-        # One limiter per process: counts from earlier tests must not carry over. Redis counts are
-        # under this test's own prefix already, and a reset there would delete every LIMITS key of
-        # the server, the counts of test runs going on beside this one too.
-        limits.limiter.reset()
+    limits.limiter.reset()  # one limiter per process: counts from earlier tests must not carry over
     yield app
     app.extensions["background"].stop()
     app.extensions["hub"].stop()
