@@ -5,7 +5,7 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: install run test bench bench-quick soak
+.PHONY: install run test mutations bench bench-quick soak
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The mutation check (tests/mutations/): each guarantee's break, applied alone to a copy of the
+# tree, must make its tests fail. About five minutes; needs the same services as `make test`.
+mutations: install
+	$(BIN)/python tests/mutations/run.py
 
 # Benchmarks (benchmarks/README.md): the production shape on loopback (gunicorn gevent workers,
 # Nginx, a private redis-server, PostgreSQL at DATABASE_URL) driven over real HTTP. `bench` runs

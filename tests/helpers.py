@@ -151,3 +151,12 @@ class Stream:
 
     def close(self):
         self.response.close()
+
+
+def app_with_environment(request, monkeypatch, **variables):
+    """The test's app (conftest's `app`, made by create_app) built after these environment
+    variables are set, so a setting is tested from the environment to its effect."""
+    assert "app" not in request.fixturenames, "the app would exist before the environment is set"
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return request.getfixturevalue("app")

@@ -92,8 +92,10 @@ def test_session_cookie_flags(app):
     assert not cookie.secure  # plain HTTP on a laptop: a Secure cookie would never come back
 
 
-def test_session_cookie_is_secure_behind_https(app):
-    app.config["SESSION_COOKIE_SECURE"] = True  # PUBQUIZ_SECURE_COOKIES=1
+def test_session_cookie_is_secure_behind_https(request, monkeypatch):
+    from helpers import app_with_environment
+
+    app = app_with_environment(request, monkeypatch, PUBQUIZ_SECURE_COOKIES="1")
     browser = HostActions(app)
     response = browser.client.get("/", base_url="https://quiz.example.org")
     header = response.headers["Set-Cookie"]

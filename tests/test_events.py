@@ -31,14 +31,25 @@ def _wait_for(condition, seconds=5):
 
 
 def _drain(sub, expect=1):
-    """What the subscriber received: waits (bounded) for `expect` items, then takes what is there
-    (the Redis bus delivers from its listener thread, a moment after publish returns)."""
+    """The first `expect` items the subscriber received, waiting (bounded) for them: the Redis bus
+    delivers from its listener thread, a moment after publish returns."""
     items = []
     deadline = time.monotonic() + 5
-    while len(items) < expect and time.monotonic() < deadline:
+    while len(items) < expect:
+        assert time.monotonic() < deadline, f"{expect} items expected, got {items}"
         items += sub.wait(timeout=0.1)
-    time.sleep(0.05)
-    return items + sub.wait(timeout=0)
+    return items
+
+
+def _before_marker(bus, sub, game_id, audience):
+    """What the subscriber received before a marker published now for its game and audience. One
+    bus delivers in publish order (Redis: one channel), so whatever an earlier publish was going
+    to deliver has arrived once the marker has: "nothing else arrived" is then a real check."""
+    marker = encode(bus.publish(game_id, {audience: "<p>marker</p>"}).id, "<p>marker</p>")
+    items = []
+    while marker not in items:
+        items += _drain(sub)
+    return items[:items.index(marker)]
 
 
 def test_each_subscriber_gets_only_its_audiences(bus):
@@ -47,10 +58,11 @@ def test_each_subscriber_gets_only_its_audiences(bus):
     other_team = bus.hub.subscribe(1, ("player", "team:8"))
     other_game = bus.hub.subscribe(2, ("host",))
     event = bus.publish(1, {"host": "<p>host</p>", "player": "<p>all</p>", "team:7": "<p>you</p>"})
-    assert _drain(host) == [encode(event.id, "<p>host</p>")]
-    assert _drain(team) == [encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")]
-    assert _drain(other_team) == [encode(event.id, "<p>all</p>")]
-    assert _drain(other_game, expect=0) == []
+    assert _before_marker(bus, host, 1, "host") == [encode(event.id, "<p>host</p>")]
+    assert _before_marker(bus, team, 1, "team:7") == [
+        encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")]
+    assert _before_marker(bus, other_team, 1, "team:8") == [encode(event.id, "<p>all</p>")]
+    assert _before_marker(bus, other_game, 2, "host") == []
 
 
 def test_wire_format_is_one_unnamed_sse_message(backend):
@@ -103,9 +115,12 @@ def test_heartbeats_reach_idle_streams_from_one_timer(bus):
 
 def test_unsubscribe_stops_delivery(bus):
     sub = bus.hub.subscribe(1, ("host",))
+    witness = bus.hub.subscribe(1, ("host",))
     bus.hub.unsubscribe(sub)
-    bus.publish(1, {"host": "x"})
-    assert _drain(sub, expect=0) == [] and bus.hub.stream_count() == 0
+    event = bus.publish(1, {"host": "x"})
+    # Once the witness has a later event, the hub has handed this one to every subscriber it had.
+    assert _before_marker(bus, witness, 1, "host") == [encode(event.id, "x")]
+    assert sub.wait(timeout=0) == [] and bus.hub.stream_count() == 1
 
 
 # --- over HTTP ----------------------------------------------------------------------------
@@ -131,16 +146,38 @@ def test_team_stream_receives_the_question_after_the_host_opens_it(host, new_tea
     stream.close()
 
 
-def test_host_and_screen_see_answer_counts_coalesced(host, new_team):
-    code, team = _game_with_team(host, new_team)
+def test_host_and_screen_see_answer_counts_coalesced(app, host, new_team):
+    """Answers arriving together make one count push for the console and the projector, not one
+    each. COUNT_INTERVAL is 1 s here so that four answers posted back to back fall inside one
+    interval even on a loaded machine; without coalescing each answer makes its own push."""
+    app.config["COUNT_INTERVAL"] = 1
+    code, first = _game_with_team(host, new_team)
+    teams = [first, *(new_team() for _ in range(3))]
+    for number, team in enumerate(teams[1:]):
+        team.join(code, f"Listeners {number}")
     host.act(code, "start")
     host.act(code, "open_question")
-    screen = Stream(team.get(f"/screen/{code}/events", buffered=False))
-    page = team.get(f"/play/{code}").get_data(as_text=True)
+    bus, background = app.extensions["bus"], app.extensions["background"]
+    with app.app_context():
+        game = games.by_code(code)["id"]
+    now = bus.last_id(game)
+    console = Stream(host.get(f"/host/{code}/events", headers={"Last-Event-ID": now}, buffered=False))
+    screen = Stream(first.get(f"/screen/{code}/events", headers={"Last-Event-ID": now}, buffered=False))
+    page = first.get(f"/play/{code}").get_data(as_text=True)
     question_id = page.split('name="question_id" value="')[1].split('"')[0]
-    team.answer(code, question_id, choice="1")
-    screen.read_until("<strong>1</strong> of 1 teams answered")
-    screen.close()
+    before, scheduled = set(background._timers), set()  # the question's deadline timer is older
+    for team in teams:
+        assert team.answer(code, question_id, choice="1").status_code == 303
+        scheduled |= set(background._timers) - before
+    for timer in scheduled:  # every count push these answers scheduled has been published
+        timer.join(10)
+    for stream in (console, screen):
+        stream.read_until("<strong>4</strong> of 4 teams answered")
+        stream.close()
+    assert "Every team has answered." in console.text  # the waiting list is the console's only
+    assert "Every team has answered." not in screen.text
+    pushes = [event for event in bus.since(game, now) if "teams answered" in event.parts.get("screen", "")]
+    assert 1 <= len(pushes) < len(teams)
 
 
 def test_reconnect_with_last_event_id_gets_exactly_what_it_missed(host, new_team):

@@ -145,7 +145,12 @@ def test_an_invited_marker_marks_from_another_browser(app, host, new_team, marke
     console = marker.get(f"/host/{code}")
     assert console.status_code == 303 and console.headers["Location"].startswith("/login")
     assert marker.get(f"/host/{code}/scores").status_code == 303
-    assert marker.post(f"/host/{code}/manage/marker").status_code == 303
+    token = query(app, "select marker_token from game where code = %s", code)[0]["marker_token"]
+    refused = marker.post(f"/host/{code}/manage/marker")
+    assert refused.status_code == 303 and refused.headers["Location"].startswith("/login")
+    # Refused, not done: the marker link the host handed out stays the one that works.
+    assert query(app, "select marker_token from game where code = %s", code)[0]["marker_token"] == token
+    assert _marker_link(host, code) == link
     assert marker.get(f"/mark/{other_code}").status_code == 404
     assert marker.get(f"/mark/{other_code}/join/{link.rsplit('/', 1)[1]}").status_code == 404
     other_qid = query(app, "select x.id from question x join round r on r.id = x.round_id "

@@ -692,15 +692,18 @@ def test_totals_equal_the_hand_computed_sum(night):
 @given(night=nights())
 def test_corrections_one_by_one_end_where_the_final_ones_do(night):
     teams, rounds, round_of, points, corrections, jokers, paper = night
-    current, result = {}, totals(points, round_of, {}, jokers, paper)
-    for key, value in corrections:
-        current[key] = value  # the newest correction for (team, question) is the one in force
-        result = totals(points, round_of, dict(current), jokers, paper)
-    assert result == totals(points, round_of, _final(corrections), jokers, paper)
-    # Only the last correction per (team, question) matters: its earlier ones change nothing.
-    last_only = [(key, value) for i, (key, value) in enumerate(corrections)
-                 if key not in {k for k, _ in corrections[i + 1:]}]
-    assert totals(points, round_of, _final(last_only), jokers, paper) == result
+    current, before = {}, totals(points, round_of, {}, jokers, paper)
+    for (team, question), value in corrections:
+        in_force = current.get((team, question), points.get((team, question), 0))
+        current[(team, question)] = value  # the newest correction for (team, question) replaces it
+        after = totals(points, round_of, dict(current), jokers, paper)
+        # A correction moves its own team's total by the difference to what was in force (doubled
+        # in a joker round), and no other team's.
+        factor = 2 if jokers.get(team) == round_of[question] else 1
+        assert after.get(team, 0) - before.get(team, 0) == (value - in_force) * factor
+        assert {t: v for t, v in after.items() if t != team} == {t: v for t, v in before.items() if t != team}
+        before = after
+    assert before == _by_hand(teams, rounds, round_of, points, _final(corrections), jokers, paper)
 
 
 @settings(max_examples=200)

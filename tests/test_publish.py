@@ -1,0 +1,47 @@
+"""Render once per audience, encode once per process: what a change costs does not grow with the
+number of phones. Read from what was published (the bus's history) and what the streams were
+handed, not from the code's own counters."""
+from helpers import CHOICE
+from night import game_id, query
+
+from pubquiz.events import Hub, MemoryBus
+
+
+def _published(app, code):
+    """The parts of the game's newest event: audience -> fragment."""
+    with app.app_context():
+        return app.extensions["bus"].since(game_id(app, code), "")[-1].parts
+
+
+def test_an_open_question_is_rendered_once_for_all_phones_and_a_result_once_per_team(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    teams = [new_team() for _ in range(3)]
+    for number, team in enumerate(teams):
+        team.join(code, f"Table {number}")
+    host.act(code, "start")
+    host.act(code, "open_question")
+    # The question is the same on every phone: one "player" fragment, nothing rendered per team.
+    opened = _published(app, code)
+    assert sorted(opened) == ["host", "player", "screen"]
+    assert "Which planet is red?" in opened["player"]
+    host.act(code, "close_question")
+    host.act(code, "reveal")
+    # A result differs per team: then, and only then, one fragment per team.
+    revealed = _published(app, code)
+    assert sorted(part for part in revealed if part.startswith("team:")) == sorted(
+        f"team:{team_id}" for team_id in _team_ids(app, code))
+
+
+def _team_ids(app, code):
+    return [row["id"] for row in query(app, "select id from team where game_id = %s", game_id(app, code))]
+
+
+def test_every_stream_of_an_audience_is_handed_the_same_encoded_bytes():
+    hub = Hub()
+    bus = MemoryBus(hub)
+    phones = [hub.subscribe(1, ("player",)) for _ in range(3)]
+    bus.publish(1, {"player": "<p>the question</p>", "host": "<p>the console</p>"})
+    handed = [phone.wait(timeout=1) for phone in phones]
+    assert all(len(items) == 1 for items in handed)
+    # One bytes object for all of them: encoded once, not once per phone.
+    assert handed[0][0] is handed[1][0] is handed[2][0]
