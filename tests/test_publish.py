@@ -4,13 +4,13 @@ handed, not from the code's own counters."""
 from helpers import CHOICE
 from night import game_id, query
 
-from pubquiz.events import Hub, MemoryBus
+from pubquiz.events import START, Hub, MemoryBus
 
 
 def _published(app, code):
     """The parts of the game's newest event: audience -> fragment."""
     with app.app_context():
-        return app.extensions["bus"].since(game_id(app, code), "")[-1].parts
+        return app.extensions["bus"].since(game_id(app, code), START)[-1].parts
 
 
 def test_an_open_question_is_rendered_once_for_all_phones_and_a_result_once_per_team(app, host, new_team):
