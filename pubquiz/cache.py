@@ -48,7 +48,9 @@ class RedisCache:
     def __init__(self, url, prefix="pubquiz"):
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # Requests wait for a free connection rather than fail in a burst (see RedisBus).
+        self.redis = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
+            url, timeout=2, socket_timeout=2, socket_connect_timeout=2))
         self.prefix = prefix + ":cache:"
         self._put = self.redis.register_script(_PUT_IF_NEWER)
         self._down = (redis.ConnectionError, redis.TimeoutError)

@@ -297,8 +297,10 @@ class RedisBus:
         self.history_size = history_size
         self.ended_history_seconds = ENDED_HISTORY_SECONDS
         self._errors = (redis.ConnectionError, redis.TimeoutError, OSError)
-        self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3,
-                                          retry_on_timeout=True)
+        # A burst of streams opening at once (a pub's phones reconnecting) waits for one of the
+        # pool's connections: redis-py's default pool fails past 100 with "Too many connections".
+        self.redis = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
+            url, timeout=5, socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=True))
         self._publish = self.redis.register_script(_PUBLISH)
         self._unpublished = set()
         self._lock = threading.Lock()
