@@ -5,6 +5,7 @@ import collections
 import re
 
 from axe_playwright_python.sync_playwright import Axe
+from browsing import join, wait_until_live
 from playwright.sync_api import expect
 from test_media import png
 
@@ -36,10 +37,6 @@ class Audit:
     def assert_clean(self):
         summary = ", ".join(f"{rule} ({impact}) x{n}" for (rule, impact), n in sorted(self.per_rule.items()))
         assert self.problems == [], f"axe found: {summary}\n" + "\n".join(self.problems)
-
-
-def _live(page):
-    page.wait_for_selector("body.live", state="attached")
 
 
 def _origin(page):
@@ -86,16 +83,6 @@ def _write_quiz(host, base):
     return quiz_id, round_id, question_id
 
 
-def _join(page, base, code, name, pin=""):
-    page.goto(f"{base}/join/{code}")
-    page.fill("#name", name)
-    if pin:
-        page.fill("#pin", pin)
-    page.click("button.primary")
-    expect(page.locator(".team-name")).to_have_text(re.compile(name, re.I))
-    _live(page)
-
-
 def test_every_page_in_every_state_has_no_axe_violations(people):
     base = people.base
     audit = Audit()
@@ -136,10 +123,10 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
 
     code = _post(host, f"/quizzes/{quiz_id}/games", {}).headers["location"].rsplit("/", 1)[1]
     host.goto(f"{base}/host/{code}")
-    _live(host)
+    wait_until_live(host)
     screen = people.new(**PROJECTOR)
     screen.goto(f"{base}/screen/{code}")
-    _live(screen)
+    wait_until_live(screen)
     visitor.goto(f"{base}/join/{code}")
     audit.check(visitor, "join", "from the QR code")
     visitor.fill("#code", "NOPE42")
@@ -149,10 +136,10 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     audit.check(visitor, "join", "refused")
 
     captain, second, solo = (people.new(**PHONE) for _ in range(3))
-    _join(captain, base, code, "Duo")
+    join(captain, base, code, "Duo")
     pin = captain.locator(".team-invite .code").text_content()
-    _join(second, base, code, "duo", pin)
-    _join(solo, base, code, "Solo")
+    join(second, base, code, "duo", pin)
+    join(solo, base, code, "Solo")
     expect(screen.locator("#stage")).to_contain_text("2 teams in")
 
     def everyone(state):
@@ -171,7 +158,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     host.goto(f"{base}/host/{code}/teams")
     audit.check(host, "teams page", "lobby")
     host.goto(f"{base}/host/{code}")
-    _live(host)
+    wait_until_live(host)
 
     act("start", "Round 1", "intro")
     everyone("intro")
@@ -200,7 +187,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     act("close_question", "Time is up", "closed")
     marking = host.context.new_page()
     marking.goto(f"{base}/mark/{code}")
-    _live(marking)
+    wait_until_live(marking)
     expect(marking.locator(".group", has_text="bethoven")).to_be_visible()
     audit.check(marking, "marking page", "one answer to mark")
     marking.locator(".group", has_text="bethoven").locator("button[data-verdict=right]").click()
@@ -209,7 +196,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     host.click("button[data-action=invite-marker]")
     helper = people.new(width=1024, height=768)
     helper.goto(host.locator(".marker-link a").get_attribute("href"))
-    _live(helper)
+    wait_until_live(helper)
     audit.check(helper, "marking page", "a helper's tablet")
     act("reveal", "Beethoven", "reveal")
     act("show_leaderboard", "Duo", "leaderboard")
@@ -242,7 +229,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
         host.goto(f"{base}/host/{code}/manage/teams/{solo_id.group(1)}/kick/confirm")
         audit.check(host, "confirmation page", "remove a team")
     host.goto(f"{base}/host/{code}")
-    _live(host)
+    wait_until_live(host)
 
     act("reveal", "1969", "reveal")
     host.click("button[data-action=end]")
@@ -333,7 +320,7 @@ def test_the_host_runs_a_whole_night_with_the_keyboard_alone(people):
     _tab_to(host, "form[action$='/games'] button")
     _enter_and_load(host)
     expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
-    _live(host)
+    wait_until_live(host)
 
     console = host.locator("#console")
     for action, phase in (("start", "intro"), ("open_question", "question"), ("close_question", "closed"),

@@ -4,8 +4,8 @@ verdicts look different, and the editor's controls line up.
 
 With PUBQUIZ_SHOTS=<folder> the tests also save screenshots of each page at phone and laptop sizes."""
 import os
-import re
 
+from browsing import join, wait_until_live
 from playwright.sync_api import expect
 
 SIZES = {"phone": (390, 844), "laptop": (1280, 720), "projector": (1920, 1080)}
@@ -23,24 +23,12 @@ def shoot(page, name, sizes=tuple(SIZES)):
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def _live(page):
-    page.wait_for_selector("body.live", state="attached")
-
-
-def _join(page, base, code, name):
-    page.goto(f"{base}/join/{code}")
-    page.fill("#name", name)
-    page.click("button.primary")
-    expect(page.locator(".team-name")).to_have_text(re.compile(name, re.I))
-    _live(page)
-
-
 STATEMENTS = ["Pubs sell beer.", "Darts has a bullseye.", "Quizzes have questions."]
 
 
 def test_ending_early_asks_in_a_dialog(people):
     host, code = people.true_or_false_game("dialog@example.org", STATEMENTS, True)
-    _live(host)
+    wait_until_live(host)
     console = host.locator("#console")
     host.click("button[data-action=start]")
     host.click("button[data-action=open_question]")
@@ -62,7 +50,7 @@ def test_ending_early_asks_in_a_dialog(people):
     expect(console.locator(".phase")).to_contain_text("Question open")
     host.reload()  # nothing was sent: the server's state is the same
     expect(host.locator("#console .phase")).to_contain_text("Question open")
-    _live(host)
+    wait_until_live(host)
 
     host.click(".danger-zone button[data-action=end]")
     host.locator("#confirm-dialog button.danger").click()
@@ -92,11 +80,11 @@ def test_ending_early_without_javascript_is_a_confirmation_page(people):
 def test_the_console_says_the_phase_and_who_has_not_answered(people):
     base = people.base
     host, code = people.true_or_false_game("waiting@example.org", STATEMENTS[:2], True)
-    _live(host)
+    wait_until_live(host)
     phones = {}
     for name in ("Alpha", "Beta", "Gamma"):
         phones[name] = people.new(width=360, height=740)
-        _join(phones[name], base, code, name)
+        join(phones[name], base, code, name)
     phase = host.locator("#console .phase")
     expect(phase).to_contain_text("Lobby: waiting for teams")
     expect(host.locator("#console")).to_contain_text("3 teams")
@@ -150,12 +138,12 @@ def test_marking_verdicts_look_different(people):
     host.click("text=Save question")
     host.click("text=Start a game")
     code = host.url.rsplit("/", 1)[1]
-    _live(host)
+    wait_until_live(host)
     answers = {"Right": "Beethoven", "Half": "Bethoven", "Wrong": "Mozart"}
     phones = {}
     for name in answers:
         phones[name] = people.new(width=360, height=740)
-        _join(phones[name], base, code, name)
+        join(phones[name], base, code, name)
     host.click("button[data-action=start]")
     for _ in range(2):
         host.click("button[data-action=open_question]")
@@ -167,11 +155,11 @@ def test_marking_verdicts_look_different(people):
         host.click("button[data-action=reveal]")
 
     host.goto(f"{base}/mark/{code}")
-    _live(host)
+    wait_until_live(host)
     expect(host.locator(".marking-queue h2")).to_have_text("Which city has the Eiffel Tower?")
     host.click("text=Next question to mark")
     expect(host.locator(".marking-queue h2")).to_have_text("Who composed the Moonlight Sonata?")
-    _live(host)
+    wait_until_live(host)
     host.locator(".group", has_text="Bethoven").locator("button[data-verdict=half]").click()
     group = {verdict: host.locator(f".group[data-verdict={verdict}]")
              for verdict in ("right", "half", "wrong")}

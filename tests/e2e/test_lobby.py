@@ -3,18 +3,11 @@ the team already in gets a teammate in with its PIN; reopening lets the late tea
 import os
 import re
 
+from browsing import send_join_form
 from playwright.sync_api import expect
 
 SHOTS = os.environ.get("PUBQUIZ_SHOTS", "/work/shots/limits")
 SIZES = {"phone": (390, 844), "projector": (1280, 720), "projector-hd": (1920, 1080)}
-
-
-def _join(page, base, code, name, pin=""):
-    page.goto(f"{base}/join/{code}")
-    page.fill("#name", name)
-    if pin:
-        page.fill("#pin", pin)
-    page.click("button.primary")
 
 
 def _shoot(page, name):
@@ -27,7 +20,7 @@ def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
     host, code = people.true_or_false_game("lobby@example.org", ["The Moon is made of rock"], truth=True)
     host.wait_for_selector("body.live", state="attached")
     captain = people.new(width=390, height=844)
-    _join(captain, base, code, "Reds")
+    send_join_form(captain, base, code, "Reds")
     expect(captain.locator(".team-name")).to_have_text(re.compile("Reds", re.I))
     pin = next(text for text in captain.locator("strong.code").all_text_contents()
                if re.fullmatch(r"\d{4}", text))
@@ -42,15 +35,15 @@ def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
         _shoot(host, f"console-lobby-closed-{size}")
 
     latecomer = people.new(width=390, height=844)
-    _join(latecomer, base, code, "Blues")
+    send_join_form(latecomer, base, code, "Blues")
     expect(latecomer.locator("#name-error")).to_contain_text("closed this game to new teams")
     _shoot(latecomer, "join-lobby-closed-phone")
     teammate = people.new(width=390, height=844)
-    _join(teammate, base, code, "Reds", pin)
+    send_join_form(teammate, base, code, "Reds", pin)
     expect(teammate.locator(".team-name")).to_have_text(re.compile("Reds", re.I))
 
     teams.get_by_role("button", name="Reopen the lobby").click()
     expect(teams.get_by_role("button", name="Close the lobby to new teams")).to_be_visible()
-    _join(latecomer, base, code, "Blues")
+    send_join_form(latecomer, base, code, "Blues")
     expect(latecomer.locator(".team-name")).to_have_text(re.compile("Blues", re.I))
     expect(teams).to_contain_text("Blues")

@@ -4,6 +4,7 @@ links, and without JavaScript a refresh link and reloads that never send a form 
 import os
 import re
 
+from browsing import send_join_form, wait_until_live
 from playwright.sync_api import expect
 
 PHONE = {"width": 390, "height": 844}
@@ -46,7 +47,7 @@ def _game(people, email, joker=False):
         "points": "1"})
     code = _post(host, base, f"/quizzes/{quiz_id}/games", {}).rsplit("/", 1)[1]
     host.goto(f"{base}/host/{code}")
-    _live(host)
+    wait_until_live(host)
     return host, code
 
 
@@ -55,16 +56,8 @@ def _phone(people, javascript=True):
 
 
 def _join(page, base, code, name, pin=""):
-    page.goto(f"{base}/join/{code}")
-    page.fill("#name", name)
-    if pin:
-        page.fill("#pin", pin)
-    page.click("button.primary")
+    send_join_form(page, base, code, name, pin)
     expect(page.locator(".team-name")).to_have_text(name)
-
-
-def _live(page):
-    page.wait_for_selector("body.live", state="attached")
 
 
 NEXT = {"start": "open_question", "open_question": "close_question", "close_question": "reveal"}
@@ -81,7 +74,7 @@ def test_the_joker_asks_first_in_a_dialog(people):
     host, code = _game(people, "joker-dialog@example.org", joker=True)
     phone = _phone(people)
     _join(phone, base, code, "Jokers")
-    _live(phone)
+    wait_until_live(phone)
     phone.click("text=Picture round ×2")
     dialog = phone.locator("#joker-dialog")
     expect(dialog).to_be_visible()
@@ -126,8 +119,8 @@ def test_both_phones_of_a_team_name_the_captain_and_the_lock_button_stands_apart
     _join(teammate, base, code, "Bears", pin)
     expect(captain.locator(".captain-line")).to_have_text("Captain: this phone")
     expect(teammate.locator(".captain-line")).to_have_text("Captain: the phone that joined first")
-    _live(captain)
-    _live(teammate)
+    wait_until_live(captain)
+    wait_until_live(teammate)
     _host_does(host, "start")
     _host_does(host, "open_question")
 
@@ -162,7 +155,7 @@ def test_player_pages_show_no_host_links(people):
     _join(phone, base, code, "Owls")
     expect(phone.locator("header.site")).to_have_text("pubquiz")
     expect(phone.locator("a", has_text=re.compile("host|log in", re.I))).to_have_count(0)
-    _live(phone)
+    wait_until_live(phone)
     expect(phone.locator(".refresh")).to_be_hidden()  # the stream is live: nothing to tap
     _shoot(phone, "lobby")
     phone.goto(base + "/")
@@ -213,7 +206,7 @@ def test_a_join_code_of_the_wrong_length_is_explained_once(people):
     phone.click("button.primary")
     expect(phone.locator("text=There is no game with this code")).to_have_count(1)
     _shoot(phone, "join-error")
-    phone.goto(f"{base}/play/ZZZZZZ")
+    phone.goto(f"{base}/screen/ZZZZZZ")  # an error page
     expect(phone.locator("text=There is no game with this code")).to_have_count(1)
     _shoot(phone, "no-such-game")
 

@@ -3,11 +3,8 @@ another browser, a correction that moves the projector's leaderboard, and a tie-
 two teams that end level."""
 import re
 
+from browsing import join, wait_until_live
 from playwright.sync_api import expect
-
-
-def _live(page):
-    page.wait_for_selector("body.live", state="attached")
 
 
 def _post(page, path, form):
@@ -36,18 +33,8 @@ def _write_quiz(host, base):
         "time_limit": "120", "points": "1"})
     code = _post(host, f"/quizzes/{quiz_id}/games", {}).headers["location"].rsplit("/", 1)[1]
     host.goto(f"{base}/host/{code}")
-    _live(host)
+    wait_until_live(host)
     return code
-
-
-def _join(page, base, code, name, pin=""):
-    page.goto(f"{base}/join/{code}")
-    page.fill("#name", name)
-    if pin:
-        page.fill("#pin", pin)
-    page.click("button.primary")
-    expect(page.locator(".team-name")).to_have_text(re.compile(name, re.I))
-    _live(page)
 
 
 def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
@@ -56,14 +43,14 @@ def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
     code = _write_quiz(host, base)
     screen = people.new(width=1600, height=900)
     screen.goto(f"{base}/screen/{code}")
-    _live(screen)
+    wait_until_live(screen)
 
     phone_a, phone_b, solo = (people.new(width=360, height=740) for _ in range(3))
-    _join(phone_a, base, code, "Duo")
+    join(phone_a, base, code, "Duo")
     pin = phone_a.locator(".team-invite .code").text_content()  # inside a closed <details>
-    _join(phone_b, base, code, "duo", pin)  # the team's name in any case, with its PIN
+    join(phone_b, base, code, "duo", pin)  # the team's name in any case, with its PIN
     expect(phone_b.locator(".team-name")).to_have_text("Duo")
-    _join(solo, base, code, "Solo")
+    join(solo, base, code, "Solo")
     expect(screen.locator("#stage")).to_contain_text("2 teams in")
 
     host.click("button[data-action=start]")
@@ -98,7 +85,7 @@ def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
     marker_link = host.locator(".marker-link a").get_attribute("href")
     marker = people.new(width=1024, height=768)
     marker.goto(marker_link)
-    _live(marker)
+    wait_until_live(marker)
     group = marker.locator(".group", has_text="bethoven")
     expect(group).to_contain_text("looks like “Beethoven”")
     group.locator("button[data-verdict=right]").click()

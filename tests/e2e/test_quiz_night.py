@@ -3,6 +3,7 @@ context. After joining, no page reloads: everything arrives over the pages' SSE 
 import re
 import time
 
+from browsing import wait_until_live
 from playwright.sync_api import expect
 
 
@@ -37,10 +38,6 @@ def _write_quiz(host):
     return host.url.rsplit("/", 1)[1]
 
 
-def _live(page):
-    page.wait_for_selector("body.live", state="attached")
-
-
 def _mark_document(page):
     """A marker that survives only as long as this document: a reload would lose it."""
     page.evaluate("window.joinedDocument = true")
@@ -50,11 +47,11 @@ def test_a_whole_quiz_night(people):
     base = people.base
     host = people.host("qm@example.org")
     code = _write_quiz(host)
-    _live(host)
+    wait_until_live(host)
 
     screen = people.new(width=1920, height=1080)
     screen.goto(f"{base}/screen/{code}")
-    _live(screen)
+    wait_until_live(screen)
     expect(screen.locator(".join-panel")).to_contain_text(code)
     expect(screen.locator(".join-panel svg")).to_be_visible()  # the QR code
 
@@ -65,7 +62,7 @@ def test_a_whole_quiz_night(people):
         page.fill("#name", name)
         page.click("button.primary")
         expect(page.locator(".team-name")).to_have_text(name)
-        _live(page)
+        wait_until_live(page)
         _mark_document(page)
         teams[name] = page
         expect(screen.locator("#stage")).to_contain_text(name)
