@@ -193,8 +193,16 @@ async def _publish(host, code):
 
 def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(server, database_url):
     port, server_process, prefix = server
+    # The HTTP clients' loop runs in a thread of its own: Playwright's sync API (the e2e tests,
+    # earlier in the same process) leaves a loop running in this one.
     loop = asyncio.new_event_loop()
-    host, code = loop.run_until_complete(_game(port))
+    looping = threading.Thread(target=loop.run_forever, daemon=True)
+    looping.start()
+
+    def run(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=300)
+
+    host, code = run(_game(port))
     with psycopg.connect(database_url) as conn:
         game_id = conn.execute("select id from game where code = %s", (code,)).fetchone()[0]
     events = f"/screen/{code}/events"
@@ -206,21 +214,28 @@ def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(s
     assert "+ 176 more teams" in bare.text()  # the lobby as it is now: all 200 teams counted
     bare.close()
 
+    def now_at():
+        """Where a page rendered now would start its stream (as the pages do: 500 bare streams at
+        once would each render the game, queueing on the database pool)."""
+        page = run(host.get(f"/host/{code}"))[1]
+        return f"{events}?after=" + re.search(r"events\?after=([^\"&]+)", page).group(1)
+
     # A first wave: the server's allocator grows to hold 500 connections, and gives that back
     # to itself (not always to the system) once they are dropped.
-    first = [_stalled(port, events) for _ in range(STALLED)]
+    start = now_at()
+    first = [_stalled(port, start) for _ in range(STALLED)]
     _wait_until(lambda: _answered(first), "the first wave did not open")
-    loop.run_until_complete(_publish(host, code))
+    run(_publish(host, code))
     _wait_until(lambda: _open_streams(port) == 0, "stalled streams were never dropped")
     assert all(_ends(sock) for sock in first)
     rss_before = server_process.memory_info().rss
 
-    position = re.search(r"events\?after=([^\"&]+)", loop.run_until_complete(host.get(f"/host/{code}"))[1])
-    reader = Reader(port, f"{events}?after={position.group(1)}")
-    stalled = [_stalled(port, events) for _ in range(STALLED)]
+    start = now_at()
+    reader = Reader(port, start)
+    stalled = [_stalled(port, start) for _ in range(STALLED)]
     _wait_until(lambda: _answered(stalled), "the streams did not open")
     _wait_until(lambda: _open_streams(port) == STALLED + 1, "not every stream opened")
-    loop.run_until_complete(_publish(host, code))
+    run(_publish(host, code))
 
     # The stalled streams go after the send timeout; the reader stays.
     _wait_until(lambda: _open_streams(port) == 1, "stalled streams were never dropped")
@@ -229,12 +244,14 @@ def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(s
     assert all(_ends(sock) for sock in stalled), "a dropped stream's socket stayed open"
 
     published = [entry_id.decode() for entry_id, audiences, _ in
-                 history(redis.Redis.from_url(redis_url()), prefix, game_id, position.group(1))
+                 history(redis.Redis.from_url(redis_url()), prefix, game_id, start.rsplit("=", 1)[1])
                  if "screen" in audiences]
     assert len(published) >= EVENTS
     _wait_until(lambda: reader.ids() == published, "the reader did not get every event in order", 15)
     reader.close()
     connector = host.http.connector
-    loop.run_until_complete(host.close())
-    loop.run_until_complete(connector.close())
+    run(host.close())
+    run(connector.close())
+    loop.call_soon_threadsafe(loop.stop)
+    looping.join(timeout=10)
     loop.close()

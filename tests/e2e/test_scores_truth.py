@@ -121,7 +121,7 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     host.click("button[data-action=end]")
     expect(jokers.locator("#team-result")).to_contain_text("You won!")
     expect(halves.locator("#team-result")).to_contain_text("You came 2nd of 2 with ½ point")
-    expect(screen.locator(".podium .place-2")).to_contain_text("½ pts")
+    expect(screen.locator(".podium .place-2")).to_contain_text("½ pt")
     _shoot(halves, "phone-ended")
     _shoot(jokers, "phone-won")
     _shoot(screen, "projector-podium", ((1280, 720), (1920, 1080)))
