@@ -189,7 +189,7 @@ def rename_team(code, team_id):
     row = own_game(code)
     team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
     if request.form.get("safe") == "1":
-        name = teams.safe_name(row["id"], [t["name"] for t in db.all("teams_of_game", game_id=row["id"])])
+        name = teams.safe_name([t["name"] for t in db.all("teams_of_game", game_id=row["id"])])
     else:
         v = Validation(request.form)
         name = v.text("name", "Team name", max_length=teams.MAX_NAME)

@@ -94,7 +94,7 @@ def add_paper_team(tx, game_id, name):
     return tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=True)
 
 
-def safe_name(game_id, taken):
+def safe_name(taken):
     """A friendly name no other team has: for a team whose chosen name had to go."""
     taken = {t.lower() for t in taken}
     for name in SAFE_NAMES:
@@ -111,10 +111,9 @@ def merge(tx, game_id, from_id, into_id):
     scores and corrections where the other has none; then it is gone."""
     for query in ("merge_answers", "merge_members", "merge_joker", "merge_paper_scores", "merge_corrections"):
         tx.run(query, **{"from": from_id, "into": into_id})
-    tx.run("touch_team", id=into_id, **{"from": from_id})  # fix: above both teams' versions
+    # Above both teams' versions: the phones moved over must not keep a cached identity.
+    tx.run("touch_team", id=into_id, **{"from": from_id})
     return tx.run("delete_team", id=from_id, game_id=game_id)
-
-
 
 
 def member_or_join(code):

@@ -1,6 +1,6 @@
 """Tie-breaks: when teams share a podium place at the end, the host asks those teams one numeric
 question; the closest guess wins the better place. Shown on the projector as it happens."""
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from . import db, errors, games, live, snapshot, teams
 from .auth import login_required

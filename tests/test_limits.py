@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 from night import query
-from test_access import request_as, world  # noqa: F401 (world is a fixture)
+from test_access import request_as, world  # noqa: F401, F811 (world is a fixture)
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
 
@@ -231,7 +231,7 @@ def _code_routes(app, params, code):
                 yield rule.endpoint, method, adapter.build(rule.endpoint, values)
 
 
-def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app, world):
+def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app, world):  # noqa: F811
     """Walking the URL map: for everyone a route denies, a real game's code and a made-up one get
     the same answer (status, redirect, page) but for the code itself."""
     from test_access import ACCESS, RULES
@@ -261,7 +261,7 @@ def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app,
     assert not problems, "\n".join(problems)
 
 
-def test_every_route_with_a_code_counts_a_wrong_one(app, world):
+def test_every_route_with_a_code_counts_a_wrong_one(app, world):  # noqa: F811
     """One budget for wrong codes whatever the URL: a wrong code on any route spends it."""
     from pubquiz import limits
 
