@@ -227,6 +227,9 @@ def kick_team(code, team_id):
     return teams_done(row)
 
 
+NOT_A_MERGE = "Choose another team of this game to merge into."
+
+
 def _merging(row, fields):
     """(team, into) of a merge form, or None when they are not two teams in play of this game."""
     v = Validation(fields)
@@ -245,7 +248,7 @@ def confirm_merge(code):
     row = own_game(code)
     pair = _merging(row, request.args)
     if pair is None:
-        return teams_done(row, "Choose another team of this game to merge into.")
+        return teams_done(row, NOT_A_MERGE)
     team, into = pair
     return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
                         url_for("host.merge_teams", code=row["code"]), "Merge the teams",
@@ -260,16 +263,15 @@ def merge_teams(code):
     row = own_game(code)
     pair = _merging(row, request.form)
     if pair is None:
-        return teams_done(row, "Choose another team of this game to merge into.")
+        return teams_done(row, NOT_A_MERGE)
     team, into = pair
     if not confirm.confirmed():
         pair = {"from": team["id"], "into": into["id"]}
         return confirm.ask(url_for("host.confirm_merge", code=row["code"], **pair))
-    team_id, into_id = team["id"], into["id"]
     with db.transaction() as tx:
-        teams.merge(tx, row["id"], team_id, into_id)
+        teams.merge(tx, row["id"], team["id"], into["id"])
         games.audit(tx, row["id"], actor(), "merge teams", f"{team['name']} into {into['name']}")
-    teams.refresh(into_id)
+    teams.refresh(into["id"])
     return teams_done(row)
 
 
