@@ -8,8 +8,8 @@ def create_app(config=None):
     from flask import Flask, g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (auth, config as settings, db, errors, host, limits, live, marking, media, ops, play,
-                   quizzes, scores, screen, templating, tiebreak)
+    from . import (auth, config as settings, corrections, db, errors, host, limits, live, marking, media,
+                   ops, play, quizzes, screen, templating, tiebreak)
     from .cache import MemoryCache, RedisCache
     from .events import Hub, MemoryBus, RedisBus
 
@@ -41,7 +41,7 @@ def create_app(config=None):
     app.extensions.update(hub=hub, background=background)
     limits.init_app(app)
 
-    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, scores.bp, marking.bp,
+    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, corrections.bp, marking.bp,
                       tiebreak.bp, media.bp):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

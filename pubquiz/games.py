@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import current_app
 
-from . import db, game, scoring
+from . import db, rules, scoring
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -103,18 +103,18 @@ class Outline:
 
 
 def position(row):
-    return game.Position(row["phase"], row["round_index"], row["question_index"])
+    return rules.Position(row["phase"], row["round_index"], row["question_index"])
 
 
 def transition(game_id, action, expected_version=None):
     """Apply a host action. Returns the moved game row (with seconds_left when a question opened).
-    Raises game.IllegalMove when the action does not fit the current state (e.g. a double click)."""
+    Raises rules.IllegalMove when the action does not fit the current state (e.g. a double click)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
-            raise game.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
         if row["paused_at"] is not None:
-            raise game.IllegalMove("The game is paused: resume it first.")
+            raise rules.IllegalMove("The game is paused: resume it first.")
         moved = _move(tx, row, action)
     remember(moved)
     return moved
@@ -123,8 +123,8 @@ def transition(game_id, action, expected_version=None):
 def _move(tx, row, action):
     quiz = tx.one("quiz_by_id", id=row["quiz_id"])
     outline = Outline.load(tx, row["quiz_id"])
-    new = game.apply(action, position(row), outline.question_ids, leaderboard=quiz["leaderboard_mode"])
-    question_id = game.question_id(new, outline.question_ids)
+    new = rules.apply(action, position(row), outline.question_ids, leaderboard=quiz["leaderboard_mode"])
+    question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = tx.one("question_by_id", id=question_id)["time_limit"] if opens else 0
     if new.phase == "closed":
@@ -139,9 +139,9 @@ def set_paused(game_id, paused, expected_version):
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if row["version"] != expected_version:
-            raise game.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
         if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
-            raise game.IllegalMove("The game is already paused." if paused else "The game is not paused.")
+            raise rules.IllegalMove("The game is already paused." if paused else "The game is not paused.")
         moved = tx.one("pause_game" if paused else "resume_game", id=game_id)
     remember(moved)
     return moved

@@ -5,7 +5,7 @@ import secrets
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 
-from . import confirm, db, game, games, links, live, snapshot, stream, teams
+from . import confirm, db, games, links, live, rules, snapshot, stream, teams
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -68,13 +68,13 @@ def console(code):
 @login_required
 def control(code, action):
     row = own_game(code)
-    if action not in game.ACTIONS:
+    if action not in rules.ACTIONS:
         abort(404)
     if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(row["id"])):
         return confirm.ask(url_for("host.confirm_end", code=row["code"]))
     try:
         moved = games.transition(row["id"], action, expected_version=_version())
-    except game.IllegalMove as refused:
+    except rules.IllegalMove as refused:
         return done(row, str(refused))
     if action == "open_question":
         current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
@@ -111,7 +111,7 @@ def _pause(code, paused):
     row = own_game(code)
     try:
         moved = games.set_paused(row["id"], paused, _version())
-    except game.IllegalMove as refused:
+    except rules.IllegalMove as refused:
         return done(row, str(refused))
     with db.transaction() as tx:
         games.audit(tx, row["id"], actor(), "pause" if paused else "resume", "")

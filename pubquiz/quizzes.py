@@ -1,7 +1,7 @@
 """Authoring: a host's quizzes, their rounds and their questions."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, game, questions
+from . import confirm, db, questions, rules
 from .auth import login_required, owned
 from .validation import Validation
 
@@ -63,7 +63,7 @@ def update_quiz(quiz_id):
     v = Validation(request.form)
     title = v.text("title", "Title", max_length=120)
     mode = request.form.get("leaderboard_mode", "question")
-    if mode not in game.LEADERBOARD_MODES:
+    if mode not in rules.LEADERBOARD_MODES:
         v.error("leaderboard_mode", "Choose when the leaderboard may be shown.")
     top = v.integer("leaderboard_top", "Places shown", minimum=1, maximum=100, default=0) or None
     if not v.ok:

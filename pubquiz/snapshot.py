@@ -3,7 +3,7 @@ change (never once per client)."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import db, game, scoring
+from . import db, rules, scoring
 from .games import Outline, position, to_scoring_answer, to_scoring_question
 
 QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
@@ -74,7 +74,7 @@ class Snapshot:
 
     @property
     def is_last_question(self):
-        return game.is_last_question(position(self.game), self.outline.question_ids)
+        return rules.is_last_question(position(self.game), self.outline.question_ids)
 
     @property
     def jokers_this_round(self):
@@ -183,7 +183,7 @@ def load(game_id):
     snap.jokers = {e["team_id"]: e["round_id"] for e in extras if e["kind"] == "joker"}
     _rank(snap, scored, [e for e in extras if e["kind"] == "correction"],
           [e for e in extras if e["kind"] == "paper"], closed)
-    snap.allowed = game.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
+    snap.allowed = rules.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
     return snap
 
 

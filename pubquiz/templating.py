@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import auth, confirm, game, links, questions
+from . import auth, confirm, links, questions, rules
 
 
 def number(value):
@@ -65,8 +65,8 @@ def init_app(app):
         csrf_token=auth.csrf_token,
         external_url=links.external,
         url_for=links.path_for,
-        action_label=game.ACTION_LABELS.get,
-        phase_label=game.PHASE_LABELS.get,
+        action_label=rules.ACTION_LABELS.get,
+        phase_label=rules.PHASE_LABELS.get,
         ends_early=confirm.ends_early,
         end_warning=confirm.end_game,
         shapes=questions.SHAPES,

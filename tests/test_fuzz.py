@@ -21,7 +21,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from helpers import CHOICE, NUMERIC, TABLES, TEXT, HostActions, TeamActions
 from night import build_quiz, query
 
-from pubquiz import db, game, games, limits, snapshot
+from pubquiz import db, games, limits, rules, snapshot
 
 ODD_NAMES = ("Ünïcödé 🍺", "ＦＵＬＬＷＩＤＴＨ", "e\u0301te\u0301", "\u202eevil\u202c", "zero\u200bwidth",
              "Straße", "STRASSE", "İstanbul", "ǅemal", "  spaced   out  ", "ﷺ", "🏳️‍🌈 team", "a" * 30,
@@ -75,7 +75,7 @@ class QuizNight(RuleBasedStateMachine):
 
     @initialize(rounds=st.lists(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=2),
                                 min_size=1, max_size=2).filter(lambda rs: 2 <= sum(map(len, rs)) <= 3),
-                mode=st.sampled_from(game.LEADERBOARD_MODES), teams=st.integers(0, 2))
+                mode=st.sampled_from(rules.LEADERBOARD_MODES), teams=st.integers(0, 2))
     def setup(self, rounds, mode, teams):
         with self.app.app_context():
             with db.transaction() as tx:
@@ -107,8 +107,8 @@ class QuizNight(RuleBasedStateMachine):
         after = self.row()
         pos = games.position(before)
         if (version == before["version"] and before["paused_at"] is None
-                and game.allowed(action, pos, self.outline, self.mode)):
-            expected = game.apply(action, pos, self.outline, self.mode)
+                and rules.allowed(action, pos, self.outline, self.mode)):
+            expected = rules.apply(action, pos, self.outline, self.mode)
             assert games.position(after) == expected, (action, before, after)
             assert after["version"] == before["version"] + 1
         else:
@@ -116,7 +116,7 @@ class QuizNight(RuleBasedStateMachine):
             assert after["version"] == before["version"]
         return after
 
-    @rule(action=st.sampled_from([a for a in game.ACTIONS if a != "end"] * 4 + ["end"]),
+    @rule(action=st.sampled_from([a for a in rules.ACTIONS if a != "end"] * 4 + ["end"]),
           stale=st.booleans(), htmx=st.booleans())
     def host_action(self, action, stale, htmx):
         version = self.row()["version"]
@@ -126,14 +126,14 @@ class QuizNight(RuleBasedStateMachine):
     def host_advances(self, data):
         """An action the console offers now (so games get past the lobby), rarely "end"."""
         row = self.row()
-        offered = game.allowed_actions(games.position(row), self.outline, self.mode)
+        offered = rules.allowed_actions(games.position(row), self.outline, self.mode)
         offered = [a for a in offered if a != "end"] or offered
         if offered:
             after = self._act(data.draw(st.sampled_from(offered)), row["version"], htmx=data.draw(st.booleans()))
             if after["phase"] == "question" and self.teams:  # what a pub does next: someone taps
                 self.team_answers(data, "valid")
 
-    @rule(action=st.sampled_from([a for a in game.ACTIONS if a != "end"]))
+    @rule(action=st.sampled_from([a for a in rules.ACTIONS if a != "end"]))
     def host_double_click(self, action):
         version = self.row()["version"]
         self._act(action, version, htmx=True)
@@ -344,17 +344,17 @@ class QuizNight(RuleBasedStateMachine):
 
     def legal_phase_and_transition(self):
         now = self.row()
-        assert now["phase"] in game.PHASES
+        assert now["phase"] in rules.PHASES
         before, after = games.position(self.prev), games.position(now)
         if after != before:
-            moves = [a for a in game.ACTIONS if game.allowed(a, before, self.outline, self.mode)
-                     and game.apply(a, before, self.outline, self.mode) == after]
+            moves = [a for a in rules.ACTIONS if rules.allowed(a, before, self.outline, self.mode)
+                     and rules.apply(a, before, self.outline, self.mode) == after]
             # one step may move twice (a double click is two posts; the second is refused)
             assert moves, f"illegal transition {before} -> {after}"
         assert now["version"] >= self.prev["version"]
         if after != before:
             assert now["version"] > self.prev["version"]
-        qid = game.question_id(after, self.outline)
+        qid = rules.question_id(after, self.outline)
         assert now["question_id"] == qid or (qid is None and now["question_id"] is None)
 
     def closed_questions_take_no_answers(self):

@@ -7,14 +7,14 @@ from .auth import login_required
 from .host import actor, own_game
 from .validation import Validation
 
-bp = Blueprint("scores", __name__)
+bp = Blueprint("corrections", __name__)
 
 
 def _page(row, errors=None, form=None, status=200):
     snap = snapshot.load(row["id"])
     corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=row["id"])}
     played = snap.played()
-    return render_template("scores/table.html", s=snap, played=played, lines=lines(snap, played),
+    return render_template("corrections/table.html", s=snap, played=played, lines=lines(snap, played),
                            corrections=corrections, kinds=questions.KINDS, errors=errors or {},
                            form=form or {}), status
 
@@ -69,7 +69,7 @@ def correct(code):
                     f"{said} ({reason})")
     live.publish_state(row["id"])
     flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
-    return redirect(url_for("scores.table", code=row["code"]), 303)
+    return redirect(url_for("corrections.table", code=row["code"]), 303)
 
 
 @bp.post("/host/<code>/scores/key/<int:question_id>")
@@ -97,11 +97,11 @@ def fix_key(code, question_id):
                     games.Outline.load(tx, row["quiz_id"]).describe(question))
     live.publish_state(row["id"])
     flash("Answer key changed; every team's answer was scored again.")
-    return redirect(url_for("scores.table", code=row["code"]), 303)
+    return redirect(url_for("corrections.table", code=row["code"]), 303)
 
 
 @bp.get("/host/<code>/audit")
 @login_required
 def audit_log(code):
     row = own_game(code)
-    return render_template("scores/audit.html", code=row["code"], entries=db.all("audit_of_game", game_id=row["id"]))
+    return render_template("corrections/audit.html", code=row["code"], entries=db.all("audit_of_game", game_id=row["id"]))

@@ -1,4 +1,4 @@
-"""The phase machine in pubquiz.game: which host action is allowed when, and where it leads.
+"""The phase machine in pubquiz.rules: which host action is allowed when, and where it leads.
 
 The expected behaviour below is written out by hand from the rules of a quiz night, not derived
 from the code:
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pubquiz import game
-from pubquiz.game import IllegalMove, Position
+from pubquiz import rules
+from pubquiz.rules import IllegalMove, Position
 
 # Two rounds: round 0 has questions 101 and 102, round 1 has question 201.
 OUTLINE = ((101, 102), (201,))
@@ -89,31 +89,31 @@ def all_situations():
 
 
 def test_phases_and_actions_are_the_documented_ones_in_console_order():
-    assert game.PHASES == ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")
-    assert game.ACTIONS == ("start", "open_question", "close_question", "reveal",
+    assert rules.PHASES == ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")
+    assert rules.ACTIONS == ("start", "open_question", "close_question", "reveal",
                             "show_leaderboard", "next_round", "end")
 
 
 def test_the_table_covers_every_phase():
-    assert set(SITUATIONS) == set(game.PHASES)
+    assert set(SITUATIONS) == set(rules.PHASES)
     for phase, _, pos, _, allowed in all_situations():
         assert pos.phase == phase
         assert allowed <= ALL_ACTIONS
 
 
-@pytest.mark.parametrize("action", game.ACTIONS)
-@pytest.mark.parametrize("phase", game.PHASES)
+@pytest.mark.parametrize("action", rules.ACTIONS)
+@pytest.mark.parametrize("phase", rules.PHASES)
 def test_allowed_matches_the_hand_written_table(phase, action):
     for description, pos, outline, allowed in SITUATIONS[phase]:
         expected = action in allowed
-        assert game.allowed(action, pos, outline) is expected, (
+        assert rules.allowed(action, pos, outline) is expected, (
             f"{action} at {phase} ({description}): expected {'allowed' if expected else 'refused'}")
 
 
 def test_an_unknown_action_is_never_allowed():
-    assert game.allowed("jump", Position("reveal", 0, 0), OUTLINE) is False
+    assert rules.allowed("jump", Position("reveal", 0, 0), OUTLINE) is False
     with pytest.raises(IllegalMove, match="Unknown action 'jump'"):
-        game.apply("jump", Position("reveal", 0, 0), OUTLINE)
+        rules.apply("jump", Position("reveal", 0, 0), OUTLINE)
 
 
 # --- allowed_actions: the console's buttons, in console order ---------------------------------
@@ -133,17 +133,17 @@ def test_an_unknown_action_is_never_allowed():
     (Position("ended", 1, 0), OUTLINE, []),
 ])
 def test_allowed_actions_in_console_order(pos, outline, expected):
-    assert game.allowed_actions(pos, outline) == expected
+    assert rules.allowed_actions(pos, outline) == expected
 
 
 # --- apply: where each legal move leads -------------------------------------------------------
 
 def test_start_goes_to_the_intro_of_round_0_with_no_question_open():
-    assert game.apply("start", Position("lobby", 0, -1), OUTLINE) == Position("intro", 0, -1)
+    assert rules.apply("start", Position("lobby", 0, -1), OUTLINE) == Position("intro", 0, -1)
 
 
 def test_start_resets_indices_even_if_the_lobby_row_had_others():
-    assert game.apply("start", Position("lobby", 3, 7), OUTLINE) == Position("intro", 0, -1)
+    assert rules.apply("start", Position("lobby", 3, 7), OUTLINE) == Position("intro", 0, -1)
 
 
 @pytest.mark.parametrize("before, after", [
@@ -153,43 +153,43 @@ def test_start_resets_indices_even_if_the_lobby_row_had_others():
     (Position("intro", 1, -1), Position("question", 1, 0)),
 ])
 def test_open_question_opens_the_next_question_of_the_round(before, after):
-    assert game.apply("open_question", before, OUTLINE) == after
+    assert rules.apply("open_question", before, OUTLINE) == after
 
 
 def test_close_reveal_and_leaderboard_keep_the_question():
     pos = Position("question", 0, 1)
-    pos = game.apply("close_question", pos, OUTLINE)
+    pos = rules.apply("close_question", pos, OUTLINE)
     assert pos == Position("closed", 0, 1)
-    pos = game.apply("reveal", pos, OUTLINE)
+    pos = rules.apply("reveal", pos, OUTLINE)
     assert pos == Position("reveal", 0, 1)
-    pos = game.apply("show_leaderboard", pos, OUTLINE)
+    pos = rules.apply("show_leaderboard", pos, OUTLINE)
     assert pos == Position("leaderboard", 0, 1)
 
 
 @pytest.mark.parametrize("phase", ["reveal", "leaderboard"])
 def test_next_round_goes_to_the_next_rounds_intro(phase):
-    assert game.apply("next_round", Position(phase, 0, 1), OUTLINE) == Position("intro", 1, -1)
+    assert rules.apply("next_round", Position(phase, 0, 1), OUTLINE) == Position("intro", 1, -1)
 
 
 @pytest.mark.parametrize("phase", ["reveal", "leaderboard"])
 def test_next_round_is_refused_before_the_last_question_of_the_round(phase):
     with pytest.raises(IllegalMove, match="Next round"):
-        game.apply("next_round", Position(phase, 0, 0), OUTLINE)
+        rules.apply("next_round", Position(phase, 0, 0), OUTLINE)
 
 
 @pytest.mark.parametrize("phase", ["reveal", "leaderboard"])
 def test_next_round_is_refused_after_the_last_round(phase):
     with pytest.raises(IllegalMove, match="Next round"):
-        game.apply("next_round", Position(phase, 1, 0), OUTLINE)
+        rules.apply("next_round", Position(phase, 1, 0), OUTLINE)
 
 
 @pytest.mark.parametrize("phase", ["lobby", "intro", "question", "closed", "reveal", "leaderboard"])
 def test_end_is_allowed_from_every_phase_but_ended(phase):
     pos = Position(phase, 0, -1 if phase in ("lobby", "intro") else 0)
-    after = game.apply("end", pos, OUTLINE)
+    after = rules.apply("end", pos, OUTLINE)
     assert after.phase == "ended"
     assert after.round_index == 0
-    assert game.allowed_actions(after, OUTLINE) == []
+    assert rules.allowed_actions(after, OUTLINE) == []
 
 
 def test_a_whole_quiz_night_in_order():
@@ -212,7 +212,7 @@ def test_a_whole_quiz_night_in_order():
     pos = Position()
     assert pos == Position("lobby", 0, -1)
     for action, expected in moves:
-        pos = game.apply(action, pos, OUTLINE)
+        pos = rules.apply(action, pos, OUTLINE)
         assert pos == expected, action
 
 
@@ -220,16 +220,16 @@ def test_a_whole_quiz_night_in_order():
 
 def test_starting_a_quiz_without_questions_says_to_add_questions():
     with pytest.raises(IllegalMove) as refused:
-        game.apply("start", Position("lobby", 0, -1), ())
+        rules.apply("start", Position("lobby", 0, -1), ())
     message = str(refused.value)
     assert "no questions" in message
     assert "add" in message
 
 
 def test_double_close_question_is_refused_with_the_button_label_and_phase():
-    pos = game.apply("close_question", Position("question", 0, 0), OUTLINE)
+    pos = rules.apply("close_question", Position("question", 0, 0), OUTLINE)
     with pytest.raises(IllegalMove) as refused:
-        game.apply("close_question", pos, OUTLINE)
+        rules.apply("close_question", pos, OUTLINE)
     message = str(refused.value)
     assert "Close question now" in message
     assert "closed" in message
@@ -237,29 +237,29 @@ def test_double_close_question_is_refused_with_the_button_label_and_phase():
 
 
 def test_double_start_is_refused():
-    pos = game.apply("start", Position("lobby", 0, -1), OUTLINE)
+    pos = rules.apply("start", Position("lobby", 0, -1), OUTLINE)
     with pytest.raises(IllegalMove, match="Start the quiz.*intro"):
-        game.apply("start", pos, OUTLINE)
+        rules.apply("start", pos, OUTLINE)
 
 
 def test_reveal_before_closing_is_refused():
     with pytest.raises(IllegalMove, match="Reveal answer.*question"):
-        game.apply("reveal", Position("question", 0, 0), OUTLINE)
+        rules.apply("reveal", Position("question", 0, 0), OUTLINE)
 
 
 def test_opening_past_the_end_of_a_round_is_refused():
     with pytest.raises(IllegalMove, match="Open next question"):
-        game.apply("open_question", Position("reveal", 0, 1), OUTLINE)
+        rules.apply("open_question", Position("reveal", 0, 1), OUTLINE)
 
 
 def test_ending_twice_is_refused():
     with pytest.raises(IllegalMove, match="End the game.*ended"):
-        game.apply("end", Position("ended", 0, 0), OUTLINE)
+        rules.apply("end", Position("ended", 0, 0), OUTLINE)
 
 
 def _illegal_moves():
     for phase, description, pos, outline, allowed in all_situations():
-        for action in game.ACTIONS:
+        for action in rules.ACTIONS:
             if action not in allowed:
                 yield pytest.param(action, pos, outline, id=f"{action}@{phase}:{description}")
 
@@ -267,7 +267,7 @@ def _illegal_moves():
 @pytest.mark.parametrize("action, pos, outline", list(_illegal_moves()))
 def test_every_illegal_move_raises_a_readable_message(action, pos, outline):
     with pytest.raises(IllegalMove) as refused:
-        game.apply(action, pos, outline)
+        rules.apply(action, pos, outline)
     message = str(refused.value)
     if action == "start" and not outline:
         assert "add" in message and "questions" in message
@@ -289,7 +289,7 @@ def test_every_illegal_move_raises_a_readable_message(action, pos, outline):
     (Position("lobby", 0, -1), OUTLINE, False),
 ])
 def test_is_last_question(pos, outline, expected):
-    assert game.is_last_question(pos, outline) is expected
+    assert rules.is_last_question(pos, outline) is expected
 
 
 @pytest.mark.parametrize("pos, outline, expected", [
@@ -304,7 +304,7 @@ def test_is_last_question(pos, outline, expected):
     (Position("question", 0, 0), (), None),
 ])
 def test_question_id(pos, outline, expected):
-    assert game.question_id(pos, outline) == expected
+    assert rules.question_id(pos, outline) == expected
 
 
 # --- property-based: random walks through apply -----------------------------------------------
@@ -331,10 +331,10 @@ class Walk:
         self.opened_in_round = False
 
     def step(self, action):
-        legal = game.allowed(action, self.pos, self.outline)
+        legal = rules.allowed(action, self.pos, self.outline)
         before = self.pos
         try:
-            after = game.apply(action, self.pos, self.outline)
+            after = rules.apply(action, self.pos, self.outline)
         except IllegalMove as refused:
             assert not legal, f"{action} is allowed at {before} but apply refused it: {refused}"
             assert str(refused)
@@ -353,10 +353,10 @@ class Walk:
 
     def check(self, action):
         pos, outline = self.pos, self.outline
-        assert pos.phase in game.PHASES
+        assert pos.phase in rules.PHASES
         assert 0 <= pos.round_index < len(outline)
         assert -1 <= pos.question_index < len(outline[pos.round_index])
-        qid = game.question_id(pos, outline)
+        qid = rules.question_id(pos, outline)
         if pos.phase == "ended":
             # Ending keeps the position, so the last opened question (if any) stays current; the
             # app only shows a question in the phases of SHOWS_A_QUESTION.
@@ -373,11 +373,11 @@ class Walk:
         in_order = [(r, q) for r, questions in enumerate(outline) for q in range(len(questions))]
         assert self.opened == in_order[:len(self.opened)]
         if pos.phase == "ended":
-            assert game.allowed_actions(pos, outline) == []
+            assert rules.allowed_actions(pos, outline) == []
 
 
 @settings(max_examples=300)
-@given(outline=outlines(), actions=st.lists(st.sampled_from(game.ACTIONS), max_size=60))
+@given(outline=outlines(), actions=st.lists(st.sampled_from(rules.ACTIONS), max_size=60))
 def test_random_action_sequences_keep_the_invariants(outline, actions):
     walk = Walk(outline)
     for action in actions:
@@ -390,7 +390,7 @@ def test_random_legal_games_keep_the_invariants_and_open_every_question_once(out
     """Walks only legal moves (never 'end' until nothing else is possible): a whole game."""
     walk = Walk(outline)
     for _ in range(200):
-        choices = [a for a in game.allowed_actions(walk.pos, outline) if a != "end"]
+        choices = [a for a in rules.allowed_actions(walk.pos, outline) if a != "end"]
         if not choices:
             break
         assert walk.step(data.draw(st.sampled_from(choices)))
@@ -398,7 +398,7 @@ def test_random_legal_games_keep_the_invariants_and_open_every_question_once(out
         pytest.fail("the game never came to an end")
     # Only 'end' is left: that is the leaderboard of the very last question.
     assert walk.pos == Position("leaderboard", len(outline) - 1, len(outline[-1]) - 1)
-    assert game.is_last_question(walk.pos, outline)
+    assert rules.is_last_question(walk.pos, outline)
     assert len(walk.opened) == sum(len(r) for r in outline)
     assert walk.step("end")
     assert walk.pos.phase == "ended"
@@ -414,7 +414,7 @@ def test_random_legal_games_keep_the_invariants_and_open_every_question_once(out
 def test_leaderboard_modes(mode, question_index, expected):
     outline = [(10, 11), (20,)]
     pos = Position("reveal", 0, question_index)
-    assert game.allowed("show_leaderboard", pos, outline, leaderboard=mode) is expected
+    assert rules.allowed("show_leaderboard", pos, outline, leaderboard=mode) is expected
     if not expected:
-        with pytest.raises(game.IllegalMove):
-            game.apply("show_leaderboard", pos, outline, leaderboard=mode)
+        with pytest.raises(rules.IllegalMove):
+            rules.apply("show_leaderboard", pos, outline, leaderboard=mode)
