@@ -1,0 +1,147 @@
+"""One change, one pass: a console click is one transaction that writes the change and its audit
+row and reads what the screens need; after the commit nothing reads the game back. Counted from
+the statements that reach PostgreSQL, not from the code's own counters."""
+from contextlib import contextmanager
+
+import pytest
+from helpers import CHOICE
+from night import game_id, query
+
+from pubquiz import db
+
+TEAMS = 10
+# What a click may cost: BEGIN, the lock, the move, its audit row, the read of what the screens
+# show, COMMIT; with room for a few more, far below a pass that reads it all again after commit.
+MOST_STATEMENTS = 14
+
+
+class Statements:
+    """Every statement the app sends to PostgreSQL, in order; BEGIN and COMMIT as "begin" and
+    "commit" (a rollback leaves no "commit")."""
+
+    def __init__(self, monkeypatch):
+        self.sent = []
+        execute, transaction = db.Tx.execute, db.transaction
+
+        def spied_execute(tx, query, params):
+            self.sent.append(query)
+            return execute(tx, query, params)
+
+        @contextmanager
+        def spied_transaction():
+            self.sent.append("begin")
+            with transaction() as tx:
+                yield tx
+            self.sent.append("commit")
+
+        monkeypatch.setattr(db.Tx, "execute", spied_execute)
+        monkeypatch.setattr(db, "transaction", spied_transaction)
+
+    def clear(self):
+        self.sent.clear()
+
+
+@pytest.fixture
+def night(app, host, new_team):
+    """(code, teams) of a game of TEAMS teams before its first question."""
+    code = host.start_game(host.create_quiz(questions=[CHOICE, CHOICE]))
+    teams = [new_team() for _ in range(TEAMS)]
+    for number, team in enumerate(teams):
+        team.join(code, f"Table {number}")
+    host.act(code, "start")
+    return code, teams
+
+
+def _click(host, statements, code, action):
+    version = host.version(code)
+    statements.clear()
+    response = host.act(code, action, version=version, htmx=True)
+    assert response.status_code == 200
+    return list(statements.sent)
+
+
+def test_a_console_click_is_one_transaction_and_nothing_is_read_back_after_it(app, host, night, monkeypatch):
+    code, teams = night
+    statements = Statements(monkeypatch)
+    opened = _click(host, statements, code, "open_question")
+    question_id = query(app, "select question_id from game where code = %s", code)[0]["question_id"]
+    for number, team in enumerate(teams):
+        team.answer(code, question_id, choice=str(number % 3))
+    closed = _click(host, statements, code, "close_question")
+    revealed = _click(host, statements, code, "reveal")
+    clicks = {"open": opened, "close": closed, "reveal": revealed}
+    for action, sent in clicks.items():
+        print(f"{action}: {len(sent)} statements: {' '.join(sent)}")  # shown with pytest -s
+    for action, sent in clicks.items():
+        assert sent.count("begin") == 1, (action, sent)
+        assert len(sent) <= MOST_STATEMENTS, (action, len(sent), sent)
+        # Publishing renders from what the transaction returned: nothing is sent after its commit.
+        assert sent[-1] == "commit", (action, sent)
+
+
+def _audit(app, code):
+    return [(row["actor"], row["action"], row["detail"]) for row in query(
+        app, "select * from audit where game_id = %s order by id", game_id(app, code))]
+
+
+def test_a_transition_writes_exactly_one_audit_row_in_its_own_transaction(app, host, night, monkeypatch):
+    code, _ = night
+    statements = Statements(monkeypatch)
+    before = _audit(app, code)
+    sent = _click(host, statements, code, "open_question")
+    assert _audit(app, code)[len(before):] == [
+        ("host@example.org", "open question", "R1 Q1 “Which planet is red?”")]
+    assert sent.index("insert_audit") < sent.index("commit")
+
+
+def test_a_refused_transition_leaves_no_audit_row(app, host, night):
+    code, _ = night
+    stale = host.version(code)
+    host.act(code, "open_question", version=stale)
+    written = _audit(app, code)
+    # The same click again (a double click): refused, and nothing is logged for it.
+    assert "already moved on" in host.act(code, "open_question", version=stale, htmx=True).get_data(as_text=True)
+    assert _audit(app, code) == written
+
+
+def test_a_transition_that_fails_after_its_audit_row_leaves_neither(app, host, night, monkeypatch):
+    code, _ = night
+    version = host.version(code)
+    written = _audit(app, code)
+    execute = db.Tx.execute
+
+    def failing_move(tx, query, params):
+        if query == "move_game":
+            raise RuntimeError("the database went away mid-transition")
+        return execute(tx, query, params)
+
+    monkeypatch.setattr(db.Tx, "execute", failing_move)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert host.act(code, "open_question", version=version).status_code == 500
+    monkeypatch.undo()
+    assert _audit(app, code) == written
+    assert host.version(code) == version
+
+
+def test_pause_and_resume_are_audited_in_the_transaction_that_pauses(app, host, night, monkeypatch):
+    code, _ = night
+    host.act(code, "open_question")
+    statements = Statements(monkeypatch)
+    for action in ("pause", "resume"):
+        version = host.version(code)
+        statements.clear()
+        host.post(f"/host/{code}/manage/{action}", {"version": version}, htmx=True)
+        assert statements.sent.count("begin") == 1, statements.sent
+        assert statements.sent.index("insert_audit") < statements.sent.index("commit")
+    assert [a for _, a, _ in _audit(app, code)][-2:] == ["pause", "resume"]
+
+
+def test_a_deadline_close_is_audited_as_the_clock(app, host, night):
+    from pubquiz import games
+
+    code, _ = night
+    host.act(code, "open_question")
+    query(app, "update game set deadline_at = now() - interval '1 second' where code = %s returning id", code)
+    with app.app_context():
+        assert games.close_due() == [game_id(app, code)]
+    assert _audit(app, code)[-1] == ("timer", "close question", "R1 Q1 “Which planet is red?”")
