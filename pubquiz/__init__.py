@@ -10,7 +10,7 @@ def create_app(config=None):
 
     from . import (auth, config as settings, corrections, db, errors, host, limits, live, marking, media,
                    ops, play, quizzes, screen, templating, tiebreak)
-    from .cache import MemoryCache, RedisCache
+    from .cache import ByRevision, MemoryCache, RedisCache
     from .events import Hub, MemoryBus, RedisBus
 
     app = Flask(__name__, template_folder=str(settings.ROOT / "templates"),
@@ -38,7 +38,7 @@ def create_app(config=None):
             redis_url, socket_timeout=2, socket_connect_timeout=2))
     else:
         app.extensions.update(bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache())
-    app.extensions.update(hub=hub, background=background)
+    app.extensions.update(hub=hub, background=background, quizzes=ByRevision())
     limits.init_app(app)
 
     for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, corrections.bp, marking.bp,

@@ -4,10 +4,14 @@ the answer and stream paths do not read the database.
 Values carry the version of what they describe and are only ever replaced by a newer version: a
 slow reader that fetched old state cannot overwrite what a transition just stored, so the cache is
 never stale after a transition. Redis when configured (shared by every process), in-process
-otherwise (the one-process laptop default)."""
+otherwise (the one-process laptop default).
+
+Read-mostly data that one revision number describes completely (a quiz's contents) is kept per
+process instead, under that number (ByRevision)."""
 import json
 import threading
 import time
+from collections import OrderedDict
 
 TTL = 6 * 3600
 
@@ -68,3 +72,27 @@ class RedisCache:
                       args=[json.dumps(value, separators=(",", ":")), value["version"], TTL])
         except self._down:
             pass
+
+
+class ByRevision:
+    """Values that a revision number describes completely (a quiz's contents), kept in this process.
+    Whoever asks has read the current revision in its own transaction: a value kept under another
+    revision is a miss, never a stale hit, whichever process made the change. Only the `size` keys
+    stored last are kept."""
+
+    def __init__(self, size=64):
+        self._items = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key, revision):
+        with self._lock:
+            item = self._items.get(key)
+        return item[1] if item and item[0] == revision else None
+
+    def put(self, key, revision, value):
+        with self._lock:
+            self._items[key] = (revision, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)

@@ -1,12 +1,13 @@
-"""Games in PostgreSQL: create one, move it (one transaction per transition, exactly once),
-pause it, close questions at their deadlines, and (re)score a question."""
+"""Games in PostgreSQL: create one, move it (one transaction per transition, exactly once, with its
+audit row), pause it, close questions at their deadlines, and (re)score a question. Each change
+returns the snapshot its transaction built, for the publisher to render from."""
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
 
-from . import db, rules, scoring
+from . import db, rules, scoring, snapshot
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -102,40 +103,78 @@ class Outline:
         return f"round {number} “{self.rounds[number - 1]['title']}”"
 
 
+@dataclass(frozen=True)
+class QuizContents:
+    """What a quiz holds at one revision: shared by every snapshot of its games, never changed."""
+    quiz: dict
+    questions: dict  # every question by id, in quiz order
+    outline: Outline
+
+
+def quiz_contents(tx, quiz_id, revision):
+    """A quiz's contents at the revision the caller's transaction read with the game row
+    (quiz_revision): from this process's cache, or read in that transaction and kept."""
+    cache = current_app.extensions["quizzes"]
+    contents = cache.get(quiz_id, revision)
+    if contents is None:
+        quiz = tx.one("quiz_by_id", id=quiz_id)
+        questions = tx.all("questions_of_quiz", quiz_id=quiz_id)
+        contents = QuizContents(quiz, {q["id"]: q for q in questions}, Outline.from_rows(questions))
+        # Kept under the revision of the quiz row: the questions, read after it, are of that
+        # revision or a newer one, never an older one.
+        cache.put(quiz_id, quiz["revision"], contents)
+    return contents
+
+
 def position(row):
     return rules.Position(row["phase"], row["round_index"], row["question_index"])
 
 
-def transition(game_id, action, expected_version=None):
-    """Apply a host action. Returns the moved game row (with seconds_left when a question opened).
-    Raises rules.IllegalMove when the action does not fit the current state (e.g. a double click)."""
+def transition(game_id, action, expected_version=None, *, actor):
+    """Apply a host action; actor: who, for the audit log. Returns the snapshot of the moved game
+    (its game row has seconds_left when a question opened). Raises rules.IllegalMove when the
+    action does not fit the current state (e.g. a double click)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
             raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
         if row["paused_at"] is not None:
             raise rules.IllegalMove("The game is paused: resume it first.")
-        moved = _move(tx, row, action)
-    remember(moved)
-    return moved
+        snap = _move(tx, row, action, actor)
+    remember(snap.game)
+    return snap
 
 
-def _move(tx, row, action):
-    quiz = tx.one("quiz_by_id", id=row["quiz_id"])
-    outline = Outline.load(tx, row["quiz_id"])
-    new = rules.apply(action, position(row), outline.question_ids, leaderboard=quiz["leaderboard_mode"])
+def _move(tx, row, action, actor):
+    contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
+    outline = contents.outline
+    new = rules.apply(action, position(row), outline.question_ids, leaderboard=contents.quiz["leaderboard_mode"])
     question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
-    time_limit = tx.one("question_by_id", id=question_id)["time_limit"] if opens else 0
+    time_limit = contents.questions[question_id]["time_limit"] if opens else 0
     if new.phase == "closed":
         rescore(tx, row, row["question_id"])
-    return tx.one("move_game", id=row["id"], phase=new.phase, round_index=new.round_index,
-                  question_index=new.question_index, question_id=question_id, opens=opens,
-                  time_limit=time_limit)
+    moved = tx.one("move_game", id=row["id"], phase=new.phase, round_index=new.round_index,
+                   question_index=new.question_index, question_id=question_id, opens=opens,
+                   time_limit=time_limit)
+    # What the host pressed, and where it took the game: "open", "R1 Q2 “Capital of France?”".
+    audit(tx, row["id"], actor, action.removesuffix("_question").replace("_", " "),
+          _described(contents, new, question_id))
+    return snapshot.build(tx, moved)
 
 
-def set_paused(game_id, paused, expected_version):
-    """Pause (deadlines freeze, answers wait) or resume (the deadline moves by the pause)."""
+def _described(contents, new, question_id):
+    """Where a transition took the game, for the audit log: round 2 “Music”, R2 Q1 “Capital…”."""
+    if new.phase == "intro":
+        return contents.outline.describe_round(contents.outline.rounds[new.round_index]["id"])
+    if question_id and new.phase != "ended":
+        return contents.outline.describe(contents.questions[question_id])
+    return ""
+
+
+def set_paused(game_id, paused, expected_version, actor):
+    """Pause (deadlines freeze, answers wait) or resume (the deadline moves by the pause), with its
+    audit row. Returns the snapshot (its game row has seconds_left on resuming)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if row["version"] != expected_version:
@@ -143,15 +182,17 @@ def set_paused(game_id, paused, expected_version):
         if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
             raise rules.IllegalMove("The game is already paused." if paused else "The game is not paused.")
         moved = tx.one("pause_game" if paused else "resume_game", id=game_id)
-    remember(moved)
-    return moved
+        audit(tx, game_id, actor, "pause" if paused else "resume", "")
+        snap = snapshot.build(tx, moved)
+    remember(snap.game)
+    return snap
 
 
 def rescore(tx, row, question_id):
     """Score every answer to one question of this game from the answer key, the markers'
     verdicts and the quiz's rules. Run at close, and again whenever a verdict or the key changes."""
-    question = tx.one("question_by_id", id=question_id)
-    quiz = tx.one("quiz_by_id", id=row["quiz_id"])
+    contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
+    question, quiz = contents.questions[question_id], contents.quiz
     answers = tx.all("answers_to_question", game_id=row["id"], question_id=question_id)
     verdicts = {m["answer_key"]: m["verdict"]
                 for m in tx.all("current_markings", game_id=row["id"], question_id=question_id)}
@@ -165,15 +206,14 @@ def rescore(tx, row, question_id):
 
 
 def close_due():
-    """Close every question whose deadline has passed; ids of the games closed by this call.
-    Any number of processes may call this at once: each due game is closed exactly once."""
-    closed = []
+    """Close every question whose deadline has passed, by the clock (actor "timer"); the snapshots
+    of the games closed by this call. Any number of processes may call this at once: each due game
+    is closed exactly once."""
     with db.transaction() as tx:
-        for due in tx.all("due_games"):
-            closed.append(_move(tx, tx.one("game_by_id", id=due["id"]), "close_question"))
-    for row in closed:
-        remember(row)
-    return [row["id"] for row in closed]
+        closed = [_move(tx, due, "close_question", "timer") for due in tx.all("due_games")]
+    for snap in closed:
+        remember(snap.game)
+    return closed
 
 
 def audit(tx, game_id, actor, action, detail):

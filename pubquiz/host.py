@@ -73,11 +73,11 @@ def control(code, action):
     if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(row["id"])):
         return confirm.ask(url_for("host.confirm_end", code=row["code"]))
     try:
-        moved = games.transition(row["id"], action, expected_version=_version())
+        snap = games.transition(row["id"], action, expected_version=_version(), actor=actor())
     except rules.IllegalMove as refused:
         return done(row, str(refused))
     if action == "open_question":
-        current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
+        current_app.extensions["background"].deadline_in(snap.seconds_left)
     # A new question silences the last one's music.
     return done(row, audio=action in ("open_question", "close_question"))
 
@@ -110,13 +110,11 @@ def resume(code):
 def _pause(code, paused):
     row = own_game(code)
     try:
-        moved = games.set_paused(row["id"], paused, _version())
+        snap = games.set_paused(row["id"], paused, _version(), actor())
     except rules.IllegalMove as refused:
         return done(row, str(refused))
-    with db.transaction() as tx:
-        games.audit(tx, row["id"], actor(), "pause" if paused else "resume", "")
-    if not paused and moved["phase"] == "question":
-        current_app.extensions["background"].deadline_in(float(moved["seconds_left"]))
+    if not paused and snap.phase == "question":
+        current_app.extensions["background"].deadline_in(snap.seconds_left)
     return done(row)
 
 

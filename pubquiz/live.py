@@ -31,11 +31,11 @@ def render_pushed(template, **context):
         auth.rendering_pushed.reset(token)
 
 
-def publish_state(game_id, audio=False, extra=None):
-    """Push the committed state of a game to everyone watching it. audio: the projector's
-    player changed too (it is sent only then, or every update would restart the music).
-    extra: more fragments for some audiences, rendered by the caller."""
-    snap = snapshot.load(game_id)
+def publish(snap, audio=False, extra=None):
+    """Push a game's state, as its change's transaction built it (snap), to everyone watching it;
+    call after that transaction commits. audio: the projector's player changed too (it is sent
+    only then, or every update would restart the music). extra: more fragments for some
+    audiences, rendered by the caller."""
     parts = {
         "host": render_pushed("host/_console.html", s=snap),
         "screen": render_pushed("screen/_stage.html", s=snap),
@@ -55,7 +55,11 @@ def publish_state(game_id, audio=False, extra=None):
             parts["team:%d" % team["id"]] = render_pushed(
                 "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
     metrics.PUBLISHED.inc()
-    return current_app.extensions["bus"].publish(game_id, parts, ended=snap.phase == "ended")
+    return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
+
+
+def publish_state(game_id, audio=False, extra=None):
+    return publish(snapshot.load(game_id), audio, extra)
 
 
 def _teams_differ(snap):
@@ -151,11 +155,14 @@ class Background:
     def republish(self, game_ids):
         """After a bus outage: publish the current state of games whose events were lost."""
         for game_id in game_ids:
-            self._in_app(publish_state, game_id)
+            self._in_app(self._republish, game_id)
+
+    def _republish(self, game_id):
+        publish(snapshot.load(game_id))  # nothing changed: the state is read, as a page reads it
 
     def _close_due(self):
-        for game_id in games.close_due():
-            publish_state(game_id)
+        for snap in games.close_due():
+            publish(snap)
 
     def start_sweeping(self):
         interval = self.app.config["DEADLINE_SWEEP_SECONDS"]

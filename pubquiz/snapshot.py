@@ -1,10 +1,11 @@
-"""Everything the host console, the projector and the phones show of one game, read once per
-change (never once per client)."""
+"""Everything the host console, the projector and the phones show of one game, built once per
+change (never once per client), inside the change's own transaction: build() takes the game row
+that transaction holds. A GET page, which changes nothing, load()s one."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from . import db, rules, scoring
-from .games import Outline, position, to_scoring_answer, to_scoring_question
+# games builds snapshots and snapshot uses games' helpers: `games.` is looked up when called.
+from . import db, games, rules, scoring
 
 QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
 # The team names the projector's lobby holds even when each has the 30 characters a name may have
@@ -16,7 +17,7 @@ LOBBY_NAMES = 24
 class Snapshot:
     game: dict
     quiz: dict
-    outline: Outline
+    outline: "games.Outline"
     teams: list  # in play (kicked teams left out), paper teams included
     question: dict | None = None
     answers: list = field(default_factory=list)  # to the current question
@@ -74,7 +75,7 @@ class Snapshot:
 
     @property
     def is_last_question(self):
-        return rules.is_last_question(position(self.game), self.outline.question_ids)
+        return rules.is_last_question(games.position(self.game), self.outline.question_ids)
 
     @property
     def jokers_this_round(self):
@@ -121,8 +122,8 @@ class Snapshot:
     def spread(self):
         if not self.question:
             return []
-        return scoring.spread(to_scoring_question(self.question), self.question["options"],
-                              [to_scoring_answer(a) for a in self.answers])
+        return scoring.spread(games.to_scoring_question(self.question), self.question["options"],
+                              [games.to_scoring_answer(a) for a in self.answers])
 
     @property
     def podium_ties(self):
@@ -159,31 +160,42 @@ class Snapshot:
 
 
 def load(game_id):
+    """The game as it is now, for a page that shows it."""
     with db.transaction() as tx:
-        row = tx.one("game_by_id", id=game_id)
-        quiz = tx.one("quiz_by_id", id=row["quiz_id"])
-        questions = tx.all("questions_of_quiz", quiz_id=quiz["id"])
-        snap = Snapshot(game=row, quiz=quiz, outline=Outline.from_rows(questions),
-                        teams=tx.all("teams_of_game", game_id=game_id),
-                        questions={q["id"]: q for q in questions})
-        if row["question_id"] and row["phase"] in QUESTION_PHASES:
-            snap.question = snap.questions[row["question_id"]]
-            snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
-        scored = tx.all("scored_points", game_id=game_id)
-        extras = tx.all("extras_of_game", game_id=game_id)
-        closed = []
-        if row["phase"] in ("tiebreak", "ended"):  # tie-breaks only happen at the end
-            snap.tiebreak = tx.one("latest_tiebreak", game_id=game_id)
-            if snap.tiebreak:
-                snap.tiebreak["guesses"] = _guesses(tx, snap.tiebreak)
-            # Every closed tie-break decides places, not only the latest (see _rank).
-            closed = tx.all("closed_tiebreaks", game_id=game_id)
-            for tb in closed:
-                tb["guesses"] = _guesses(tx, tb)
+        return read(tx, game_id)
+
+
+def read(tx, game_id):
+    """The snapshot after a change that did not move the game row, inside that change's transaction."""
+    return build(tx, tx.one("game_by_id", id=game_id))
+
+
+def build(tx, row):
+    """The snapshot of a game from its row (with quiz_revision) as this transaction holds it: the
+    quiz's contents come from the cache, the rest is read here."""
+    game_id = row["id"]
+    contents = games.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
+    snap = Snapshot(game=row, quiz=contents.quiz, outline=contents.outline,
+                    teams=tx.all("teams_of_game", game_id=game_id), questions=contents.questions)
+    if row["question_id"] and row["phase"] in QUESTION_PHASES:
+        snap.question = snap.questions[row["question_id"]]
+        snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
+    scored = tx.all("scored_points", game_id=game_id)
+    extras = tx.all("extras_of_game", game_id=game_id)
+    closed = []
+    if row["phase"] in ("tiebreak", "ended"):  # tie-breaks only happen at the end
+        snap.tiebreak = tx.one("latest_tiebreak", game_id=game_id)
+        if snap.tiebreak:
+            snap.tiebreak["guesses"] = _guesses(tx, snap.tiebreak)
+        # Every closed tie-break decides places, not only the latest (see _rank).
+        closed = tx.all("closed_tiebreaks", game_id=game_id)
+        for tb in closed:
+            tb["guesses"] = _guesses(tx, tb)
     snap.jokers = {e["team_id"]: e["round_id"] for e in extras if e["kind"] == "joker"}
     _rank(snap, scored, [e for e in extras if e["kind"] == "correction"],
           [e for e in extras if e["kind"] == "paper"], closed)
-    snap.allowed = rules.allowed_actions(position(row), snap.outline.question_ids, quiz["leaderboard_mode"])
+    snap.allowed = rules.allowed_actions(games.position(row), snap.outline.question_ids,
+                                         snap.quiz["leaderboard_mode"])
     return snap
 
 

@@ -77,6 +77,11 @@ class Worker(threading.Thread):
         return self.result
 
 
+def closed_games():
+    """The ids of the games one sweep closed."""
+    return [snap.game["id"] for snap in games.close_due()]
+
+
 def make_due(app, code):
     execute(app, "update game set deadline_at = now() - interval '1 second' where code = %s", code)
 
@@ -99,10 +104,10 @@ def test_a_second_sweeper_during_the_first_closes_nothing(app, host, new_team, s
     code, _ = open_game(host, new_team)
     make_due(app, code)
     before = version(app, code)
-    first = Worker(app, games.close_due)
+    first = Worker(app, closed_games)
     first.start()
     wait_until_asleep(app)  # the first sweeper holds the game, inside its transaction
-    second = Worker(app, games.close_due)
+    second = Worker(app, closed_games)
     second.start()
     closed = first.finish() + second.finish()
     assert closed == [game_id(app, code)]
@@ -118,7 +123,7 @@ def test_many_sweepers_at_once_close_each_due_question_once(app, host, new_team)
                      "where id = %s", the_game)
         before = version(app, code)
         barrier = threading.Barrier(4)
-        sweepers = [Worker(app, games.close_due, barrier) for _ in range(4)]
+        sweepers = [Worker(app, closed_games, barrier) for _ in range(4)]
         for sweeper in sweepers:
             sweeper.start()
         closed = [game for sweeper in sweepers for game in sweeper.finish()]
@@ -161,7 +166,8 @@ def test_answers_racing_the_close_are_either_scored_or_refused(app, host, new_te
         barrier = threading.Barrier(len(players) + 1)
         tappers = [Worker(app, lambda team=team: team.answer(code, question_id, htmx=True, choice="1"), barrier)
                    for team in players]
-        closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", the_version), barrier)
+        closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", the_version,
+                                                      actor="host@example.org"), barrier)
         for worker in (*tappers, closer):
             worker.start()
         replies = [tapper.finish().get_data(as_text=True) for tapper in tappers]
@@ -184,7 +190,8 @@ def test_answers_sent_while_the_question_closes_wait_and_are_refused(app, host, 
     wait for it (FOR SHARE on the game) and are told it is too late, none is stored unscored."""
     code, players = open_game(host, new_team, teams=8)
     question_id = query(app, "select question_id from game where code = %s", code)[0]["question_id"]
-    closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", version(app, code)))
+    closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", version(app, code),
+                                                       actor="host@example.org"))
     closer.start()
     wait_until_asleep(app)
     tappers = [Worker(app, lambda team=team: team.answer(code, question_id, htmx=True, choice="1"))

@@ -4,10 +4,10 @@ the statements that reach PostgreSQL, not from the code's own counters."""
 from contextlib import contextmanager
 
 import pytest
-from helpers import CHOICE
-from night import game_id, query
+from helpers import CHOICE, TEXT, HostActions
+from night import game_id, query, text
 
-from pubquiz import db
+from pubquiz import create_app, db, games
 
 TEAMS = 10
 # What a click may cost: BEGIN, the lock, the move, its audit row, the read of what the screens
@@ -90,7 +90,7 @@ def test_a_transition_writes_exactly_one_audit_row_in_its_own_transaction(app, h
     before = _audit(app, code)
     sent = _click(host, statements, code, "open_question")
     assert _audit(app, code)[len(before):] == [
-        ("host@example.org", "open question", "R1 Q1 “Which planet is red?”")]
+        ("host@example.org", "open", "R1 Q1 “Which planet is red?”")]
     assert sent.index("insert_audit") < sent.index("commit")
 
 
@@ -100,7 +100,8 @@ def test_a_refused_transition_leaves_no_audit_row(app, host, night):
     host.act(code, "open_question", version=stale)
     written = _audit(app, code)
     # The same click again (a double click): refused, and nothing is logged for it.
-    assert "already moved on" in host.act(code, "open_question", version=stale, htmx=True).get_data(as_text=True)
+    again = host.act(code, "open_question", version=stale, htmx=True)
+    assert "already moved on" in again.get_data(as_text=True)
     assert _audit(app, code) == written
 
 
@@ -137,11 +138,46 @@ def test_pause_and_resume_are_audited_in_the_transaction_that_pauses(app, host, 
 
 
 def test_a_deadline_close_is_audited_as_the_clock(app, host, night):
-    from pubquiz import games
-
     code, _ = night
     host.act(code, "open_question")
     query(app, "update game set deadline_at = now() - interval '1 second' where code = %s returning id", code)
     with app.app_context():
-        assert games.close_due() == [game_id(app, code)]
-    assert _audit(app, code)[-1] == ("timer", "close question", "R1 Q1 “Which planet is red?”")
+        assert [snap.game["id"] for snap in games.close_due()] == [game_id(app, code)]
+    assert _audit(app, code)[-1] == ("timer", "close", "R1 Q1 “Which planet is red?”")
+
+
+@pytest.fixture
+def other_process(app):
+    """A second app on the same database: another gunicorn worker, with its own in-process caches."""
+    other = create_app({key: app.config[key] for key in (
+        "TESTING", "DATABASE_URL", "SECRET_KEY", "INSTANCE_DIR", "DEADLINE_SWEEP_SECONDS", "COUNT_INTERVAL")})
+    yield other
+    other.extensions["background"].stop()
+    other.extensions["hub"].stop()
+    other.extensions["bus"].close()
+    other.extensions["db_pool"].close()
+
+
+def test_a_key_fixed_and_a_question_edited_in_another_process_are_what_this_one_scores_and_shows(
+        app, host, new_team, other_process):
+    code = host.start_game(host.create_quiz(questions=[TEXT, TEXT]))
+    first, second = [row["id"] for row in query(app, "select id from question order by position")]
+    team = new_team()
+    team.join(code, "Bears")
+    host.act(code, "start")
+    host.act(code, "open_question")  # this process now holds the quiz's contents
+    elsewhere = HostActions(other_process)
+    assert elsewhere.post("/login", {"email": "host@example.org", "password": "correct horse battery"}
+                          ).status_code == 303
+    elsewhere.forget_token()
+    assert elsewhere.post(f"/questions/{second}", dict(TEXT, prompt="Who composed the Moonlight Sonata?")
+                          ).status_code == 303
+    assert elsewhere.post(f"/host/{code}/scores/key/{second}", {"accepted": "Beethoven\nBethoven"}
+                          ).status_code == 303
+    for action in ("close_question", "reveal", "open_question"):
+        host.act(code, action)
+    assert "Who composed the Moonlight Sonata?" in text(host.get(f"/host/{code}"))
+    team.answer(code, second, text="Bethoven")
+    host.act(code, "close_question")
+    assert query(app, "select correct from answer where question_id = %s", second) == [{"correct": True}]
+    assert "Bethoven" in host.get(f"/host/{code}/scores").get_data(as_text=True)

@@ -185,8 +185,8 @@ def test_deadline_refuses_late_answers_and_closes_once(app, host, new_team):
         late = team.answer(code, question_id, htmx=True, choice="1")
         assert "Too late" in late.get_data(as_text=True)
         game_id = db.one("game_by_code", code=code)["id"]
-        assert games.close_due() == [game_id]
-        assert games.close_due() == []  # exactly once
+        assert [snap.game["id"] for snap in games.close_due()] == [game_id]
+        assert [snap.game["id"] for snap in games.close_due()] == []  # exactly once
         row = db.one("game_by_id", id=game_id)
     assert row["phase"] == "closed"
 

@@ -369,7 +369,7 @@ def test_pause_freezes_answers_and_the_deadline(app, host, new_team):
                "deadline_at = now() - interval '1 second' where code = %s returning id", code)
     before = query(app, "select deadline_at, paused_at from game where code = %s", code)[0]
     with app.app_context():
-        assert games.close_due() == []
+        assert [snap.game["id"] for snap in games.close_due()] == []
     assert query(app, "select phase from game where code = %s", code) == [{"phase": "question"}]
 
     assert host.act(code, "manage/resume").status_code == 303
@@ -379,7 +379,7 @@ def test_pause_freezes_answers_and_the_deadline(app, host, new_team):
     assert timedelta(seconds=99) < moved_by < timedelta(seconds=110)
     assert after["deadline_at"] > after["now"] + timedelta(seconds=90)  # the time it had left
     with app.app_context():
-        assert games.close_due() == []
+        assert [snap.game["id"] for snap in games.close_due()] == []
     accepted = text(team.answer(code, qid, htmx=True, choice="1"))
     assert "Answer locked in" in accepted
     assert "resume" in text(host.get(f"/host/{code}/audit"))
@@ -413,7 +413,7 @@ def test_at_the_deadline_the_teams_unlocked_pick_counts_and_both_phones_say_so(a
         assert rule in text(phone.get(f"/play/{code}"))
     query(app, "update game set deadline_at = now() - interval '1 second' where code = %s returning id", code)
     with app.app_context():
-        assert games.close_due() == [game_id(app, code)]
+        assert [snap.game["id"] for snap in games.close_due()] == [game_id(app, code)]
     host.act(code, "reveal")
     for phone in (captain, member):
         assert "Right! +2 points" in text(phone.get(f"/play/{code}"))

@@ -8,10 +8,14 @@ returning id, code, host_id, quiz_id, phase, version, deadline_at;
 select * from game where code = %(code)s;
 
 -- name: game_by_id
-select * from game where id = %(id)s;
+-- Every row a snapshot is built from carries its quiz's revision: the quiz's contents come from the
+-- cache kept under that revision (games.quiz_contents), not from the database.
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+from game where id = %(id)s;
 
 -- name: lock_game
-select * from game where id = %(id)s for update;
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+from game where id = %(id)s for update;
 
 -- name: games_of_host
 select g.id, g.code, g.phase, g.created_at, q.title,
@@ -36,13 +40,14 @@ set phase = %(phase)s,
     ended_at = case when %(phase)s = 'ended' then now() else null end,
     version = version + 1
 where id = %(id)s
-returning id, code, host_id, quiz_id, phase, version, deadline_at,
-          extract(epoch from deadline_at - now()) as seconds_left;
+returning *, extract(epoch from deadline_at - now()) as seconds_left,
+          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
 
 -- name: due_games
 -- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each
 -- due game is claimed by exactly one of them, and the others move on.
-select id from game
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+from game
 where phase = 'question' and deadline_at <= now() and paused_at is null
 order by deadline_at
 for update skip locked;
@@ -50,15 +55,15 @@ for update skip locked;
 -- name: pause_game
 update game set paused_at = now(), version = version + 1
 where id = %(id)s
-returning id, code, host_id, quiz_id, phase, version, deadline_at;
+returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
 
 -- name: resume_game
 -- A paused question keeps the time it had left: its deadline moves by the length of the pause.
 update game
 set deadline_at = deadline_at + (now() - paused_at), paused_at = null, version = version + 1
 where id = %(id)s
-returning id, code, host_id, quiz_id, phase, version, deadline_at,
-          extract(epoch from deadline_at - now()) as seconds_left;
+returning *, extract(epoch from deadline_at - now()) as seconds_left,
+          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
 
 -- name: set_scores_hidden
 update game set scores_hidden = %(hidden)s where id = %(id)s;
@@ -92,7 +97,7 @@ select now() as now;
 -- name: set_phase
 update game set phase = %(phase)s, version = version + 1
 where id = %(id)s
-returning id, code, host_id, quiz_id, phase, version, deadline_at;
+returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
 
 -- name: insert_tiebreak
 insert into tiebreak (game_id, prompt, answer, team_ids, deadline_at)
