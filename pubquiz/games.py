@@ -148,7 +148,8 @@ def transition(game_id, action, expected_version=None, *, actor):
 def _move(tx, row, action, actor):
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     outline = contents.outline
-    new = rules.apply(action, position(row), outline.question_ids, leaderboard=contents.quiz["leaderboard_mode"])
+    new = rules.apply(action, position(row), outline.question_ids,
+                      leaderboard=contents.quiz["leaderboard_mode"])
     question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = contents.questions[question_id]["time_limit"] if opens else 0

@@ -166,7 +166,7 @@ def load(game_id):
 
 
 def read(tx, game_id):
-    """The snapshot after a change that did not move the game row, inside that change's transaction."""
+    """The snapshot of a game read in this transaction: after a change's writes, or for a page."""
     return build(tx, tx.one("game_by_id", id=game_id))
 
 
