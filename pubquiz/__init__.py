@@ -8,8 +8,8 @@ def create_app(config=None):
     from flask import Flask, g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (auth, config as settings, corrections, db, errors, host, limits, live, marking, media,
-                   ops, play, quizzes, screen, templating, tiebreak)
+    from . import (accounts, auth, config as settings, corrections, csrf, db, errors, host, limits, live,
+                   marking, media, ops, play, quizzes, screen, templating, tiebreak)
     from .cache import ByRevision, MemoryCache, RedisCache
     from .events import Hub, MemoryBus, RedisBus
 
@@ -62,8 +62,8 @@ def create_app(config=None):
         # Static files and media are the same bytes for everyone: reading the session would add
         # Vary: Cookie, and browsers would fetch them again whenever the cookie changes (a join).
         if request.endpoint not in ("static", "media.show"):
-            auth.load_host()
-        auth.check_csrf()
+            accounts.load_host()
+        csrf.check_csrf()
 
     templating.init_app(app)
     app.extensions["background"].start_sweeping()

@@ -1,36 +1,13 @@
-"""Host accounts (register, log in, log out), login_required, and CSRF protection."""
-import functools
-import hmac
-import secrets
-from contextvars import ContextVar
+"""Registering, logging in and logging out (the host accounts themselves are in accounts.py)."""
 from urllib.parse import quote, urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, has_request_context, redirect, render_template,
-                   request, session, url_for)
-from markupsafe import Markup
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.security import check_password_hash
 
-from . import db, limits
+from . import accounts, db, limits
 from .validation import Validation
 
 bp = Blueprint("auth", __name__)
-MIN_PASSWORD = 10
-CSRF_REFUSED = "This form has expired or did not come from this site. Reload the page and try again."
-
-# True while fragments are rendered for pushing to many clients: those must carry no one's
-# CSRF token (htmx adds the page's token as a header instead, see static/js/pubquiz.js).
-rendering_pushed = ContextVar("rendering_pushed", default=False)
-
-
-def hash_password(password):
-    # Werkzeug's default is scrypt, a memory-hard KDF with a per-password salt.
-    return generate_password_hash(password)
-
-
-def create_host(email, password):
-    """The new host's id, or None when the email is taken."""
-    row = db.one("insert_host", email=email.strip(), password_hash=hash_password(password))
-    return row and row["id"]
 
 
 def _validate_credentials(form):
@@ -53,10 +30,10 @@ def register():
 @limits.register
 def register_post():
     v, email, password = _validate_credentials(request.form)
-    if len(password) < MIN_PASSWORD:
-        v.error("password", f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) < accounts.MIN_PASSWORD:
+        v.error("password", f"Use at least {accounts.MIN_PASSWORD} characters.")
     if v.ok:
-        host_id = create_host(email, password)
+        host_id = accounts.create_host(email, password)
         if host_id is None:
             v.error("email", "There is already an account with this email. Log in instead?")
         else:
@@ -117,60 +94,3 @@ def _log_in(host_id):
     session.permanent = True
     session["host_id"] = host_id
     session["host_session"] = db.one("host_by_id", id=host_id)["session_version"]
-
-
-def load_host():
-    host_id = session.get("host_id")
-    host = db.one("host_by_id", id=host_id) if host_id else None
-    if host is not None and session.get("host_session") != host["session_version"]:
-        host = None  # a session from before a logout
-    g.host = host
-
-
-def login_required(view):
-    @functools.wraps(view)
-    def wrapped(**kwargs):
-        if g.host is None:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")), 303)
-        return view(**kwargs)
-
-    return wrapped
-
-
-def owned(row):
-    """The row when the logged-in host owns it; a 404 otherwise (a foreign id looks missing)."""
-    if row is None or g.host is None or row["host_id"] != g.host["id"]:
-        abort(404)
-    return row
-
-
-def csrf_token():
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
-def csrf_field():
-    if rendering_pushed.get() or not has_request_context():
-        return ""
-    return Markup('<input type="hidden" name="csrf_token" value="%s">') % csrf_token()
-
-
-def check_csrf():
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    # Defence in depth: a browser names the page a POST came from. No Origin (older browsers,
-    # scripts) is left to the token alone.
-    origin = request.headers.get("Origin")
-    if origin is not None and origin not in _own_origins():
-        abort(400, CSRF_REFUSED)
-    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
-    expected = session.get("csrf") or ""
-    if not expected or not hmac.compare_digest(sent, expected):
-        abort(400, CSRF_REFUSED)
-
-
-def _own_origins():
-    """This site as the browser names it: the address it was reached by (behind a trusted proxy,
-    the one the proxy was reached by) and the configured public URL."""
-    return {request.host_url.rstrip("/"), current_app.config["PUBLIC_URL"]} - {""}

@@ -50,14 +50,14 @@ def migrate():
 @click.password_option(help="At least 10 characters.")
 def create_host(email, password):
     """Create a host account (quiz master)."""
-    from . import auth
+    from . import accounts
 
-    if len(password) < auth.MIN_PASSWORD:
-        raise click.UsageError(f"The password needs at least {auth.MIN_PASSWORD} characters.")
+    if len(password) < accounts.MIN_PASSWORD:
+        raise click.UsageError(f"The password needs at least {accounts.MIN_PASSWORD} characters.")
     if "@" not in email:
         raise click.UsageError("EMAIL must be an email address.")
     with _app().app_context():
-        if auth.create_host(email, password) is None:
+        if accounts.create_host(email, password) is None:
             raise click.UsageError(f"There is already a host with the email {email}.")
     click.echo(f"Host {email} created.")
 

@@ -2,25 +2,24 @@
 fixing a wrong answer key after the fact (re-scoring everyone), and the audit log."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from . import db, games, live, questions, snapshot, templating
-from .auth import login_required
-from .host import actor, own_game
+from . import db, games, live, questions, snapshot, templating, views
+from .accounts import login_required
 from .validation import Validation
 
 bp = Blueprint("corrections", __name__)
 
 
-def _page(row, errors=None, form=None, status=200):
-    snap = snapshot.load(row["id"])
-    corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=row["id"])}
+def _page(game, errors=None, form=None, status=200):
+    snap = snapshot.load(game["id"])
+    corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=game["id"])}
     played = snap.played()
-    return render_template("corrections/table.html", s=snap, played=played, lines=lines(snap, played),
+    return render_template("corrections/table.html", snap=snap, played=played, lines=lines(snap, played),
                            corrections=corrections, kinds=questions.KINDS, errors=errors or {},
                            form=form or {}), status
 
 
 def lines(snap, played):
-    """Each team's row, best first: the points of every question played, its paper sheets and
+    """Each team's game, best first: the points of every question played, its paper sheets and
     what its joker added; together they make its total, so a host can check the sum by eye."""
     questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids))
     result = []
@@ -41,44 +40,44 @@ def lines(snap, played):
 @bp.get("/host/<code>/scores")
 @login_required
 def table(code):
-    return _page(own_game(code))
+    return _page(views.own_game(code))
 
 
 @bp.post("/host/<code>/scores/correct")
 @login_required
 def correct(code):
     """Set a team's points for a question, with a reason. The newest correction counts."""
-    row = own_game(code)
+    game = views.own_game(code)
     v = Validation(request.form)
     team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
     points = v.points("points", "Points")
     reason = v.text("reason", "A reason", max_length=200)
-    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
-    snap = snapshot.load(row["id"])
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
+    snap = snapshot.load(game["id"])
     if v.ok and (not team or team["kicked_at"] or question_id not in snap.outline.round_of):
         v.error("team_id", "That team or question is not part of this game.")
     if not v.ok:
-        return _page(row, v.errors, request.form, 422)
+        return _page(game, v.errors, request.form, 422)
     with db.transaction() as tx:
-        tx.run("insert_correction", game_id=row["id"], team_id=team_id, question_id=question_id,
-               points=points, reason=reason, actor=actor())
+        tx.run("insert_correction", game_id=game["id"], team_id=team_id, question_id=question_id,
+               points=points, reason=reason, actor=views.actor())
         said = templating.points_said(points)
-        games.audit(tx, row["id"], actor(), "correct points",
+        games.audit(tx, game["id"], views.actor(), "correct points",
                     f"{team['name']}, {snap.outline.describe(snap.questions[question_id])}: "
                     f"{said} ({reason})")
-    live.publish_state(row["id"])
+    live.publish_state(game["id"])
     flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
-    return redirect(url_for("corrections.table", code=row["code"]), 303)
+    return redirect(url_for("corrections.table", code=game["code"]), 303)
 
 
 @bp.post("/host/<code>/scores/key/<int:question_id>")
 @login_required
 def fix_key(code, question_id):
     """The answer key was wrong: change it and score every team's answer again."""
-    row = own_game(code)
+    game = views.own_game(code)
     question = db.one("question_by_id", id=question_id)
-    if question is None or question["quiz_id"] != row["quiz_id"]:
+    if question is None or question["quiz_id"] != game["quiz_id"]:
         abort(404)
     # Only the key changes: the question's text, options, time and points stay as they are.
     form = dict(request.form, kind=question["kind"], prompt=question["prompt"],
@@ -86,22 +85,22 @@ def fix_key(code, question_id):
                 **{f"option_{i}": option for i, option in enumerate(question["options"])})
     values, errors = questions.parse(form)
     if errors:
-        return _page(row, {f"key-{question_id}": next(iter(errors.values()))}, request.form, 422)
+        return _page(game, {f"key-{question_id}": next(iter(errors.values()))}, request.form, 422)
     with db.transaction() as tx:
         tx.run("update_answer_key", id=question_id, correct_option=values["correct_option"],
                accepted=values["accepted"], numeric_answer=values["numeric_answer"],
                tolerance=values["tolerance"])
-        game_row = tx.one("game_by_id", id=row["id"])
+        game_row = tx.one("game_by_id", id=game["id"])
         games.rescore(tx, game_row, question_id)
-        games.audit(tx, row["id"], actor(), "fix answer key",
-                    games.Outline.load(tx, row["quiz_id"]).describe(question))
-    live.publish_state(row["id"])
+        games.audit(tx, game["id"], views.actor(), "fix answer key",
+                    games.Outline.load(tx, game["quiz_id"]).describe(question))
+    live.publish_state(game["id"])
     flash("Answer key changed; every team's answer was scored again.")
-    return redirect(url_for("corrections.table", code=row["code"]), 303)
+    return redirect(url_for("corrections.table", code=game["code"]), 303)
 
 
 @bp.get("/host/<code>/audit")
 @login_required
 def audit_log(code):
-    row = own_game(code)
-    return render_template("corrections/audit.html", code=row["code"], entries=db.all("audit_of_game", game_id=row["id"]))
+    game = views.own_game(code)
+    return render_template("corrections/audit.html", code=game["code"], entries=db.all("audit_of_game", game_id=game["id"]))

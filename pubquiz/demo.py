@@ -12,7 +12,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash
 
-from . import auth, db
+from . import accounts, db
 
 DEMO_EMAIL = "demo@pubquiz.local"
 DEMO_TITLE = "Classic pub quiz"
@@ -119,12 +119,12 @@ def seed(instance_dir):
         host = tx.one("host_by_email", email=DEMO_EMAIL)
         if host is None:
             password = password or secrets.token_urlsafe(9)
-            host_id = tx.value("insert_host", email=DEMO_EMAIL, password_hash=auth.hash_password(password))
+            host_id = tx.value("insert_host", email=DEMO_EMAIL, password_hash=accounts.hash_password(password))
         else:
             host_id = host["id"]
             if not (password and check_password_hash(host["password_hash"], password)):
                 password = secrets.token_urlsafe(9)
-                tx.run("set_password", id=host_id, password_hash=auth.hash_password(password))
+                tx.run("set_password", id=host_id, password_hash=accounts.hash_password(password))
         if not any(q["title"] == DEMO_TITLE for q in tx.all("quizzes_of_host", host_id=host_id)):
             _add_quiz(tx, host_id)
     saved.parent.mkdir(parents=True, exist_ok=True)

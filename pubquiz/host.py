@@ -2,38 +2,17 @@
 validate -> change in one transaction -> commit -> publish."""
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, games, links, live, rules, snapshot, stream, teams
-from .auth import login_required, owned
+from . import confirm, db, games, links, live, rules, snapshot, stream, teams, views
+from .accounts import login_required, owned
 from .validation import Validation
 
 bp = Blueprint("host", __name__)
 
 
-def own_game(code):
-    return owned(games.by_code(code))
-
-
-def actor():
-    return g.host["email"]
-
-
-def done(row, message=None, audio=False, back="host.console"):
-    """After a console control: publish what changed (unless it was refused) and answer the
-    htmx request with the flash message only (the console arrives over the stream), or redirect."""
-    if message is None:
-        live.publish_state(row["id"], audio=audio)
-    if request.headers.get("HX-Request"):
-        return render_template("_flash.html", message=message)
-    if message:
-        flash(message, "error")
-    return redirect(url_for(back, code=row["code"]), 303)
-
-
-def teams_done(row, message=None):
-    return done(row, message, back="host.teams_page")
+def teams_done(game, message=None):
+    return views.done(game, message, back="host.teams_page")
 
 
 def _version():
@@ -47,52 +26,52 @@ def _version():
 @login_required
 def create_game(quiz_id):
     owned(db.one("quiz_by_id", id=quiz_id))
-    row = games.create(quiz_id, g.host["id"])
-    return redirect(url_for("host.console", code=row["code"]), 303)
+    game = games.create(quiz_id, g.host["id"])
+    return redirect(url_for("host.console", code=game["code"]), 303)
 
 
 @bp.get("/host/<code>")
 @login_required
 def console(code):
-    row = own_game(code)
-    links.remember_console(row["id"])
+    game = views.own_game(code)
+    links.remember_console(game["id"])
     # Read the last event id before the state: the stream then replays anything in between.
-    after = live.last_event_id(row["id"])
-    s = snapshot.load(row["id"])
-    url = links.join_url(s.game)
-    return render_template("host/console.html", s=s, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(s.game))
+    after = live.last_event_id(game["id"])
+    snap = snapshot.load(game["id"])
+    url = links.join_url(snap.game)
+    return render_template("host/console.html", snap=snap, after=after, join_url=url, qr=links.qr_svg(url),
+                           loopback=links.loopback_warning(snap.game))
 
 
 @bp.post("/host/<code>/<action>")
 @login_required
 def control(code, action):
-    row = own_game(code)
+    game = views.own_game(code)
     if action not in rules.ACTIONS:
         abort(404)
-    if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(row["id"])):
-        return confirm.ask(url_for("host.confirm_end", code=row["code"]))
+    if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(game["id"])):
+        return confirm.ask(url_for("host.confirm_end", code=game["code"]))
     try:
-        snap = games.transition(row["id"], action, expected_version=_version(), actor=actor())
+        snap = games.transition(game["id"], action, expected_version=_version(), actor=views.actor())
     except rules.IllegalMove as refused:
-        return done(row, str(refused))
+        return views.done(game, str(refused))
     if action == "open_question":
         current_app.extensions["background"].deadline_in(snap.seconds_left)
     # A new question silences the last one's music.
-    return done(row, audio=action in ("open_question", "close_question"))
+    return views.done(game, audio=action in ("open_question", "close_question"))
 
 
 @bp.get("/host/<code>/end/confirm")
 @login_required
 def confirm_end(code):
-    row = own_game(code)
-    snap = snapshot.load(row["id"])
+    game = views.own_game(code)
+    snap = snapshot.load(game["id"])
     if "end" not in snap.allowed:
         flash("The game is over already." if snap.phase == "ended" else "The game cannot end now.", "error")
-        return redirect(url_for("host.console", code=row["code"]), 303)
+        return redirect(url_for("host.console", code=game["code"]), 303)
     return confirm.page("End the game now?", confirm.end_game(snap),
-                        url_for("host.control", code=row["code"], action="end"), "End the game",
-                        url_for("host.console", code=row["code"]), {"version": snap.game["version"]})
+                        url_for("host.control", code=game["code"], action="end"), "End the game",
+                        url_for("host.console", code=game["code"]), {"version": snap.game["version"]})
 
 
 @bp.post("/host/<code>/manage/pause")
@@ -108,22 +87,22 @@ def resume(code):
 
 
 def _pause(code, paused):
-    row = own_game(code)
+    game = views.own_game(code)
     try:
-        snap = games.set_paused(row["id"], paused, _version(), actor())
+        snap = games.set_paused(game["id"], paused, _version(), views.actor())
     except rules.IllegalMove as refused:
-        return done(row, str(refused))
+        return views.done(game, str(refused))
     if not paused and snap.phase == "question":
         current_app.extensions["background"].deadline_in(snap.seconds_left)
-    return done(row)
+    return views.done(game)
 
 
 @bp.post("/host/<code>/manage/scores-hidden")
 @login_required
 def scores_hidden(code):
-    row = own_game(code)
-    db.run("set_scores_hidden", id=row["id"], hidden=request.form.get("hidden") == "1")
-    return done(row)
+    game = views.own_game(code)
+    db.run("set_scores_hidden", id=game["id"], hidden=request.form.get("hidden") == "1")
+    return views.done(game)
 
 
 @bp.post("/host/<code>/manage/lobby")
@@ -131,110 +110,110 @@ def scores_hidden(code):
 def lobby_closed(code):
     """Close the game to new teams, or open it again: against a flood of made-up teams, or just
     because the quiz has started. The teams in it, and their teammates with the PIN, still join."""
-    row = own_game(code)
+    game = views.own_game(code)
     closed = request.form.get("closed") == "1"
     with db.transaction() as tx:
-        tx.run("set_lobby_closed", id=row["id"], closed=closed)
-        games.audit(tx, row["id"], actor(), "close lobby" if closed else "reopen lobby", "")
-    return done(row)
+        tx.run("set_lobby_closed", id=game["id"], closed=closed)
+        games.audit(tx, game["id"], views.actor(), "close lobby" if closed else "reopen lobby", "")
+    return views.done(game)
 
 
 @bp.post("/host/<code>/manage/audio")
 @login_required
 def audio(code):
     """Start or stop the question's clip on the projector (the room's speaker)."""
-    row = own_game(code)
-    db.run("set_audio", id=row["id"], playing=request.form.get("playing") == "1")
-    return done(row, audio=True)
+    game = views.own_game(code)
+    db.run("set_audio", id=game["id"], playing=request.form.get("playing") == "1")
+    return views.done(game, audio=True)
 
 
 @bp.post("/host/<code>/manage/marker")
 @login_required
 def invite_marker(code):
     """A new marker link for this game (the old one stops working)."""
-    row = own_game(code)
+    game = views.own_game(code)
     with db.transaction() as tx:
-        tx.run("set_marker_token", id=row["id"], token=secrets.token_urlsafe(16))
-        games.audit(tx, row["id"], actor(), "invite marker", "a new marker link")
-    return done(row)
+        tx.run("set_marker_token", id=game["id"], token=secrets.token_urlsafe(16))
+        games.audit(tx, game["id"], views.actor(), "invite marker", "a new marker link")
+    return views.done(game)
 
 
 @bp.get("/host/<code>/teams")
 @login_required
 def teams_page(code):
-    row = own_game(code)
-    return render_template("host/teams.html", s=snapshot.load(row["id"]), confirm_remove=confirm.remove_team)
+    game = views.own_game(code)
+    return render_template("host/teams.html", snap=snapshot.load(game["id"]), confirm_remove=confirm.remove_team)
 
 
 @bp.post("/host/<code>/manage/teams")
 @login_required
 def add_paper_team(code):
-    row = own_game(code)
+    game = views.own_game(code)
     v = Validation(request.form)
     name = v.text("name", "Team name", max_length=teams.MAX_NAME)
     if not v.ok:
-        return teams_done(row, v.errors["name"])
+        return teams_done(game, v.errors["name"])
     with db.transaction() as tx:
-        if teams.add_paper_team(tx, row["id"], name) is None:
-            return teams_done(row, "A team with this name is already in the game.")
-        games.audit(tx, row["id"], actor(), "add paper team", name)
-    return teams_done(row)
+        if teams.add_paper_team(tx, game["id"], name) is None:
+            return teams_done(game, "A team with this name is already in the game.")
+        games.audit(tx, game["id"], views.actor(), "add paper team", name)
+    return teams_done(game)
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/rename")
 @login_required
 def rename_team(code, team_id):
-    row = own_game(code)
-    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    game = views.own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=game["id"]) or abort(404)
     if request.form.get("safe") == "1":
-        name = teams.safe_name([t["name"] for t in db.all("teams_of_game", game_id=row["id"])])
+        name = teams.safe_name([t["name"] for t in db.all("teams_of_game", game_id=game["id"])])
     else:
         v = Validation(request.form)
         name = v.text("name", "Team name", max_length=teams.MAX_NAME)
         if not v.ok:
-            return teams_done(row, v.errors["name"])
+            return teams_done(game, v.errors["name"])
     with db.transaction() as tx:
-        if not tx.run("rename_team", id=team_id, game_id=row["id"], name=name):
-            return teams_done(row, "Another team already has that name.")
-        games.audit(tx, row["id"], actor(), "rename team", f"{team['name']} → {name}")
+        if not tx.run("rename_team", id=team_id, game_id=game["id"], name=name):
+            return teams_done(game, "Another team already has that name.")
+        games.audit(tx, game["id"], views.actor(), "rename team", f"{team['name']} → {name}")
     teams.refresh(team_id)
-    return teams_done(row)
+    return teams_done(game)
 
 
 @bp.get("/host/<code>/manage/teams/<int:team_id>/kick/confirm")
 @login_required
 def confirm_kick(code, team_id):
-    row = own_game(code)
-    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    game = views.own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=game["id"]) or abort(404)
     return confirm.page(f"Remove “{team['name']}”?", confirm.remove_team(team),
-                        url_for("host.kick_team", code=row["code"], team_id=team_id), "Remove the team",
-                        url_for("host.teams_page", code=row["code"]))
+                        url_for("host.kick_team", code=game["code"], team_id=team_id), "Remove the team",
+                        url_for("host.teams_page", code=game["code"]))
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/kick")
 @login_required
 def kick_team(code, team_id):
-    row = own_game(code)
-    team = db.one("team_by_id", id=team_id, game_id=row["id"]) or abort(404)
+    game = views.own_game(code)
+    team = db.one("team_by_id", id=team_id, game_id=game["id"]) or abort(404)
     if not confirm.confirmed():
-        return confirm.ask(url_for("host.confirm_kick", code=row["code"], team_id=team_id))
+        return confirm.ask(url_for("host.confirm_kick", code=game["code"], team_id=team_id))
     with db.transaction() as tx:
-        tx.run("kick_team", id=team_id, game_id=row["id"])
-        games.audit(tx, row["id"], actor(), "kick team", team["name"])
+        tx.run("kick_team", id=team_id, game_id=game["id"])
+        games.audit(tx, game["id"], views.actor(), "kick team", team["name"])
     teams.refresh(team_id)
-    return teams_done(row)
+    return teams_done(game)
 
 
 NOT_A_MERGE = "Choose another team of this game to merge into."
 
 
-def _merging(row, fields):
+def _merging(game, fields):
     """(team, into) of a merge form, or None when they are not two teams in play of this game."""
     v = Validation(fields)
     team_id = v.integer("from", "The team to merge", minimum=1, maximum=2**62)
     into_id = v.integer("into", "The team to merge into", minimum=1, maximum=2**62)
-    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
-    into = v.ok and db.one("team_by_id", id=into_id, game_id=row["id"])
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
+    into = v.ok and db.one("team_by_id", id=into_id, game_id=game["id"])
     if not team or not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
         return None
     return team, into
@@ -243,14 +222,14 @@ def _merging(row, fields):
 @bp.get("/host/<code>/manage/merge/confirm")
 @login_required
 def confirm_merge(code):
-    row = own_game(code)
-    pair = _merging(row, request.args)
+    game = views.own_game(code)
+    pair = _merging(game, request.args)
     if pair is None:
-        return teams_done(row, NOT_A_MERGE)
+        return teams_done(game, NOT_A_MERGE)
     team, into = pair
     return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
-                        url_for("host.merge_teams", code=row["code"]), "Merge the teams",
-                        url_for("host.teams_page", code=row["code"]),
+                        url_for("host.merge_teams", code=game["code"]), "Merge the teams",
+                        url_for("host.teams_page", code=game["code"]),
                         {"from": team["id"], "into": into["id"]})
 
 
@@ -258,24 +237,24 @@ def confirm_merge(code):
 @login_required
 def merge_teams(code):
     """A team joined twice: fold one ("from") into the other ("into")."""
-    row = own_game(code)
-    pair = _merging(row, request.form)
+    game = views.own_game(code)
+    pair = _merging(game, request.form)
     if pair is None:
-        return teams_done(row, NOT_A_MERGE)
+        return teams_done(game, NOT_A_MERGE)
     team, into = pair
     if not confirm.confirmed():
         pair = {"from": team["id"], "into": into["id"]}
-        return confirm.ask(url_for("host.confirm_merge", code=row["code"], **pair))
+        return confirm.ask(url_for("host.confirm_merge", code=game["code"], **pair))
     with db.transaction() as tx:
-        teams.merge(tx, row["id"], team["id"], into["id"])
-        games.audit(tx, row["id"], actor(), "merge teams", f"{team['name']} into {into['name']}")
+        teams.merge(tx, game["id"], team["id"], into["id"])
+        games.audit(tx, game["id"], views.actor(), "merge teams", f"{team['name']} into {into['name']}")
     teams.refresh(into["id"])
-    return teams_done(row)
+    return teams_done(game)
 
 
 @bp.get("/host/<code>/events")
 @login_required
 def events(code):
-    row = own_game(code)
-    return stream.respond(row["id"], ("host",), lambda: live.render_pushed(
-        "host/_console.html", s=snapshot.load(row["id"])))
+    game = views.own_game(code)
+    return stream.respond(game["id"], ("host",), lambda: live.render_pushed(
+        "host/_console.html", snap=snapshot.load(game["id"])))

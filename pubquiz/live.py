@@ -5,7 +5,7 @@ import threading
 
 from flask import current_app, render_template
 
-from . import auth, db, events, games, links, metrics, snapshot
+from . import csrf, db, events, games, links, metrics, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,11 @@ def last_event_id(game_id):
 
 def render_pushed(template, **context):
     """Render a fragment that goes to many clients: it must carry nobody's CSRF token."""
-    token = auth.rendering_pushed.set(True)
+    token = csrf.rendering_pushed.set(True)
     try:
         return render_template(template, **context)
     finally:
-        auth.rendering_pushed.reset(token)
+        csrf.rendering_pushed.reset(token)
 
 
 def publish(snap, audio=False, extra=None):
@@ -37,23 +37,23 @@ def publish(snap, audio=False, extra=None):
     only then, or every update would restart the music). extra: more fragments for some
     audiences, rendered by the caller."""
     parts = {
-        "host": render_pushed("host/_console.html", s=snap),
-        "screen": render_pushed("screen/_stage.html", s=snap),
-        "player": render_pushed("play/_stage.html", s=snap, team=None, answer=None),
+        "host": render_pushed("host/_console.html", snap=snap),
+        "screen": render_pushed("screen/_stage.html", snap=snap),
+        "player": render_pushed("play/_stage.html", snap=snap, team=None, answer=None),
     }
     if snap.phase == "ended" or (snap.phase == "closed" and snap.question["kind"] == "text"):
         # Markers learn of a free-text question ready for marking.
-        parts["marking"] = render_pushed("marking/_nav.html", s=snap, question=None)
+        parts["marking"] = render_pushed("marking/_nav.html", snap=snap, question=None)
     for audience, html in (extra or {}).items():
         parts[audience] = parts.get(audience, "") + html
     if audio:
-        parts["screen"] += render_pushed("screen/_audio.html", s=snap)
+        parts["screen"] += render_pushed("screen/_audio.html", snap=snap)
     if _teams_differ(snap):
         # The only per-team rendering: each team's own answer, result, rank, joker or tie-break.
         answers = {a["team_id"]: a for a in snap.answers}
         for team in snap.phone_teams:
             parts["team:%d" % team["id"]] = render_pushed(
-                "play/_result.html", s=snap, team=team, answer=answers.get(team["id"]))
+                "play/_result.html", snap=snap, team=team, answer=answers.get(team["id"]))
     metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
 

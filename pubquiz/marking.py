@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from rapidfuzz import fuzz, process
 
-from . import db, games, live, scoring, snapshot, stream, templating
+from . import db, games, live, scoring, snapshot, stream, templating, views
 from .validation import Validation
 
 bp = Blueprint("marking", __name__)
@@ -16,31 +16,29 @@ SUGGEST_FROM = 80  # rapidfuzz WRatio from which an answer is shown as "looks li
 
 
 def _access(code):
-    """(game row, who is marking) for the game's host or one of its invited markers; else 404."""
-    row = games.by_code(code)
-    if row is None:
-        abort(404, "There is nothing at this address.")
-    if g.host is not None and g.host["id"] == row["host_id"]:
-        return row, g.host["email"]
-    token = session.get("markers", {}).get(row["code"])
-    current = token and db.one("game_by_id", id=row["id"])["marker_token"]
+    """(game, who is marking) for the game's host or one of its invited markers; else 404."""
+    game = views.game_or_404(code)
+    if g.host is not None and g.host["id"] == game["host_id"]:
+        return game, g.host["email"]
+    token = session.get("markers", {}).get(game["code"])
+    current = token and db.one("game_by_id", id=game["id"])["marker_token"]
     if current and hmac.compare_digest(token, current):
-        return row, "marker"
+        return game, "marker"
     abort(404, "There is nothing at this address.")
 
 
 @bp.get("/mark/<code>/join/<token>")
 def join(code, token):
     """The marker link the host hands to a helper: it lets this browser mark this game."""
-    row = games.by_code(code)
-    current = row and db.one("game_by_id", id=row["id"])["marker_token"]
+    game = views.game_or_404(code)
+    current = db.one("game_by_id", id=game["id"])["marker_token"]
     if not current or not hmac.compare_digest(token, current):
         abort(404, "This marker link is not valid (any more). Ask the quiz master for a new one.")
     markers = dict(session.get("markers", {}))
-    markers[row["code"]] = token
+    markers[game["code"]] = token
     session["markers"] = dict(list(markers.items())[-5:])
     session.permanent = True
-    return redirect(url_for("marking.queue", code=row["code"]), 303)
+    return redirect(url_for("marking.queue", code=game["code"]), 303)
 
 
 def groups(snap, question, answers, markings):
@@ -70,9 +68,9 @@ def groups(snap, question, answers, markings):
 
 @bp.get("/mark/<code>")
 def queue(code):
-    row, who = _access(code)
-    snap = snapshot.load(row["id"])
-    return render_template("marking/page.html", who=who, after=live.last_event_id(row["id"]),
+    game, who = _access(code)
+    snap = snapshot.load(game["id"])
+    return render_template("marking/page.html", who=who, after=live.last_event_id(game["id"]),
                            **_queue_context(snap, request.args.get("question", type=int)))
 
 
@@ -80,7 +78,7 @@ def _queue_context(snap, question_id=None):
     text_questions = snap.closed_text_questions()
     question = next((q for q in text_questions if q["id"] == question_id), None) or (
         text_questions[0] if text_questions else None)
-    context = {"s": snap, "text_questions": text_questions, "question": question, "groups": [], "history": [],
+    context = {"snap": snap, "text_questions": text_questions, "question": question, "groups": [], "history": [],
                "next_question": None}
     if question:
         # In the order played: the one after this, or from the last back to the first.
@@ -95,72 +93,71 @@ def _queue_context(snap, question_id=None):
 
 @bp.post("/mark/<code>/<int:question_id>")
 def mark(code, question_id):
-    row, who = _access(code)
+    game, who = _access(code)
     question = db.one("question_by_id", id=question_id)
-    if question is None or question["quiz_id"] != row["quiz_id"] or question["kind"] != "text":
+    if question is None or question["quiz_id"] != game["quiz_id"] or question["kind"] != "text":
         abort(404)
     verdict = request.form.get("verdict")
     key = scoring.normalise(request.form.get("answer_key", ""))
     if verdict not in VERDICTS or not key:
         abort(400, "Mark a group of answers right, half or wrong.")
     with db.transaction() as tx:
-        tx.run("insert_marking", game_id=row["id"], question_id=question_id, answer_key=key,
+        tx.run("insert_marking", game_id=game["id"], question_id=question_id, answer_key=key,
                verdict=verdict, actor=who)
-        games.rescore(tx, tx.one("game_by_id", id=row["id"]), question_id)
-        outline = games.Outline.load(tx, row["quiz_id"])
-        games.audit(tx, row["id"], who, "mark", f"“{key}” {verdict} ({outline.describe(question)})")
-    return _marked(row, question_id)
+        games.rescore(tx, tx.one("game_by_id", id=game["id"]), question_id)
+        outline = games.Outline.load(tx, game["quiz_id"])
+        games.audit(tx, game["id"], who, "mark", f"“{key}” {verdict} ({outline.describe(question)})")
+    return _marked(game, question_id)
 
 
 @bp.post("/mark/<code>/undo/<int:marking_id>")
 def undo(code, marking_id):
-    row, who = _access(code)
+    game, who = _access(code)
     with db.transaction() as tx:
-        undone = tx.one("undo_marking", id=marking_id, game_id=row["id"])
+        undone = tx.one("undo_marking", id=marking_id, game_id=game["id"])
         if undone is None:
             abort(409, "That marking was undone already.")
-        games.rescore(tx, tx.one("game_by_id", id=row["id"]), undone["question_id"])
+        games.rescore(tx, tx.one("game_by_id", id=game["id"]), undone["question_id"])
         question = tx.one("question_by_id", id=undone["question_id"])
-        outline = games.Outline.load(tx, row["quiz_id"])
-        games.audit(tx, row["id"], who, "undo marking",
+        outline = games.Outline.load(tx, game["quiz_id"])
+        games.audit(tx, game["id"], who, "undo marking",
                     f"“{undone['answer_key']}” {undone['verdict']} ({outline.describe(question)})")
-    return _marked(row, undone["question_id"])
+    return _marked(game, undone["question_id"])
 
 
 @bp.post("/mark/<code>/paper")
 def paper_score(code):
     """A paper team's score for a round, typed in from its answer sheet."""
-    row, who = _access(code)
+    game, who = _access(code)
     v = Validation(request.form)
     team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
     round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
     points = v.points("points", "Points")
-    team = v.ok and db.one("team_by_id", id=team_id, game_id=row["id"])
-    snap = snapshot.load(row["id"])
+    team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
+    snap = snapshot.load(game["id"])
     if v.errors.get("points"):
         abort(400, v.errors["points"])
     if not v.ok or not team or not team["paper"] or round_id not in {r["id"] for r in snap.outline.rounds}:
         abort(400, "Give a paper team of this game and one of its rounds.")
     with db.transaction() as tx:
         tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)
-        games.audit(tx, row["id"], who, "paper score",
+        games.audit(tx, game["id"], who, "paper score",
                     f"{team['name']}, {snap.outline.describe_round(round_id)}: {templating.points(points)}")
-    live.publish_state(row["id"])
-    return redirect(url_for("marking.queue", code=row["code"]), 303)
+    live.publish_state(game["id"])
+    return redirect(url_for("marking.queue", code=game["code"]), 303)
 
 
-def _marked(row, question_id):
+def _marked(game, question_id):
     """Every marker's page shows the new verdicts: the question's queue goes out with the state."""
-    html = live.render_pushed("marking/_queue.html", **_queue_context(snapshot.load(row["id"]), question_id))
-    live.publish_state(row["id"], extra={"marking": html})
-    if request.headers.get("HX-Request"):
-        return "", 204  # the queue arrives over the stream, for every marker at once
-    return redirect(url_for("marking.queue", code=row["code"], question=question_id), 303)
+    html = live.render_pushed("marking/_queue.html", **_queue_context(snapshot.load(game["id"]), question_id))
+    live.publish_state(game["id"], extra={"marking": html})
+    # The queue arrives over the stream, for every marker at once.
+    return views.reply(url_for("marking.queue", code=game["code"], question=question_id))
 
 
 @bp.get("/mark/<code>/events")
 def events(code):
-    row, _ = _access(code)
+    game, _ = _access(code)
     question_id = request.args.get("question", type=int)
-    return stream.respond(row["id"], ("marking",), lambda: live.render_pushed(
-        "marking/_queue.html", **_queue_context(snapshot.load(row["id"]), question_id)))
+    return stream.respond(game["id"], ("marking",), lambda: live.render_pushed(
+        "marking/_queue.html", **_queue_context(snapshot.load(game["id"]), question_id)))

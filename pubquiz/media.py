@@ -7,7 +7,7 @@ from hashlib import sha256
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 
 from . import db, templating
-from .auth import login_required, owned
+from .accounts import login_required, owned
 
 bp = Blueprint("media", __name__)
 LIMITS = {"image": 2 * 1024 * 1024, "audio": 8 * 1024 * 1024}

@@ -2,20 +2,13 @@
 answers, play the joker."""
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
 
-from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams
+from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams, views
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
 MAX_TEXT_ANSWER = 200
 CODE_LENGTH_MESSAGE = f"Codes have {games.CODE_LENGTH} characters."
 JOKER_REFUSED = "The joker can only be played once, on a joker round that has not started."
-
-
-def _game_or_404(code):
-    row = games.by_code(code)
-    if row is None:
-        abort(404, "There is no game with this code. Check the code on the screen.")
-    return row
 
 
 def _join_form(code="", name="", pin="", errors=None, status=200, home=False):
@@ -32,9 +25,9 @@ def home():
 @bp.get("/join/<code>")
 def join(code):
     """The join link and QR code. With ?team=&pin= (a team's own link) the form is filled in."""
-    row = games.by_code(code)
-    if row and teams.identity(row):
-        return redirect(url_for("play.show", code=row["code"]), 303)
+    game = games.by_code(code)
+    if game and teams.identity(game):
+        return redirect(url_for("play.show", code=game["code"]), 303)
     return _join_form(games.normalise_code(code), request.args.get("team", "")[:teams.MAX_NAME],
                       request.args.get("pin", "")[:4])
 
@@ -46,28 +39,28 @@ def join_game():
     code = games.normalise_code(request.form.get("code"))
     name = v.text("name", "Team name", max_length=teams.MAX_NAME)
     pin = (request.form.get("pin") or "").strip()
-    row = games.by_code(code)
+    game = games.by_code(code)
     if not code:
         v.error("code", "Enter the game code shown on the screen.")
     elif len(code) != games.CODE_LENGTH:
         v.error("code", CODE_LENGTH_MESSAGE)
-    elif row is None:
+    elif game is None:
         limits.wrong_guess()
-        v.error("code", "There is no game with this code. Check the code on the screen.")
-    elif row["phase"] == "ended":
+        v.error("code", views.NO_SUCH_GAME)
+    elif game["phase"] == "ended":
         v.error("code", "This game has ended.")
     # ASCII digits only: isdigit() alone takes "１２３４", which compare_digest cannot compare.
     if pin and not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
         v.error("pin", "A team PIN is four digits.")
-    if v.ok and teams.identity(row):
-        return redirect(url_for("play.show", code=row["code"]), 303)
+    if v.ok and teams.identity(game):
+        return redirect(url_for("play.show", code=game["code"]), 303)
     if v.ok:
-        member, problem = teams.join(row["id"], name, pin, current_app.config["MAX_TEAMS"],
-                                     may_add_team=lambda: limits.may_add_team(row["code"]))
+        member, problem = teams.join(game["id"], name, pin, current_app.config["MAX_TEAMS"],
+                                     may_add_team=lambda: limits.may_add_team(game["code"]))
         if member:
-            teams.remember(row["code"], member)
-            live.publish_state(row["id"])
-            return redirect(url_for("play.show", code=row["code"]), 303)
+            teams.remember(game["code"], member)
+            live.publish_state(game["id"])
+            return redirect(url_for("play.show", code=game["code"]), 303)
         v.error("pin" if pin else "name", problem)
     return _join_form(code, request.form.get("name", "")[:teams.MAX_NAME * 2], pin, v.errors, 422)
 
@@ -77,14 +70,14 @@ def _team_state(game_id, member):
     answer = None
     if snap.question:
         answer = next((a for a in snap.answers if a["team_id"] == member["id"]), None)
-    return {"s": snap, "team": member, "answer": answer}
+    return {"snap": snap, "team": member, "answer": answer}
 
 
 @bp.get("/play/<code>")
 def show(code):
-    row, member = teams.member_or_join(code)
-    after = live.last_event_id(row["id"])
-    return render_template("play/game.html", after=after, **_team_state(row["id"], member))
+    game, member = teams.member_or_join(code)
+    after = live.last_event_id(game["id"])
+    return render_template("play/game.html", after=after, **_team_state(game["id"], member))
 
 
 @bp.post("/play/<code>/answer")
@@ -113,21 +106,21 @@ def submit_answer(code):
         if not accepted["locked"]:  # a team of several phones: show the pick on the others
             background.pick_changed(accepted["game_id"], accepted["team_id"])
         return _answered(code, question_id, dict(answer, locked=accepted["locked"], option_text=accepted["option_text"]))
-    row = db.one("game_by_id", id=_game_or_404(code)["id"])
-    member = teams.identity(row)
+    game_row = db.one("game_by_id", id=views.game_or_404(code)["id"])
+    member = teams.identity(game_row)
     current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
     if v.ok and current and current["locked"] and all(answer[k] == current[k] for k in answer):
         # The same answer again: a retry after its reply was lost on the way (the phone timed out).
         # It counted the first time, once; say so, even if the question has closed since.
         return _answered(code, question_id, current)
-    problem = next(iter(v.errors.values()), None) or _refusal(row, member, question_id)
+    problem = next(iter(v.errors.values()), None) or _refusal(game_row, member, question_id)
     return _answered(code, question_id, current, problem, member)
 
 
 @bp.post("/play/<code>/lock")
 @limits.answers
 def lock_answer(code):
-    row, member = teams.member_or_join(code)
+    game, member = teams.member_or_join(code)
     v = Validation(request.form)
     question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
     problem = None
@@ -137,14 +130,14 @@ def lock_answer(code):
                                 token=member["token"]):
         problem = "There is no open pick to lock in."
     else:
-        current_app.extensions["background"].pick_changed(row["id"], member["id"])
+        current_app.extensions["background"].pick_changed(game["id"], member["id"])
     current = db.one("answer_of_team", team_id=member["id"], question_id=question_id)
-    return _answered(row["code"], question_id, current, problem, member)
+    return _answered(game["code"], question_id, current, problem, member)
 
 
 def _answered(code, question_id, answer, problem=None, member=None):
     """The answer box for htmx; without JavaScript, back to the game page (with the problem)."""
-    if request.headers.get("HX-Request"):
+    if views.is_htmx():
         # An accepted answer brings its option's words (the accepted path reads nothing); the
         # other paths read the question for the form or the words.
         words = answer and answer.get("locked") and "option_text" in answer
@@ -162,27 +155,27 @@ def _refused(code, problem):
     return errors.refused(problem, url_for("play.show", code=code))
 
 
-def _refusal(row, member, question_id):
+def _refusal(game_row, member, question_id):
     """Why an answer was not accepted, in words a team understands (only on the refused path)."""
     if member is None:
         return "Your team is not part of this game any more. Join again."
-    if row["question_id"] != question_id:
+    if game_row["question_id"] != question_id:
         return "That question is no longer open."
-    if row["paused_at"] is not None:
+    if game_row["paused_at"] is not None:
         return "The quiz master has paused the game. Send your answer again when it goes on."
     if db.one("answer_of_team", team_id=member["id"], question_id=question_id):
-        if row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
+        if game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:
             return "Your team's answer is locked in: it can no longer change."
-    elif row["phase"] == "question" and row["deadline_at"] > db.one("now")["now"]:
+    elif game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:
         return "That answer does not fit this question. Reload the page and try again."
     return "Too late: answers for this question have closed."
 
 
-def _joker_round(row, member):
+def _joker_round(game, member):
     """The round the team asks to play its joker on, if it still may; None otherwise."""
     v = Validation(request.values)
     round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
-    rounds = snapshot.load(row["id"]).joker_rounds_open_for(member["id"])
+    rounds = snapshot.load(game["id"]).joker_rounds_open_for(member["id"])
     return next((r for r in rounds if v.ok and r["id"] == round_id), None)
 
 
@@ -190,32 +183,30 @@ def _joker_round(row, member):
 def joker(code):
     """The joker is played once and cannot be taken back: without JavaScript, this page asks
     first (with it, a dialog on the game page does)."""
-    row, member = teams.member_or_join(code)
-    round_ = _joker_round(row, member)
+    game, member = teams.member_or_join(code)
+    round_ = _joker_round(game, member)
     if round_ is None:
-        return _refused(row["code"], JOKER_REFUSED)
-    return render_template("play/joker.html", code=row["code"], round=round_, team=member)
+        return _refused(game["code"], JOKER_REFUSED)
+    return render_template("play/joker.html", code=game["code"], round=round_, team=member)
 
 
 @bp.post("/play/<code>/joker")
 def play_joker(code):
-    row, member = teams.member_or_join(code)
-    round_ = _joker_round(row, member)
+    game, member = teams.member_or_join(code)
+    round_ = _joker_round(game, member)
     if round_ and request.form.get("confirm") != "yes":  # a form that did not ask: ask now
-        return redirect(url_for("play.joker", code=row["code"], round_id=round_["id"]), 303)
-    if round_ and db.one("play_joker", team_id=member["id"], round_id=round_["id"], game_id=row["id"]):
-        live.publish_state(row["id"])
-        if request.headers.get("HX-Request"):
-            return "", 204  # the team's result arrives over the stream, joker shown
-        return redirect(url_for("play.show", code=row["code"]), 303)
-    return _refused(row["code"], JOKER_REFUSED)
+        return redirect(url_for("play.joker", code=game["code"], round_id=round_["id"]), 303)
+    if round_ and db.one("play_joker", team_id=member["id"], round_id=round_["id"], game_id=game["id"]):
+        live.publish_state(game["id"])
+        return views.reply(url_for("play.show", code=game["code"]))  # the joker arrives over the stream
+    return _refused(game["code"], JOKER_REFUSED)
 
 
 @bp.get("/play/<code>/events")
 def events(code):
-    row = games.by_code(code)
-    member = row and teams.identity(row)
+    game = games.by_code(code)
+    member = game and teams.identity(game)
     if not member:  # no such game and not yours look the same
         abort(404, "Join the game first.")
-    return stream.respond(row["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
-        "play/_stage.html", **_team_state(row["id"], member)))
+    return stream.respond(game["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
+        "play/_stage.html", **_team_state(game["id"], member)))

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from . import confirm, db, questions, rules
-from .auth import login_required, owned
+from .accounts import login_required, owned
 from .validation import Validation
 
 bp = Blueprint("quizzes", __name__)

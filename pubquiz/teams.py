@@ -16,22 +16,22 @@ def new_pin():
     return "%04d" % secrets.randbelow(10000)
 
 
-def identity(row):
+def identity(game):
     """The member this browser is in this game (from its signed cookie), with its team; None for a
     browser of no team, a cookie of another game, a forged or an outdated one, or a kicked team."""
-    saved = session.get("teams", {}).get(row["code"])
+    saved = session.get("teams", {}).get(game["code"])
     if not saved or not isinstance(saved, list) or len(saved) != 2:
         return None
     token = saved[1]
     cache = current_app.extensions["cache"]
     member = cache.get("member:%s" % token)
     if member is None:
-        member = db.one("member_identity", game_id=row["id"], token=token)
+        member = db.one("member_identity", game_id=game["id"], token=token)
         if member is None:
             return None
         member = _cacheable(member)
         cache.put("member:%s" % token, member)
-    if member["game_id"] != row["id"] or member["kicked"]:
+    if member["game_id"] != game["id"] or member["kicked"]:
         return None
     return member
 
@@ -117,14 +117,14 @@ def merge(tx, game_id, from_id, into_id):
 
 
 def member_or_join(code):
-    """(game row, this browser's member); for no such game and for not yours alike, a redirect
+    """(game game, this browser's member); for no such game and for not yours alike, a redirect
     to the join form with the code filled in (the two must not be told apart)."""
-    row = games.by_code(code)
-    member = row and identity(row)
+    game = games.by_code(code)
+    member = game and identity(game)
     if not member:
         limits.wrong_guess()
         abort(redirect(url_for("play.join", code=games.normalise_code(code)), 303))
-    return row, member
+    return game, member
 
 
 def saved_token(code):

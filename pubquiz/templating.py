@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import auth, confirm, links, questions, rules
+from . import confirm, csrf, links, questions, rules
 
 
 def number(value):
@@ -61,8 +61,8 @@ def init_app(app):
     app.jinja_env.filters["points_said"] = points_said
     app.jinja_env.globals.update(
         asset=asset,
-        csrf_field=auth.csrf_field,
-        csrf_token=auth.csrf_token,
+        csrf_field=csrf.csrf_field,
+        csrf_token=csrf.csrf_token,
         external_url=links.external,
         url_for=links.path_for,
         action_label=rules.ACTION_LABELS.get,

@@ -1,0 +1,52 @@
+"""What the blueprints share, so that none imports another: the game a URL names, the game the
+logged-in host owns, who the audit log names, and how a change is answered (htmx or a plain form).
+
+A game here is its cached state from games.by_code (id, code, host, phase, version…), not a
+database row."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from . import games, live
+from .accounts import owned
+
+NO_SUCH_GAME = "There is no game with this code. Check the code on the screen."
+
+
+def game_or_404(code):
+    game = games.by_code(code)
+    if game is None:
+        abort(404, NO_SUCH_GAME)
+    return game
+
+
+def own_game(code):
+    """The game when the logged-in host owns it; a 404 otherwise (someone else's looks missing)."""
+    return owned(games.by_code(code))
+
+
+def actor():
+    """Who the audit log names for a change the logged-in host made."""
+    return g.host["email"]
+
+
+def is_htmx():
+    return bool(request.headers.get("HX-Request"))
+
+
+def reply(back, fragment=""):
+    """The answer to a change. htmx gets the fragment, or 204 when there is none (what changed
+    arrives over the stream); a plain form is redirected to `back`, so a reload sends nothing again."""
+    if is_htmx():
+        return (fragment, 200) if fragment else ("", 204)
+    return redirect(back, 303)
+
+
+def done(game, message=None, audio=False, back="host.console"):
+    """After a console control: publish what changed (unless it was refused, with `message`) and
+    answer. htmx gets the flash message only (the console arrives over the stream)."""
+    if message is None:
+        live.publish_state(game["id"], audio=audio)
+    if is_htmx():
+        return render_template("_flash.html", message=message)
+    if message:
+        flash(message, "error")
+    return redirect(url_for(back, code=game["code"]), 303)
