@@ -54,19 +54,19 @@ def correct(code):
     points = v.points("points", "Points")
     reason = v.text("reason", "A reason", max_length=200)
     team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
-    snap = snapshot.load(game["id"])
-    if v.ok and (not team or team["kicked_at"] or question_id not in snap.outline.round_of):
+    question = v.ok and db.one("question_by_id", id=question_id)
+    if v.ok and (not team or team["kicked_at"] or not question or question["quiz_id"] != game["quiz_id"]):
         v.error("team_id", "That team or question is not part of this game.")
     if not v.ok:
         return _page(game, v.errors, request.form, 422)
     with db.transaction() as tx:
         tx.run("insert_correction", game_id=game["id"], team_id=team_id, question_id=question_id,
                points=points, reason=reason, actor=views.actor())
+        snap = snapshot.read(tx, game["id"])
         said = templating.points_said(points)
         games.audit(tx, game["id"], views.actor(), "correct points",
-                    f"{team['name']}, {snap.outline.describe(snap.questions[question_id])}: "
-                    f"{said} ({reason})")
-    live.publish_state(game["id"])
+                    f"{team['name']}, {snap.outline.describe(question)}: {said} ({reason})")
+    live.publish(snap)
     flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
     return redirect(url_for("corrections.table", code=game["code"]), 303)
 
@@ -90,11 +90,13 @@ def fix_key(code, question_id):
         tx.run("update_answer_key", id=question_id, correct_option=values["correct_option"],
                accepted=values["accepted"], numeric_answer=values["numeric_answer"],
                tolerance=values["tolerance"])
+        # Read after the key changed: the row's quiz_revision is the new one, so rescoring and the
+        # snapshot use the new key, in this process and (at their next change) in every other.
         game_row = tx.one("game_by_id", id=game["id"])
         games.rescore(tx, game_row, question_id)
-        games.audit(tx, game["id"], views.actor(), "fix answer key",
-                    games.Outline.load(tx, game["quiz_id"]).describe(question))
-    live.publish_state(game["id"])
+        snap = snapshot.build(tx, game_row)
+        games.audit(tx, game["id"], views.actor(), "fix answer key", snap.outline.describe(question))
+    live.publish(snap)
     flash("Answer key changed; every team's answer was scored again.")
     return redirect(url_for("corrections.table", code=game["code"]), 303)
 

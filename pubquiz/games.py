@@ -62,10 +62,6 @@ class Outline:
     question_ids: list  # one tuple of question ids per round
 
     @classmethod
-    def load(cls, tx, quiz_id):
-        return cls.from_rows(tx.all("quiz_outline", quiz_id=quiz_id))
-
-    @classmethod
     def from_rows(cls, rows):
         """From rows with round_id, round_title, joker_eligible, negative_marking and question_id
         (or id), in quiz order."""

@@ -11,8 +11,8 @@ from .validation import Validation
 bp = Blueprint("host", __name__)
 
 
-def teams_done(game, message=None):
-    return views.done(game, message, back="host.teams_page")
+def teams_done(game, snap=None, message=None):
+    return views.done(game, snap, message, back="host.teams_page")
 
 
 def _version():
@@ -54,11 +54,11 @@ def control(code, action):
     try:
         snap = games.transition(game["id"], action, expected_version=_version(), actor=views.actor())
     except rules.IllegalMove as refused:
-        return views.done(game, str(refused))
+        return views.done(game, message=str(refused))
     if action == "open_question":
         current_app.extensions["background"].deadline_in(snap.seconds_left)
     # A new question silences the last one's music.
-    return views.done(game, audio=action in ("open_question", "close_question"))
+    return views.done(game, snap, audio=action in ("open_question", "close_question"))
 
 
 @bp.get("/host/<code>/end/confirm")
@@ -91,18 +91,22 @@ def _pause(code, paused):
     try:
         snap = games.set_paused(game["id"], paused, _version(), views.actor())
     except rules.IllegalMove as refused:
-        return views.done(game, str(refused))
+        return views.done(game, message=str(refused))
     if not paused and snap.phase == "question":
         current_app.extensions["background"].deadline_in(snap.seconds_left)
-    return views.done(game)
+    return views.done(game, snap)
 
 
 @bp.post("/host/<code>/manage/scores-hidden")
 @login_required
 def scores_hidden(code):
     game = views.own_game(code)
-    db.run("set_scores_hidden", id=game["id"], hidden=request.form.get("hidden") == "1")
-    return views.done(game)
+    hidden = request.form.get("hidden") == "1"
+    with db.transaction() as tx:
+        tx.run("set_scores_hidden", id=game["id"], hidden=hidden)
+        games.audit(tx, game["id"], views.actor(), "hide scores" if hidden else "show scores", "")
+        snap = snapshot.read(tx, game["id"])
+    return views.done(game, snap)
 
 
 @bp.post("/host/<code>/manage/lobby")
@@ -115,7 +119,8 @@ def lobby_closed(code):
     with db.transaction() as tx:
         tx.run("set_lobby_closed", id=game["id"], closed=closed)
         games.audit(tx, game["id"], views.actor(), "close lobby" if closed else "reopen lobby", "")
-    return views.done(game)
+        snap = snapshot.read(tx, game["id"])
+    return views.done(game, snap)
 
 
 @bp.post("/host/<code>/manage/audio")
@@ -123,8 +128,12 @@ def lobby_closed(code):
 def audio(code):
     """Start or stop the question's clip on the projector (the room's speaker)."""
     game = views.own_game(code)
-    db.run("set_audio", id=game["id"], playing=request.form.get("playing") == "1")
-    return views.done(game, audio=True)
+    playing = request.form.get("playing") == "1"
+    with db.transaction() as tx:
+        tx.run("set_audio", id=game["id"], playing=playing)
+        games.audit(tx, game["id"], views.actor(), "play clip" if playing else "stop clip", "")
+        snap = snapshot.read(tx, game["id"])
+    return views.done(game, snap, audio=True)
 
 
 @bp.post("/host/<code>/manage/marker")
@@ -135,7 +144,8 @@ def invite_marker(code):
     with db.transaction() as tx:
         tx.run("set_marker_token", id=game["id"], token=secrets.token_urlsafe(16))
         games.audit(tx, game["id"], views.actor(), "invite marker", "a new marker link")
-    return views.done(game)
+        snap = snapshot.read(tx, game["id"])
+    return views.done(game, snap)
 
 
 @bp.get("/host/<code>/teams")
@@ -152,12 +162,13 @@ def add_paper_team(code):
     v = Validation(request.form)
     name = v.text("name", "Team name", max_length=teams.MAX_NAME)
     if not v.ok:
-        return teams_done(game, v.errors["name"])
+        return teams_done(game, message=v.errors["name"])
     with db.transaction() as tx:
         if teams.add_paper_team(tx, game["id"], name) is None:
-            return teams_done(game, "A team with this name is already in the game.")
+            return teams_done(game, message="A team with this name is already in the game.")
         games.audit(tx, game["id"], views.actor(), "add paper team", name)
-    return teams_done(game)
+        snap = snapshot.read(tx, game["id"])
+    return teams_done(game, snap)
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/rename")
@@ -171,13 +182,15 @@ def rename_team(code, team_id):
         v = Validation(request.form)
         name = v.text("name", "Team name", max_length=teams.MAX_NAME)
         if not v.ok:
-            return teams_done(game, v.errors["name"])
+            return teams_done(game, message=v.errors["name"])
     with db.transaction() as tx:
         if not tx.run("rename_team", id=team_id, game_id=game["id"], name=name):
-            return teams_done(game, "Another team already has that name.")
+            return teams_done(game, message="Another team already has that name.")
         games.audit(tx, game["id"], views.actor(), "rename team", f"{team['name']} → {name}")
-    teams.refresh(team_id)
-    return teams_done(game)
+        members = teams.members(tx, team_id)
+        snap = snapshot.read(tx, game["id"])
+    teams.refresh(members)
+    return teams_done(game, snap)
 
 
 @bp.get("/host/<code>/manage/teams/<int:team_id>/kick/confirm")
@@ -200,8 +213,10 @@ def kick_team(code, team_id):
     with db.transaction() as tx:
         tx.run("kick_team", id=team_id, game_id=game["id"])
         games.audit(tx, game["id"], views.actor(), "kick team", team["name"])
-    teams.refresh(team_id)
-    return teams_done(game)
+        members = teams.members(tx, team_id)
+        snap = snapshot.read(tx, game["id"])
+    teams.refresh(members)
+    return teams_done(game, snap)
 
 
 NOT_A_MERGE = "Choose another team of this game to merge into."
@@ -225,7 +240,7 @@ def confirm_merge(code):
     game = views.own_game(code)
     pair = _merging(game, request.args)
     if pair is None:
-        return teams_done(game, NOT_A_MERGE)
+        return teams_done(game, message=NOT_A_MERGE)
     team, into = pair
     return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
                         url_for("host.merge_teams", code=game["code"]), "Merge the teams",
@@ -240,7 +255,7 @@ def merge_teams(code):
     game = views.own_game(code)
     pair = _merging(game, request.form)
     if pair is None:
-        return teams_done(game, NOT_A_MERGE)
+        return teams_done(game, message=NOT_A_MERGE)
     team, into = pair
     if not confirm.confirmed():
         pair = {"from": team["id"], "into": into["id"]}
@@ -248,8 +263,10 @@ def merge_teams(code):
     with db.transaction() as tx:
         teams.merge(tx, game["id"], team["id"], into["id"])
         games.audit(tx, game["id"], views.actor(), "merge teams", f"{team['name']} into {into['name']}")
-    teams.refresh(into["id"])
-    return teams_done(game)
+        members = teams.members(tx, into["id"])
+        snap = snapshot.read(tx, game["id"])
+    teams.refresh(members)
+    return teams_done(game, snap)
 
 
 @bp.get("/host/<code>/events")

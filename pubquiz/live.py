@@ -58,10 +58,6 @@ def publish(snap, audio=False, extra=None):
     return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
 
 
-def publish_state(game_id, audio=False, extra=None):
-    return publish(snapshot.load(game_id), audio, extra)
-
-
 def _teams_differ(snap):
     """Whether the phones show something of their team's own now (its answer once closed, results
     and ranks, a joker to play): only then is a fragment rendered per team. An open question is the

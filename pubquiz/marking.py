@@ -69,12 +69,18 @@ def groups(snap, question, answers, markings):
 @bp.get("/mark/<code>")
 def queue(code):
     game, who = _access(code)
-    snap = snapshot.load(game["id"])
-    return render_template("marking/page.html", who=who, after=live.last_event_id(game["id"]),
-                           **_queue_context(snap, request.args.get("question", type=int)))
+    after = live.last_event_id(game["id"])
+    return render_template("marking/page.html", who=who, after=after,
+                           **_current_queue(game["id"], request.args.get("question", type=int)))
 
 
-def _queue_context(snap, question_id=None):
+def _current_queue(game_id, question_id):
+    """The marking queue as the game is now: a read, for the page and its stream."""
+    with db.transaction() as tx:
+        return _queue_context(tx, snapshot.read(tx, game_id), question_id)
+
+
+def _queue_context(tx, snap, question_id=None):
     text_questions = snap.closed_text_questions()
     question = next((q for q in text_questions if q["id"] == question_id), None) or (
         text_questions[0] if text_questions else None)
@@ -85,8 +91,8 @@ def _queue_context(snap, question_id=None):
         played = text_questions[::-1]
         after = played.index(question) + 1
         context["next_question"] = (played + played)[after] if len(played) > 1 else None
-        answers = db.all("answers_to_question", game_id=snap.game["id"], question_id=question["id"])
-        history = db.all("markings_of_question", game_id=snap.game["id"], question_id=question["id"])
+        answers = tx.all("answers_to_question", game_id=snap.game["id"], question_id=question["id"])
+        history = tx.all("markings_of_question", game_id=snap.game["id"], question_id=question["id"])
         context.update(groups=groups(snap, question, answers, history), history=history)
     return context
 
@@ -104,10 +110,12 @@ def mark(code, question_id):
     with db.transaction() as tx:
         tx.run("insert_marking", game_id=game["id"], question_id=question_id, answer_key=key,
                verdict=verdict, actor=who)
-        games.rescore(tx, tx.one("game_by_id", id=game["id"]), question_id)
-        outline = games.Outline.load(tx, game["quiz_id"])
-        games.audit(tx, game["id"], who, "mark", f"“{key}” {verdict} ({outline.describe(question)})")
-    return _marked(game, question_id)
+        game_row = tx.one("game_by_id", id=game["id"])
+        games.rescore(tx, game_row, question_id)
+        snap = snapshot.build(tx, game_row)
+        games.audit(tx, game["id"], who, "mark", f"“{key}” {verdict} ({snap.outline.describe(question)})")
+        queue = _queue_context(tx, snap, question_id)
+    return _marked(game, snap, queue, question_id)
 
 
 @bp.post("/mark/<code>/undo/<int:marking_id>")
@@ -117,12 +125,14 @@ def undo(code, marking_id):
         undone = tx.one("undo_marking", id=marking_id, game_id=game["id"])
         if undone is None:
             abort(409, "That marking was undone already.")
-        games.rescore(tx, tx.one("game_by_id", id=game["id"]), undone["question_id"])
-        question = tx.one("question_by_id", id=undone["question_id"])
-        outline = games.Outline.load(tx, game["quiz_id"])
+        game_row = tx.one("game_by_id", id=game["id"])
+        games.rescore(tx, game_row, undone["question_id"])
+        snap = snapshot.build(tx, game_row)
+        question = snap.questions[undone["question_id"]]
         games.audit(tx, game["id"], who, "undo marking",
-                    f"“{undone['answer_key']}” {undone['verdict']} ({outline.describe(question)})")
-    return _marked(game, undone["question_id"])
+                    f"“{undone['answer_key']}” {undone['verdict']} ({snap.outline.describe(question)})")
+        queue = _queue_context(tx, snap, undone["question_id"])
+    return _marked(game, snap, queue, undone["question_id"])
 
 
 @bp.post("/mark/<code>/paper")
@@ -134,23 +144,27 @@ def paper_score(code):
     round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
     points = v.points("points", "Points")
     team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
-    snap = snapshot.load(game["id"])
     if v.errors.get("points"):
         abort(400, v.errors["points"])
-    if not v.ok or not team or not team["paper"] or round_id not in {r["id"] for r in snap.outline.rounds}:
-        abort(400, "Give a paper team of this game and one of its rounds.")
+    refused = "Give a paper team of this game and one of its rounds."
+    if not v.ok or not team or not team["paper"]:
+        abort(400, refused)
     with db.transaction() as tx:
+        game_row = tx.one("game_by_id", id=game["id"])
+        outline = games.quiz_contents(tx, game["quiz_id"], game_row["quiz_revision"]).outline
+        if round_id not in {r["id"] for r in outline.rounds}:
+            abort(400, refused)  # nothing written yet
         tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)
         games.audit(tx, game["id"], who, "paper score",
-                    f"{team['name']}, {snap.outline.describe_round(round_id)}: {templating.points(points)}")
-    live.publish_state(game["id"])
+                    f"{team['name']}, {outline.describe_round(round_id)}: {templating.points(points)}")
+        snap = snapshot.build(tx, game_row)
+    live.publish(snap)
     return redirect(url_for("marking.queue", code=game["code"]), 303)
 
 
-def _marked(game, question_id):
+def _marked(game, snap, queue, question_id):
     """Every marker's page shows the new verdicts: the question's queue goes out with the state."""
-    html = live.render_pushed("marking/_queue.html", **_queue_context(snapshot.load(game["id"]), question_id))
-    live.publish_state(game["id"], extra={"marking": html})
+    live.publish(snap, extra={"marking": live.render_pushed("marking/_queue.html", **queue)})
     # The queue arrives over the stream, for every marker at once.
     return views.reply(url_for("marking.queue", code=game["code"], question=question_id))
 
@@ -160,4 +174,4 @@ def events(code):
     game, _ = _access(code)
     question_id = request.args.get("question", type=int)
     return stream.respond(game["id"], ("marking",), lambda: live.render_pushed(
-        "marking/_queue.html", **_queue_context(snapshot.load(game["id"]), question_id)))
+        "marking/_queue.html", **_current_queue(game["id"], question_id)))

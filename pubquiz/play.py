@@ -55,11 +55,11 @@ def join_game():
     if v.ok and teams.identity(game):
         return redirect(url_for("play.show", code=game["code"]), 303)
     if v.ok:
-        member, problem = teams.join(game["id"], name, pin, current_app.config["MAX_TEAMS"],
+        member, snap, problem = teams.join(game["id"], name, pin, current_app.config["MAX_TEAMS"],
                                      may_add_team=lambda: limits.may_add_team(game["code"]))
         if member:
             teams.remember(game["code"], member)
-            live.publish_state(game["id"])
+            live.publish(snap)
             return redirect(url_for("play.show", code=game["code"]), 303)
         v.error("pin" if pin else "name", problem)
     return _join_form(code, request.form.get("name", "")[:teams.MAX_NAME * 2], pin, v.errors, 422)
@@ -194,12 +194,17 @@ def joker(code):
 def play_joker(code):
     game, member = teams.member_or_join(code)
     round_ = _joker_round(game, member)
-    if round_ and request.form.get("confirm") != "yes":  # a form that did not ask: ask now
+    if round_ is None:
+        return _refused(game["code"], JOKER_REFUSED)
+    if request.form.get("confirm") != "yes":  # a form that did not ask: ask now
         return redirect(url_for("play.joker", code=game["code"], round_id=round_["id"]), 303)
-    if round_ and db.one("play_joker", team_id=member["id"], round_id=round_["id"], game_id=game["id"]):
-        live.publish_state(game["id"])
-        return views.reply(url_for("play.show", code=game["code"]))  # the joker arrives over the stream
-    return _refused(game["code"], JOKER_REFUSED)
+    with db.transaction() as tx:
+        played = tx.one("play_joker", team_id=member["id"], round_id=round_["id"], game_id=game["id"])
+        snap = played and snapshot.read(tx, game["id"])
+    if not played:
+        return _refused(game["code"], JOKER_REFUSED)
+    live.publish(snap)
+    return views.reply(url_for("play.show", code=game["code"]))  # the joker arrives over the stream
 
 
 @bp.get("/play/<code>/events")

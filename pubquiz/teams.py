@@ -5,7 +5,7 @@ import secrets
 
 from flask import abort, current_app, redirect, session, url_for
 
-from . import db, games, limits
+from . import db, games, limits, snapshot
 
 MAX_NAME = 30
 SAFE_NAMES = ("The Quizzly Bears", "Quiz in My Pants", "Les Quizerables", "The Smarty Pints",
@@ -41,10 +41,15 @@ def _cacheable(member):
                                          "member_id", "captain", "token")}
 
 
-def refresh(team_id):
+def members(tx, team_id):
+    """A team's members as the change's transaction left them, for refresh() after it commits."""
+    return tx.all("members_of_team", team_id=team_id)
+
+
+def refresh(members):
     """After a change to a team commits: every member's cached identity gets the new version."""
     cache = current_app.extensions["cache"]
-    for member in db.all("members_of_team", team_id=team_id):
+    for member in members:
         cache.put("member:%s" % member["token"], _cacheable(member))
 
 
@@ -60,34 +65,35 @@ def remember(code, member):
 def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
     """Join as a new team (its first phone is the captain) or, with the team's PIN, as another
     member of a team that joined already. may_add_team() is asked (and counts) only for a new
-    team. Returns (member, None) or (None, message)."""
+    team. Returns (member, the game's snapshot, None) or (None, None, message)."""
     token = secrets.token_urlsafe(16)
     with db.transaction() as tx:
         team = tx.one("team_by_name", game_id=game_id, name=name)
         captain = team is None
         if team is None:
             if tx.one("game_by_id", id=game_id)["lobby_closed"]:
-                return None, ("The quiz master has closed this game to new teams. If your team is "
+                return None, None, ("The quiz master has closed this game to new teams. If your team is "
                               "playing already, join it with its name and PIN.")
             if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
-                return None, (f"This game is full: it has {max_teams} teams. Join a teammate's team "
+                return None, None, (f"This game is full: it has {max_teams} teams. Join a teammate's team "
                               "with its name and PIN.")
             if not may_add_team():
-                return None, ("So many teams have joined this game from this network that no more "
+                return None, None, ("So many teams have joined this game from this network that no more "
                               "can. Join a teammate's team with its name and PIN, or ask the quiz master.")
             team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
             if team is None:  # taken a moment ago, or by a team the host removed
-                return None, "That team name is taken in this game. Pick another name."
+                return None, None, "That team name is taken in this game. Pick another name."
         elif team["paper"]:
-            return None, "That team name is taken in this game. Pick another name."
+            return None, None, "That team name is taken in this game. Pick another name."
         elif not pin or not hmac.compare_digest(pin, team["pin"]):
             if pin:
                 limits.wrong_guess()
-            return None, ("A team with this name has already joined. If it is yours, enter the "
+            return None, None, ("A team with this name has already joined. If it is yours, enter the "
                           "team PIN shown on your teammate's phone.")
         tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
         member = tx.one("member_identity", game_id=game_id, token=token)
-    return member, None
+        snap = snapshot.read(tx, game_id)
+    return member, snap, None
 
 
 def add_paper_team(tx, game_id, name):

@@ -20,18 +20,19 @@ def start(code):
     answer = v.number("answer", "The answer")
     tied = {int(t) for t in request.form.getlist("team") if t.isdigit()}
     if snap.phase != "ended" or not any(tied == set(group) for group in snap.podium_ties):
-        return views.done(game, "A tie-break is for teams that share a podium place at the end.")
+        return views.done(game, message="A tie-break is for teams that share a podium place at the end.")
     if not v.ok:
-        return views.done(game, next(iter(v.errors.values())))
+        return views.done(game, message=next(iter(v.errors.values())))
     with db.transaction() as tx:
         if tx.one("lock_game", id=game["id"])["phase"] != "ended":
-            return views.done(game, "The game is not at its end.")
+            return views.done(game, message="The game is not at its end.")
         tx.run("insert_tiebreak", game_id=game["id"], prompt=prompt, answer=answer, team_ids=sorted(tied),
                seconds=SECONDS)
         moved = tx.one("set_phase", id=game["id"], phase="tiebreak")
         games.audit(tx, game["id"], views.actor(), "tie-break", f"{prompt} (answer {answer})")
+        snap = snapshot.build(tx, moved)
     games.remember(moved)
-    return views.done(game)
+    return views.done(game, snap)
 
 
 @bp.post("/host/<code>/tiebreak/close")
@@ -40,11 +41,13 @@ def close(code):
     game = views.own_game(code)
     with db.transaction() as tx:
         if tx.one("lock_game", id=game["id"])["phase"] != "tiebreak":
-            return views.done(game, "There is no tie-break running.")
+            return views.done(game, message="There is no tie-break running.")
         tx.run("close_tiebreak", game_id=game["id"])
         moved = tx.one("set_phase", id=game["id"], phase="ended")
+        games.audit(tx, game["id"], views.actor(), "close tie-break", "")
+        snap = snapshot.build(tx, moved)
     games.remember(moved)
-    return views.done(game)
+    return views.done(game, snap)
 
 
 @bp.post("/play/<code>/tiebreak")
@@ -52,8 +55,13 @@ def answer(code):
     game, member = teams.member_or_join(code)
     v = Validation(request.form)
     number = v.number("number", "Your guess")
-    if not v.ok or not db.one("insert_tiebreak_answer", game_id=game["id"], team_id=member["id"], number=number):
-        return errors.refused("Only the tied teams answer a tie-break, once, while it is open.",
-                              url_for("play.show", code=game["code"]))
-    live.publish_state(game["id"])
+    refused = "Only the tied teams answer a tie-break, once, while it is open."
+    if not v.ok:
+        return errors.refused(refused, url_for("play.show", code=game["code"]))
+    with db.transaction() as tx:
+        answered = tx.one("insert_tiebreak_answer", game_id=game["id"], team_id=member["id"], number=number)
+        snap = answered and snapshot.read(tx, game["id"])
+    if not answered:
+        return errors.refused(refused, url_for("play.show", code=game["code"]))
+    live.publish(snap)
     return views.reply(url_for("play.show", code=game["code"]))

@@ -40,11 +40,11 @@ def reply(back, fragment=""):
     return redirect(back, 303)
 
 
-def done(game, message=None, audio=False, back="host.console"):
-    """After a console control: publish what changed (unless it was refused, with `message`) and
-    answer. htmx gets the flash message only (the console arrives over the stream)."""
-    if message is None:
-        live.publish_state(game["id"], audio=audio)
+def done(game, snap=None, message=None, audio=False, back="host.console"):
+    """After a console control: publish the change's snapshot (none when it was refused, with
+    `message`) and answer. htmx gets the flash message only (the console arrives over the stream)."""
+    if snap is not None:
+        live.publish(snap, audio=audio)
     if is_htmx():
         return render_template("_flash.html", message=message)
     if message:

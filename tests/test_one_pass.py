@@ -181,3 +181,24 @@ def test_a_key_fixed_and_a_question_edited_in_another_process_are_what_this_one_
     host.act(code, "close_question")
     assert query(app, "select correct from answer where question_id = %s", second) == [{"correct": True}]
     assert "Bethoven" in host.get(f"/host/{code}/scores").get_data(as_text=True)
+
+
+def test_marking_and_correcting_publish_from_their_own_transaction(app, host, new_team, monkeypatch):
+    code = host.start_game(host.create_quiz(questions=[TEXT]))
+    new_team().join(code, "Bears")
+    team = query(app, "select id from team")[0]["id"]
+    host.act(code, "start")
+    host.act(code, "open_question")
+    question = query(app, "select question_id from game")[0]["question_id"]
+    host.act(code, "close_question")
+    statements = Statements(monkeypatch)
+    host.post(f"/mark/{code}/{question}", {"verdict": "right", "answer_key": "bethoven"}, htmx=True)
+    marked = list(statements.sent)
+    statements.clear()
+    assert host.post(f"/host/{code}/scores/correct", {"team_id": team, "question_id": question, "points": "2",
+                                                      "reason": "generous"}).status_code == 303
+    corrected = list(statements.sent)
+    for sent in (marked, corrected):
+        assert sent.count("begin") == 1, sent
+        assert sent.index("insert_audit") < sent.index("commit")
+        assert sent[-1] == "commit", sent

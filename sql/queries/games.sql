@@ -84,13 +84,6 @@ values (%(game_id)s, %(actor)s, %(action)s, %(detail)s);
 -- name: audit_of_game
 select * from audit where game_id = %(game_id)s order by created_at desc, id desc limit 500;
 
--- name: quiz_outline
-select r.id as round_id, r.title as round_title, r.joker_eligible, r.negative_marking,
-       q.id as question_id
-from round r join question q on q.round_id = r.id
-where r.quiz_id = %(quiz_id)s
-order by r.position, r.id, q.position, q.id;
-
 -- name: now
 select now() as now;
 
