@@ -1,17 +1,16 @@
-"""pubquiz: live pub quizzes pushed to every phone and projector over Server-Sent Events."""
+"""pubquiz: live pub quizzes pushed to every phone and projector over Server-Sent Events.
+
+Imports live inside the functions, not at the top of the module: `pubquiz serve` and wsgi.py must
+monkey-patch gevent before psycopg, redis or ssl are imported, and importing this package always
+comes first."""
 
 
 def create_app(config=None):
-    # Imports live here, not at the top of the module: `pubquiz serve` and wsgi.py must
-    # monkey-patch gevent before psycopg, redis or ssl are imported, and importing this
-    # package always comes first.
-    from flask import Flask, g, request
+    from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (accounts, auth, config as settings, corrections, csrf, db, errors, host, limits, live,
-                   marking, media, ops, play, quizzes, screen, templating, tiebreak)
-    from .cache import ByRevision, MemoryCache, RedisCache
-    from .events import Hub, MemoryBus, RedisBus
+    from . import (auth, config as settings, corrections, db, errors, host, limits, marking, media, ops,
+                   play, quizzes, screen, templating, tiebreak)
 
     app = Flask(__name__, template_folder=str(settings.ROOT / "templates"),
                 static_folder=str(settings.ROOT / "static"))
@@ -22,8 +21,27 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     ops.init_app(app)
-
     db.init_app(app)
+    _live_updates(app)
+    limits.init_app(app)
+    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, corrections.bp, marking.bp,
+                      tiebreak.bp, media.bp):
+        app.register_blueprint(blueprint)
+    limits.guard_code_routes(app)
+    errors.init_app(app)
+    app.before_request(_checks_before_every_request(app))
+    templating.init_app(app)
+    app.extensions["background"].start_sweeping()
+    return app
+
+
+def _live_updates(app):
+    """This process's hub and background work, and the bus and cache: in Redis when REDIS_URL is
+    set (shared by every process), in memory otherwise (one process)."""
+    from . import live
+    from .cache import ByRevision, MemoryCache, RedisCache
+    from .events import Hub, MemoryBus, RedisBus
+
     hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"], app.config["SEND_TIMEOUT_SECONDS"])
     hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"])
     background = live.Background(app)
@@ -39,15 +57,13 @@ def create_app(config=None):
     else:
         app.extensions.update(bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache())
     app.extensions.update(hub=hub, background=background, quizzes=ByRevision())
-    limits.init_app(app)
 
-    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, corrections.bp, marking.bp,
-                      tiebreak.bp, media.bp):
-        app.register_blueprint(blueprint)
-    limits.guard_code_routes(app)
-    errors.init_app(app)
 
-    @app.before_request
+def _checks_before_every_request(app):
+    from flask import g, request
+
+    from . import accounts, csrf, errors
+
     def before_request():
         # Flask raises a routing error (404, 405) only when it dispatches, after these hooks: a
         # PUT to a page would otherwise meet the CSRF check and get a misleading 400.
@@ -65,6 +81,4 @@ def create_app(config=None):
             accounts.load_host()
         csrf.check_csrf()
 
-    templating.init_app(app)
-    app.extensions["background"].start_sweeping()
-    return app
+    return before_request

@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import gevent
@@ -29,19 +30,19 @@ log = logging.getLogger(__name__)
 class Event:
     game_id: int
     id: str
-    parts: dict  # audience -> html
+    parts: dict[str, str]  # audience -> html
 
 
-def encode(event_id, html):
+def encode(event_id: str, html: str) -> bytes:
     """One SSE message. Unnamed, so htmx's hx-sse swaps it (its fragments carry hx-swap-oob)."""
     lines = html.splitlines() or [""]
     return ("id: %s\n%s\n" % (event_id, "".join("data: %s\n" % line for line in lines))).encode()
 
 
-HEARTBEAT = b": ping\n\n"
+HEARTBEAT: bytes = b": ping\n\n"
 # The position of a page rendered before its game's first event: the stream replays the whole
 # history. No position at all (a bare URL) gets the current state instead, never the history.
-START = "0"
+START: str = "0"
 
 
 class Subscription:
@@ -54,7 +55,7 @@ class Subscription:
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
     LIMIT = 1 << 20
 
-    def __init__(self, game_id, audiences, address=None):
+    def __init__(self, game_id: int, audiences: tuple[str, ...], address: str | None = None):
         self.game_id = game_id
         self.audiences = audiences
         self.address = address  # the client's, for the per-address cap
@@ -68,7 +69,7 @@ class Subscription:
         self._bytes = 0
         self._ready = threading.Event()
 
-    def push(self, data):
+    def push(self, data: bytes) -> None:
         """Queue bytes for the client. A client too slow to keep up is closed, not buffered without
         bound: it reconnects with Last-Event-ID and catches up from the history."""
         if self.closed:
@@ -80,7 +81,7 @@ class Subscription:
         self._bytes += len(data)
         self._ready.set()
 
-    def close(self):
+    def close(self) -> None:
         """End the stream: whatever is queued is dropped, the stream sees None next."""
         self.closed = True
         self._items.clear()
@@ -88,7 +89,7 @@ class Subscription:
         self._items.append(None)
         self._ready.set()
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: float | None = None) -> list[bytes | None]:
         """What was pushed since the last call, oldest first; blocks until there is something
         (or the timeout passes: then possibly nothing)."""
         self._ready.wait(timeout)
@@ -103,7 +104,7 @@ class Subscription:
 class Hub:
     """Per-process fan-out from the bus to the open streams of this process."""
 
-    def __init__(self, max_per_address=None, send_timeout=None):
+    def __init__(self, max_per_address: int | None = None, send_timeout: float | None = None):
         self._games = {}
         self._per_address = {}
         self.max_per_address = max_per_address
@@ -111,7 +112,8 @@ class Hub:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
-    def subscribe(self, game_id, audiences, address=None):
+    def subscribe(self, game_id: int, audiences: Sequence[str],
+                  address: str | None = None) -> Subscription | None:
         """A new stream's subscription; None when this address holds too many streams already."""
         sub = Subscription(game_id, tuple(audiences), address)
         with self._lock:
@@ -123,7 +125,7 @@ class Hub:
         metrics.STREAMS.inc()
         return sub
 
-    def unsubscribe(self, sub):
+    def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
             subs = self._games.get(sub.game_id)
             if subs is None or sub not in subs:
@@ -138,11 +140,11 @@ class Hub:
                 del self._per_address[sub.address]
         metrics.STREAMS.dec()
 
-    def stream_count(self):
+    def stream_count(self) -> int:
         with self._lock:
             return sum(len(s) for s in self._games.values())
 
-    def deliver(self, event):
+    def deliver(self, event: Event) -> None:
         with self._lock:
             subs = list(self._games.get(event.game_id, ()))
         if not subs:
@@ -167,12 +169,12 @@ class Hub:
         with self._lock:
             return [s for group in self._games.values() for s in group]
 
-    def close_all(self):
+    def close_all(self) -> None:
         """On shutdown: end every stream so its browser reconnects to a live process."""
         for sub in self._everyone():
             sub.close()
 
-    def drop_stalled(self):
+    def drop_stalled(self) -> None:
         """End the streams whose client has not taken a write for send_timeout seconds (a phone
         gone without closing, a client that never reads). Their greenlet is blocked in the
         server's sendall, where nothing of ours runs: killing it makes the server (gevent's
@@ -187,7 +189,7 @@ class Hub:
                 if sub.writer is not None:
                     sub.writer.kill(block=False)
 
-    def start_heartbeats(self, interval):
+    def start_heartbeats(self, interval: float) -> None:
         """A comment line to every stream every `interval` seconds, from one timer for all of
         them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. The same
         timer drops stalled streams, so a stream is dropped within send_timeout + interval."""
@@ -199,7 +201,7 @@ class Hub:
 
         threading.Thread(target=beat, daemon=True, name="pubquiz-heartbeats").start()
 
-    def stop(self):
+    def stop(self) -> None:
         self._stopped.set()
 
 
@@ -212,7 +214,7 @@ ENDED_HISTORY_SECONDS = 15 * 60
 class MemoryBus:
     """The bus for one process (the laptop default and the tests): history in a deque per game."""
 
-    def __init__(self, hub, history_size=200):
+    def __init__(self, hub: Hub, history_size: int = 200):
         self.hub = hub
         self.history_size = history_size
         self.ended_history_seconds = ENDED_HISTORY_SECONDS
@@ -223,7 +225,7 @@ class MemoryBus:
         self._forget_at = {}  # ended game -> when its history goes
         self._lock = threading.Lock()
 
-    def publish(self, game_id, parts, ended=False):
+    def publish(self, game_id: int, parts: dict[str, str], ended: bool = False) -> Event:
         """ended: the game is over; its history goes ended_history_seconds after this event."""
         with self._lock:
             self._forget_expired()
@@ -242,13 +244,13 @@ class MemoryBus:
                 del self._forget_at[game_id]
                 self._history.pop(game_id, None)
 
-    def last_id(self, game_id):
+    def last_id(self, game_id: int) -> str:
         with self._lock:
             self._forget_expired()
             history = self._history.get(game_id)
             return history[-1].id if history else ""
 
-    def since(self, game_id, last_id):
+    def since(self, game_id: int, last_id: str) -> list[Event] | None:
         """Events after `last_id` (START: the whole history), oldest first; None when that id is
         not in the history (too old, from before a restart, or none): the client then needs the
         full current state."""
@@ -262,7 +264,7 @@ class MemoryBus:
                 return history[index + 1:]
         return None
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
@@ -288,7 +290,7 @@ class RedisBus:
 
     HISTORY_TTL = 24 * 3600  # a running game's history outlives any quiz night
 
-    def __init__(self, hub, url, history_size=200, prefix="pubquiz"):
+    def __init__(self, hub: Hub, url: str, history_size: int = 200, prefix: str = "pubquiz"):
         import redis
 
         self.hub = hub
@@ -314,7 +316,7 @@ class RedisBus:
     def _key(self, game_id):
         return "%s:game:%d:events" % (self.prefix, game_id)
 
-    def publish(self, game_id, parts, ended=False):
+    def publish(self, game_id: int, parts: dict[str, str], ended: bool = False) -> Event:
         """ended: the game is over; its history expires ended_history_seconds after this event."""
         payload = json.dumps({"g": game_id, "p": parts}, separators=(",", ":"))
         ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
@@ -328,11 +330,11 @@ class RedisBus:
             return None
         return Event(game_id, event_id.decode(), dict(parts))
 
-    def last_id(self, game_id):
+    def last_id(self, game_id: int) -> str:
         newest = self.redis.xrevrange(self._key(game_id), count=1)
         return newest[0][0].decode() if newest else ""
 
-    def since(self, game_id, last_id):
+    def since(self, game_id: int, last_id: str) -> list[Event] | None:
         key = self._key(game_id)
         if last_id == START:
             return [self._event(game_id, entry) for entry in self.redis.xrange(key)]
@@ -398,5 +400,5 @@ class RedisBus:
             with self._lock:
                 self._unpublished |= games
 
-    def close(self):
+    def close(self) -> None:
         self._stop.set()

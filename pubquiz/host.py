@@ -35,12 +35,7 @@ def create_game(quiz_id):
 def console(code):
     game = views.own_game(code)
     links.remember_console(game["id"])
-    # Read the last event id before the state: the stream then replays anything in between.
-    after = live.last_event_id(game["id"])
-    snap = snapshot.load(game["id"])
-    url = links.join_url(snap.game)
-    return render_template("host/console.html", snap=snap, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(snap.game))
+    return views.live_page("host/console.html", game)
 
 
 @bp.post("/host/<code>/<action>")

@@ -169,13 +169,19 @@ def move_round(round_id):
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
 
 
+def _question_page(round_, question, form, errors=None):
+    """The question form: empty for a new question, filled in to edit one, or sent back with
+    what was typed and what is wrong with it (422)."""
+    page = render_template("quizzes/question.html", round=round_, question=question, form=form,
+                           kinds=questions.KINDS, errors=errors or {})
+    return (page, 422) if errors else page
+
+
 @bp.get("/rounds/<int:round_id>/questions/new")
 @login_required
 def new_question(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
-    return render_template("quizzes/question.html", round=round_, question=None,
-                           form=questions.blank(request.args.get("kind", "choice")),
-                           kinds=questions.KINDS, errors={})
+    return _question_page(round_, None, questions.blank(request.args.get("kind", "choice")))
 
 
 @bp.post("/rounds/<int:round_id>/questions")
@@ -184,8 +190,7 @@ def create_question(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
     values, errors = questions.parse(request.form)
     if errors:
-        return render_template("quizzes/question.html", round=round_, question=None, form=values,
-                               kinds=questions.KINDS, errors=errors), 422
+        return _question_page(round_, None, values, errors)
     db.one("insert_question", round_id=round_id, **values)
     flash("Question added.")
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}", 303)
@@ -196,8 +201,7 @@ def create_question(round_id):
 def edit_question(question_id):
     question = owned(db.one("question_by_id", id=question_id))
     round_ = db.one("round_by_id", id=question["round_id"])
-    return render_template("quizzes/question.html", round=round_, question=question, form=question,
-                           kinds=questions.KINDS, errors={})
+    return _question_page(round_, question, question)
 
 
 @bp.post("/questions/<int:question_id>")
@@ -206,9 +210,7 @@ def update_question(question_id):
     question = owned(db.one("question_by_id", id=question_id))
     values, errors = questions.parse(request.form)
     if errors:
-        round_ = db.one("round_by_id", id=question["round_id"])
-        return render_template("quizzes/question.html", round=round_, question=question, form=values,
-                               kinds=questions.KINDS, errors=errors), 422
+        return _question_page(db.one("round_by_id", id=question["round_id"]), question, values, errors)
     db.run("update_question", id=question_id, **values)
     flash("Question saved.")
     return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303)

@@ -1,8 +1,8 @@
 """The projector: no controls, readable from the back of the pub. Anyone with the code may watch
 it; it shows nothing a team's own phone will not show at the same moment."""
-from flask import Blueprint, render_template
+from flask import Blueprint
 
-from . import links, live, snapshot, stream, views
+from . import live, snapshot, stream, views
 
 bp = Blueprint("screen", __name__)
 
@@ -10,11 +10,7 @@ bp = Blueprint("screen", __name__)
 @bp.get("/screen/<code>")
 def show(code):
     game = views.game_or_404(code)
-    after = live.last_event_id(game["id"])
-    snap = snapshot.load(game["id"])
-    url = links.join_url(snap.game)
-    return render_template("screen/show.html", snap=snap, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(snap.game))
+    return views.live_page("screen/show.html", game)
 
 
 @bp.get("/screen/<code>/events")

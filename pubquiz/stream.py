@@ -6,13 +6,14 @@ comment heartbeats that keep phones behind NAT and proxies from dropping an idle
 """
 import itertools
 import time
+from collections.abc import Callable, Iterator, Sequence
 
 from flask import Response, abort, current_app, request
 
 from .events import HEARTBEAT, START, Subscription, encode
 
 
-def respond(game_id, audiences, full_state):
+def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str]) -> Response:
     """full_state() renders this viewer's whole current state; it is sent when the client gives
     no position, or one the history no longer holds (too old, or from before a restart)."""
     bus = current_app.extensions["bus"]
@@ -49,7 +50,7 @@ def respond(game_id, audiences, full_state):
     })
 
 
-def _missed(bus, game_id, audiences, position):
+def _missed(bus, game_id: int, audiences: Sequence[str], position: str) -> list[bytes] | None:
     """The messages after `position`; None when the full state should be sent instead: there is
     no position (replaying a whole history to a bare URL costs a megabyte for a big game), the
     history does not hold it, or what was missed is more than a stream may hold (the full state
@@ -65,7 +66,7 @@ def _missed(bus, game_id, audiences, position):
     return [encode(event_id, html) for event_id, html in parts]
 
 
-def _delivered(sub):
+def _delivered(sub: Subscription) -> Iterator[bytes]:
     """What the hub delivers, until it closes the stream (shutdown, or too slow to keep up)."""
     while True:
         for data in sub.wait():

@@ -5,7 +5,7 @@ A game here is its cached state from games.by_code (id, code, host, phase, versi
 database row."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from . import games, live
+from . import games, links, live, snapshot
 from .accounts import owned
 
 NO_SUCH_GAME = "There is no game with this code. Check the code on the screen."
@@ -21,6 +21,16 @@ def game_or_404(code):
 def own_game(code):
     """The game when the logged-in host owns it; a 404 otherwise (someone else's looks missing)."""
     return owned(games.by_code(code))
+
+
+def live_page(template, game):
+    """A page that goes on live (the console, the projector): the state now, the event id it was
+    rendered at (read first: its stream replays anything published in between), the join link."""
+    after = live.last_event_id(game["id"])
+    snap = snapshot.load(game["id"])
+    url = links.join_url(snap.game)
+    return render_template(template, snap=snap, after=after, join_url=url, qr=links.qr_svg(url),
+                           loopback=links.loopback_warning(snap.game))
 
 
 def actor():
