@@ -214,13 +214,3 @@ class Night:
             f"(errors {dict(self.fleet.errors)})")
         return {"streams": len(streams), "not_connected": not_connected, "seconds": round(seconds, 2),
                 "window": window.summary()}
-
-    async def idle_memory(self, streams_open, baseline):
-        """The workers' RSS growth per stream since `baseline`, once the streams sit idle."""
-        await asyncio.sleep(self.p["idle_settle"])
-        workers = self.stack.workers_rss()
-        per_stream = (workers - baseline) / max(streams_open, 1)
-        return {"streams_open": streams_open, "workers_rss_before_mb": round(baseline / 2**20, 1),
-                "workers_rss_after_mb": round(workers / 2**20, 1),
-                "rss_per_stream_kb": round(per_stream / 1024, 1),
-                "held_by_workers": [w.pid for w in self.stack.workers_of_app()]}

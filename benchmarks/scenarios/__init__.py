@@ -12,7 +12,7 @@ from ..night import Night, log
 from .answers import answer_burst
 from .busy import busy, restart
 from .fanout import fanout
-from .idle import heartbeats, memory_snapshot
+from .idle import heartbeats, idle_memory, memory_snapshot
 from .reconnect import reconnect_storm
 from .side_by_side import compare_window
 
@@ -40,7 +40,7 @@ async def _idle(night, out, first, baseline):
     memory = await memory_snapshot(night, "streams", len(rest))
     if memory:
         out["open_rest"]["tracemalloc_per_stream"] = memory
-    out["idle_memory"] = await night.idle_memory(night.fleet.open_count, baseline)
+    out["idle_memory"] = await idle_memory(night, night.fleet.open_count, baseline)
     out["idle_memory"]["window_opening_streams"] = out["open_rest"]["window"]
     log(f"idle: {night.fleet.open_count}/{len(first) + len(rest)} streams open, "
         f"{out['idle_memory']['rss_per_stream_kb']} KB RSS per stream")

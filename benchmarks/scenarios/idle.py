@@ -1,9 +1,20 @@
-"""Idle streams: what they cost in memory (tracemalloc sites, with --tracemalloc) and in CPU
-(heartbeats, when nothing else happens)."""
+"""Idle streams: what they cost in memory (the workers' RSS per stream; with --tracemalloc, the
+Python allocation sites) and in CPU (heartbeats, when nothing else happens)."""
 import asyncio
 
 from ..night import log, per_delivery
 from ..stack import Window
+
+
+async def idle_memory(night, streams_open, baseline):
+    """The workers' RSS growth per stream since `baseline`, once the streams sit idle."""
+    await asyncio.sleep(night.p["idle_settle"])
+    workers = night.stack.workers_rss()
+    per_stream = (workers - baseline) / max(streams_open, 1)
+    return {"streams_open": streams_open, "workers_rss_before_mb": round(baseline / 2**20, 1),
+            "workers_rss_after_mb": round(workers / 2**20, 1),
+            "rss_per_stream_kb": round(per_stream / 1024, 1),
+            "held_by_workers": [w.pid for w in night.stack.workers_of_app()]}
 
 
 def _read_snapshots(directory, label):

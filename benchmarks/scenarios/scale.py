@@ -5,6 +5,7 @@ import time
 
 from ..night import Night, cpu_per_delivery, log
 from ..stack import Window
+from .idle import idle_memory
 
 
 async def _start_all(night, streams, marks, spread):
@@ -36,7 +37,7 @@ async def run_scale(stack, params):
         await asyncio.sleep(1)
         baseline = stack.workers_rss()
         out["open"] = await night.open_streams(streams, f"scale: open {len(streams)} streams")
-        out["idle_memory"] = await night.idle_memory(night.fleet.open_count, baseline)
+        out["idle_memory"] = await idle_memory(night, night.fleet.open_count, baseline)
         start = await _start_all(night, streams, marks, p["scale_start_spread"])
         out.update({"games": len(night.games), "streams": len(streams),
                     "streams_open": night.fleet.open_count,
