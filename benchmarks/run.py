@@ -47,7 +47,6 @@ QUICK = dict(FULL, **{
     "heartbeat_window": 0,
     "time_limit": 150,
 })
-PUBQUIZ_ENV = {}
 
 
 def parse(argv):
@@ -72,7 +71,7 @@ async def run_all(args, params, results, workdir):
     only = args.only
     s = results["scenarios"]
     if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare"):
-        env = dict(PUBQUIZ_ENV, **({"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}))
+        env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
         stack = Stack("pubquiz", workdir, workers=args.workers, env=env,
                       profile=args.profile or args.tracemalloc)
         try:
@@ -87,7 +86,7 @@ async def run_all(args, params, results, workdir):
         finally:
             stack.close()
     if only == "scale" or (only is None and params["scale_fresh_stack"]):
-        stack = Stack("pubquiz-scale", workdir, workers=args.workers, env=PUBQUIZ_ENV, profile=args.profile)
+        stack = Stack("pubquiz-scale", workdir, workers=args.workers, profile=args.profile)
         try:
             stack.start(prepare_database=migrate)
             s["scale"] = await run_scale(stack, params)
