@@ -13,8 +13,10 @@ import time
 import traceback
 from pathlib import Path
 
+from harness.processes import raise_nofile
+
 from . import compare, lean, report, scenarios
-from .stack import ROOT, Stack, install_signal_handlers, raise_nofile
+from .stack import ROOT, Stack, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare")

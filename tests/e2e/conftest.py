@@ -15,7 +15,7 @@ import pytest
 from helpers import TABLES, require
 from playwright.sync_api import expect
 
-from benchmarks.stack import free_port
+from harness.processes import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
