@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class Round:
     """title None leaves the round as the editor names it (joker and negative need a title);
     questions: the question form's fields of each (kind, prompt, ...), in play order."""
-    title: str = None
+    title: str | None = None
     questions: list = field(default_factory=list)
     joker: bool = False
     negative: bool = False
@@ -21,13 +21,13 @@ class Quiz:
     form's fields besides the title (scoring, leaderboard_mode, ...), None to keep the defaults."""
     title: str
     rounds: list = field(default_factory=list)
-    settings: dict = None
+    settings: dict | None = None
 
 
 @dataclass
 class Request:
     path: str
-    fields: dict = None  # None: a GET, else a form POST of these fields (the CSRF token is the sender's)
+    fields: dict | None = None  # None: a GET, else a form POST of these fields (the CSRF token is the sender's)
 
 
 @dataclass
