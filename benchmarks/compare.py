@@ -20,7 +20,7 @@ from .night import cpu_per_delivery, log
 from .stack import Stack, Window
 
 FRAGMENT_HTML = "<section id='stage'>" + "x" * 1500 + "</section>"
-# The polling harness's table (benchmarks/harness_poll.py is never imported here: it monkey-patches).
+# The polling rival's table (benchmarks/rival_poll.py is never imported here: it monkey-patches).
 SCHEMA = "create table bench_state (id int primary key, version int not null default 0, html text not null)"
 
 
@@ -106,7 +106,7 @@ async def polling(workdir, clients, games, seconds, interval, quiet=1.0):
                 cursor.executemany("insert into bench_state (id, html) values (%s, %s)",
                                    [(g, FRAGMENT_HTML) for g in range(1, games + 1)])
 
-    stack = Stack("compare-polling", workdir, app="benchmarks.harness_poll:app", redis=False)
+    stack = Stack("compare-polling", workdir, app="benchmarks.rival_poll:app", redis=False)
     try:
         stack.start(prepare_database=prepare)
         ids = list(range(1, games + 1))
@@ -140,7 +140,7 @@ async def polling(workdir, clients, games, seconds, interval, quiet=1.0):
 
 async def flask_sse(workdir, clients, games, seconds, interval, quiet=1.0):
     """(b) flask-sse 1.0.0: each client's stream is its own Redis subscription."""
-    stack = Stack("compare-flask-sse", workdir, app="benchmarks.harness_flasksse:app", database=False,
+    stack = Stack("compare-flask-sse", workdir, app="benchmarks.rival_flasksse:app", database=False,
                   env={"BENCH_FRAGMENT": FRAGMENT_HTML})
     fleet = None
     try:

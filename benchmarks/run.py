@@ -13,11 +13,13 @@ import time
 import traceback
 from pathlib import Path
 
+from harness.processes import raise_nofile
+
 from . import compare, lean, report
 from .night import log
 from .scenarios import run_night
 from .scenarios.scale import run_scale
-from .stack import ROOT, Stack, _close_all, install_signal_handlers, raise_nofile
+from .stack import ROOT, Stack, _close_all, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare")
@@ -113,7 +115,7 @@ def output_paths(args, full_run):
 
 def describe_stack(args, params, nofile):
     return (f"1 gunicorn instance, {args.workers} gevent workers (deploy/gunicorn.conf.py), behind Nginx "
-            "(deploy/nginx.conf rendered for loopback by tests/cluster/nginx.py, plain HTTP), a private "
+            "(deploy/nginx.conf rendered for loopback by harness/nginx.py, plain HTTP), a private "
             "redis-server, PostgreSQL (a database of its own on the shared server) reached through the "
             "statement meter benchmarks/pgmeter.py. Rate limits raised to 1000000/minute. "
             "App settings are the defaults, "

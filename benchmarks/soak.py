@@ -42,9 +42,11 @@ from pathlib import Path
 
 import redis
 
+from harness.processes import raise_nofile
+
 from . import analysis, crowd, lean, report
 from .night import accepted_answers, answer_request, audiences_of, log, refusal_text
-from .stack import ROOT, Stack, install_signal_handlers, raise_nofile, total_fds, total_rss
+from .stack import ROOT, Stack, install_signal_handlers, total_fds, total_rss
 
 HERE = Path(__file__).resolve().parent
 TARGET_GROWTH = 0.10
