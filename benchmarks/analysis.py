@@ -1,13 +1,12 @@
 """From what the clients recorded and what the bus kept, the figures: latency percentiles,
 deliveries, losses, duplicates and order.
 
-The truth about what was published is the game's event history in Redis (the RedisBus keeps a
-Redis Stream per game, ids in publish order, each entry holding every audience's fragment): for
-each stream the expected ids are the entries after its starting point that carry one of its
-audiences. An entry id is "<ms>-<seq>", the Redis clock when it was published (same machine), so
+The truth about what was published is the game's event history in Redis (harness/history.py):
+for each stream the expected ids are the entries after its starting point that carry one of its
+audiences. An entry id is the Redis clock when it was published (same machine), so
 publish-to-arrival is measured too.
 """
-import json
+from harness.history import collapse, events_key, history
 
 
 def percentiles(values, scale=1000.0, digits=1):
@@ -26,29 +25,8 @@ def percentiles(values, scale=1000.0, digits=1):
 
 def newest_id(redis_client, prefix, game_id):
     """The id (str) of a game's latest event, "" before its first: a window starts after it."""
-    newest = redis_client.xrevrange(f"{prefix}:game:{game_id}:events", count=1)
+    newest = redis_client.xrevrange(events_key(prefix, game_id), count=1)
     return newest[0][0].decode() if newest else ""
-
-
-def history(redis_client, prefix, game_id, after=""):
-    """[(id bytes, audiences, publish time s)] of a game's events after `after` (exclusive)."""
-    key = f"{prefix}:game:{game_id}:events"
-    start = "(" + after if after else "-"
-    out = []
-    for entry_id, fields in redis_client.xrange(key, start, "+"):
-        parts = json.loads(fields[b"e"])["p"]
-        out.append((entry_id, frozenset(parts), int(entry_id.split(b"-")[0]) / 1000.0))
-    return out
-
-
-def collapse(ids):
-    """Consecutive repeats are one event: a team stream gets the players' and its own fragment of
-    a result event as two messages with the same id."""
-    out = []
-    for event_id in ids:
-        if not out or out[-1] != event_id:
-            out.append(event_id)
-    return out
 
 
 class Deliveries:

@@ -1,5 +1,5 @@
 """Setting up a night at scale over real HTTP: hosts register, write a quiz and start games (the
-people.Host client), thousands of teams join (one shared aiohttp session with bounded
+harness.people.Host client), thousands of teams join (one shared aiohttp session with bounded
 concurrency, cookies carried by hand so no per-team session object is kept), and hosts press
 console buttons with the lean client (pre-connected sockets, so a click "at the same instant" is
 one send() per game).
@@ -12,18 +12,14 @@ from http.cookies import SimpleCookie
 
 import aiohttp
 
+from harness.people import TOKEN, Host
+from harness.quiz import Quiz, Round, planet_question
+
 from . import lean
-from .people import TOKEN, Host
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
 AFTER = re.compile(r'events\?after=([^"&]+)')
 FLASH_ERROR = re.compile(r'<p class="error">([^<]*)</p>')
-
-
-def question(number, time_limit=600):
-    return {"kind": "choice", "prompt": f"Benchmark question {number}: which planet is red?",
-            "option_0": "Venus", "option_1": "Mars", "option_2": "Jupiter", "option_3": "Saturn",
-            "correct_option": "1", "time_limit": str(time_limit), "points": "1"}
 
 
 @dataclass(eq=False)
@@ -63,11 +59,10 @@ class Quizmaster:
 
     async def setup(self):
         await self.person.register(self.email)
-        self.quiz_id = await self.person.create_quiz(
-            "Benchmark night", [question(n + 1, self.time_limit) for n in range(self.questions)])
-        rows = self.stack.sql("select q.id from question q join round r on r.id = q.round_id "
-                              "where r.quiz_id = %s order by r.position, q.position, q.id", (self.quiz_id,))
-        self.question_ids = [r[0] for r in rows]
+        built = await self.person.build_quiz(Quiz("Benchmark night", [Round(questions=[
+            planet_question(n + 1, self.time_limit) for n in range(self.questions)])]))
+        self.quiz_id = built.quiz_id
+        self.question_ids = built.question_ids[0]
         self.token = self.person.token
         self.cookie = _cookie_header(self.person.http.cookie_jar, self.stack.base)
         return self

@@ -131,9 +131,9 @@ class ClientSide(asyncio.Protocol):
             self.upstream.transport.write(data)
 
     def _parse(self, data):
+        """Read every whole message in what came so far; keep a partial one for the next bytes."""
         buf = self.buf + data if self.buf else data
         pos, size = 0, len(buf)
-        meter = self.meter
         while True:
             if not self.started:
                 if size - pos < 8:
@@ -142,57 +142,61 @@ class ClientSide(asyncio.Protocol):
                 if size - pos < length:
                     break
                 pos += length
-                if code == 80877103:  # SSLRequest: the answer decides; assume plain (sslmode=disable)
-                    continue
-                if code == 80877104:  # GSSENCRequest
-                    continue
-                self.started = True
+                # SSLRequest (the answer decides; assume plain: sslmode=disable) and GSSENCRequest
+                # come before the startup message proper.
+                self.started = code not in (80877103, 80877104)
                 continue
             if size - pos < 5:
                 break
-            kind = buf[pos]
             (length,) = struct.unpack_from("!i", buf, pos + 1)
             end = pos + 1 + length
             if size < end:
                 break
-            if kind == 0x51:  # Q
-                meter.round_trips += 1
-                name = meter.classify(bytes(buf[pos + 5:end - 1]))
-                meter.counts[name] += 1
-                if name == "sql:empty" and self.names:
-                    meter.finish(self.names, self.trips)
-                    self.names, self.trips = [], 0
-                self.names.append(name)
-                self.trips += 1
-                if name == "sql:begin":
-                    self.in_transaction = True
-                if name in ("sql:commit", "sql:rollback"):
-                    self.in_transaction = False
-                    meter.finish(self.names, self.trips)
-                    self.names, self.trips = [], 0
-            elif kind == 0x50:  # P: name\0 query\0 ...
-                body = buf[pos + 5:end]
-                name_end = body.index(b"\0")
-                query_end = body.index(b"\0", name_end + 1)
-                self.statements[bytes(body[:name_end])] = bytes(body[name_end + 1:query_end])
-            elif kind == 0x42:  # B: portal\0 statement\0 ...
-                body = buf[pos + 5:end]
-                portal_end = body.index(b"\0")
-                stmt_end = body.index(b"\0", portal_end + 1)
-                self.bound = self.statements.get(bytes(body[portal_end + 1:stmt_end]), b"?")
-            elif kind == 0x45:  # E
-                name = meter.classify(self.bound)
-                meter.counts[name] += 1
-                self.names.append(name)
-            elif kind == 0x53:  # S
-                meter.round_trips += 1
-                self.trips += 1
-                if not self.in_transaction and self.names and self.names[-1] != "sql:empty":
-                    # An autocommit statement outside BEGIN ... COMMIT is a use on its own.
-                    meter.finish(self.names, self.trips)
-                    self.names, self.trips = [], 0
+            self._message(buf[pos], buf[pos + 5:end])
             pos = end
         self.buf = buf[pos:] if pos < size else b""
+
+    def _message(self, kind, body):
+        if kind == 0x51:  # Q: query\0
+            self._query(self.meter.classify(bytes(body[:-1])))
+        elif kind == 0x50:  # P: name\0 query\0 ...
+            name_end = body.index(b"\0")
+            query_end = body.index(b"\0", name_end + 1)
+            self.statements[bytes(body[:name_end])] = bytes(body[name_end + 1:query_end])
+        elif kind == 0x42:  # B: portal\0 statement\0 ...
+            portal_end = body.index(b"\0")
+            stmt_end = body.index(b"\0", portal_end + 1)
+            self.bound = self.statements.get(bytes(body[portal_end + 1:stmt_end]), b"?")
+        elif kind == 0x45:  # E
+            name = self.meter.classify(self.bound)
+            self.meter.counts[name] += 1
+            self.names.append(name)
+        elif kind == 0x53:  # S
+            self.meter.round_trips += 1
+            self.trips += 1
+            if not self.in_transaction and self.names and self.names[-1] != "sql:empty":
+                # An autocommit statement outside BEGIN ... COMMIT is a use on its own.
+                self._finish_use()
+
+    def _query(self, name):
+        """A simple query: one round trip; an empty one (the pool's check) starts a new use of the
+        connection, COMMIT or ROLLBACK ends one."""
+        meter = self.meter
+        meter.round_trips += 1
+        meter.counts[name] += 1
+        if name == "sql:empty" and self.names:
+            self._finish_use()
+        self.names.append(name)
+        self.trips += 1
+        if name == "sql:begin":
+            self.in_transaction = True
+        if name in ("sql:commit", "sql:rollback"):
+            self.in_transaction = False
+            self._finish_use()
+
+    def _finish_use(self):
+        self.meter.finish(self.names, self.trips)
+        self.names, self.trips = [], 0
 
     def connection_lost(self, exc):
         if self.upstream is not None:

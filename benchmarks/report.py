@@ -53,7 +53,8 @@ def versions():
     redis_server = _run([shutil.which("redis-server") or "redis-server", "--version"])
     match = re.search(r"v=(\S+)", redis_server)
     commit = _run(["git", "rev-parse", "HEAD"])
-    dirty = bool(_run(["git", "status", "--porcelain", "--", "pubquiz", "templates", "sql", "deploy", "wsgi.py"]))
+    app_paths = ["pubquiz", "templates", "sql", "deploy", "wsgi.py"]
+    dirty = bool(_run(["git", "status", "--porcelain", "--", *app_paths]))
     return {"python": platform.python_version(), "gevent": package("gevent"), "gunicorn": package("gunicorn"),
             "flask": package("flask"), "psycopg": package("psycopg"), "redis_py": package("redis"),
             "flask_sse": package("flask-sse"), "uvloop": package("uvloop"), "aiohttp": package("aiohttp"),
@@ -77,67 +78,96 @@ def _fmt(value, unit=""):
     return f"{value}{unit}"
 
 
-def targets(results, quick):
-    """[(target, measured, verdict)]; size targets are only judged at full size."""
-    s = results.get("scenarios", {})
-    rows = []
+def _verdict(ok, sized=False, quick=False):
+    """pass / MISS; not measured without a figure; size targets are only judged at full size."""
+    if ok is None:
+        return "not measured"
+    if sized and quick:
+        return "not judged (quick size)"
+    return "pass" if ok else "MISS"
 
-    def verdict(ok, sized=False):
-        if ok is None:
-            return "not measured"
-        if sized and quick:
-            return "not judged (quick size)"
-        return "pass" if ok else "MISS"
 
-    idle = _get(s, "night", "idle_memory") or {}
-    held = idle.get("streams_open")
+def _streams_held(s, quick):
+    held = _get(s, "night", "idle_memory", "streams_open")
     fan_lost = [_get(s, "night", k, "lost") for k in ("fanout_spread", "fanout_burst")]
     ok = None if held is None else (held >= 5000 and all(x == 0 for x in fan_lost if x is not None))
-    rows.append(("5,000 streams held by one host (1 instance, 2 gevent workers)",
-                 f"{_fmt(held)} open, fan-out lost {fan_lost}", verdict(ok, sized=True)))
+    return [("5,000 streams held by one host (1 instance, 2 gevent workers)",
+             f"{_fmt(held)} open, fan-out lost {fan_lost}", _verdict(ok, sized=True, quick=quick))]
+
+
+def _concurrent_games(s, quick):
     scale = s.get("scale") or {}
     ok = None if not scale else (scale.get("games", 0) >= 1000 and scale.get("lost") == 0
                                  and scale.get("streams_open") == scale.get("streams"))
-    rows.append(("1,000 concurrent games", f"{_fmt(scale.get('games'))} games, {_fmt(scale.get('streams_open'))} "
-                 f"streams, lost {_fmt(scale.get('lost'))}", verdict(ok, sized=True)))
+    return [("1,000 concurrent games", f"{_fmt(scale.get('games'))} games, {_fmt(scale.get('streams_open'))} "
+             f"streams, lost {_fmt(scale.get('lost'))}", _verdict(ok, sized=True, quick=quick))]
+
+
+def _fanout_latency(s):
+    rows = []
     for key, label, limit in (("fanout_spread", "spread fan-out p99 host click -> team < 20 ms", 20),
                               ("fanout_burst", "burst fan-out p99 host click -> team < 100 ms", 100)):
         p99 = _get(s, "night", key, "click_to_arrival_ms", "p99")
-        rows.append((label, _fmt(p99, " ms"), verdict(None if p99 is None else p99 < limit)))
-    cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_app") for k in ("fanout_spread", "fanout_burst", "busy")}
-    stack_cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_stack") for k in ("fanout_spread", "fanout_burst")}
+        rows.append((label, _fmt(p99, " ms"), _verdict(None if p99 is None else p99 < limit)))
+    return rows
+
+
+def _cpu_per_event(s):
+    cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_app")
+           for k in ("fanout_spread", "fanout_burst", "busy")}
+    stack_cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_stack")
+                 for k in ("fanout_spread", "fanout_burst")}
     measured = [v for v in cpu.values() if v is not None]
+    rows = [("server CPU per delivered event <= 20 µs (all-in: the host's request, rendering, publishing "
+             "and writing, divided by deliveries)",
+             "app: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in cpu.items())
+             + "; whole stack: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in stack_cpu.items()),
+             _verdict(None if not measured else max(measured) <= 20))]
     beats = _get(s, "night", "heartbeats") or {}
-    rows.append(("server CPU per delivered event <= 20 µs (all-in: the host's request, rendering, publishing "
-                 "and writing, divided by deliveries)",
-                 "app: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in cpu.items())
-                 + "; whole stack: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in stack_cpu.items()),
-                 verdict(None if not measured else max(measured) <= 20)))
     if beats:
         rows.append(("(for reference) marginal CPU of one message on one stream: an idle heartbeat",
                      f"app {_fmt(beats.get('cpu_us_per_heartbeat_app'))} µs, whole stack "
-                     f"{_fmt(beats.get('cpu_us_per_heartbeat_stack'))} µs ({beats.get('heartbeats_delivered')} "
-                     f"heartbeats)", verdict(beats.get("cpu_us_per_heartbeat_app") is not None
-                                             and beats["cpu_us_per_heartbeat_app"] <= 20)))
+                     f"{_fmt(beats.get('cpu_us_per_heartbeat_stack'))} µs "
+                     f"({beats.get('heartbeats_delivered')} heartbeats)",
+                     _verdict(beats.get("cpu_us_per_heartbeat_app") is not None
+                              and beats["cpu_us_per_heartbeat_app"] <= 20)))
+    return rows
+
+
+def _nothing_lost(results):
     losses = event_losses(results)
     answers = answer_losses(results)
-    rows.append(("0 events and 0 answers lost everywhere",
-                 f"events lost {sum(losses.values())} {losses}; answers lost {sum(answers.values())} {answers}",
-                 verdict(None if not losses and not answers else
-                         sum(losses.values()) == 0 and sum(answers.values()) == 0)))
-    db = _get(s, "night", "answer_burst", "db") or {}
+    return [("0 events and 0 answers lost everywhere",
+             f"events lost {sum(losses.values())} {losses}; answers lost {sum(answers.values())} {answers}",
+             _verdict(None if not losses and not answers else
+                      sum(losses.values()) == 0 and sum(answers.values()) == 0))]
+
+
+def _database_reads(results):
+    db = _get(results.get("scenarios", {}), "night", "answer_burst", "db") or {}
     trips = db.get("round_trips_per_accepted_answer")
     reads = db.get("other_reads_in_window")
     stream_reads = stream_path_reads(results)
     ok = None if trips is None else (trips == 1 and not reads and not stream_reads)
-    rows.append(("1 DB round trip per accepted answer; no DB reads on the answer and stream paths",
-                 f"{_fmt(trips)} round trips per accepted answer {db.get('answer_checkouts')}; reads on answer path "
-                 f"{reads or 'none'}; reads while streams open/reconnect {stream_reads or 'none'}", verdict(ok)))
-    per_stream = [x for x in (idle.get("rss_per_stream_kb"), _get(s, "scale", "idle_memory", "rss_per_stream_kb"))
-                  if x is not None]
-    rows.append(("RSS <= 20 KB per idle stream", ", ".join(f"{x} KB" for x in per_stream) or "–",
-                 verdict(None if not per_stream else max(per_stream) <= 20, sized=True)))
-    return rows
+    return [("1 DB round trip per accepted answer; no DB reads on the answer and stream paths",
+             f"{_fmt(trips)} round trips per accepted answer {db.get('answer_checkouts')}; "
+             f"reads on answer path {reads or 'none'}; "
+             f"reads while streams open/reconnect {stream_reads or 'none'}", _verdict(ok))]
+
+
+def _memory_per_stream(s, quick):
+    per_stream = [x for x in (_get(s, "night", "idle_memory", "rss_per_stream_kb"),
+                              _get(s, "scale", "idle_memory", "rss_per_stream_kb")) if x is not None]
+    return [("RSS <= 20 KB per idle stream", ", ".join(f"{x} KB" for x in per_stream) or "–",
+             _verdict(None if not per_stream else max(per_stream) <= 20, sized=True, quick=quick))]
+
+
+def targets(results, quick):
+    """[(target, measured, verdict)], in the order of RESULTS.md's table."""
+    s = results.get("scenarios", {})
+    return (_streams_held(s, quick) + _concurrent_games(s, quick) + _fanout_latency(s)
+            + _cpu_per_event(s) + _nothing_lost(results) + _database_reads(results)
+            + _memory_per_stream(s, quick))
 
 
 def event_losses(results):
@@ -174,16 +204,12 @@ def answer_losses(results):
 def stream_path_reads(results):
     """App statements (not the deadline sweep) while only streams were opened."""
     s = results.get("scenarios", {})
+    windows = [_get(s, "night", "open_first"), _get(s, "night", "open_rest"), _get(s, "scale", "open")]
     reads = {}
-    for key in ("open_first", "open_rest"):
-        statements = _get(s, "night", key, "window", "db_statements") or {}
-        for name, count in statements.items():
+    for opened in windows:
+        for name, count in (_get(opened, "window", "db_statements") or {}).items():
             if not name.startswith("sql:") and name != "due_games":
                 reads[name] = reads.get(name, 0) + count
-    statements = _get(s, "scale", "open", "window", "db_statements") or {}
-    for name, count in statements.items():
-        if not name.startswith("sql:") and name != "due_games":
-            reads[name] = reads.get(name, 0) + count
     return reads
 
 
@@ -204,10 +230,9 @@ def _lat(d):
     return f"{_fmt(d.get('p50'))} / {_fmt(d.get('p95'))} / {_fmt(d.get('p99'))} / {_fmt(d.get('max'))}"
 
 
-def markdown(results, quick):
-    m, v, s = results["machine"], results["versions"], results.get("scenarios", {})
-    night = s.get("night", {})
-    lines = [
+def _header(results, quick):
+    m, v = results["machine"], results["versions"]
+    return [
         "# pubquiz benchmark results",
         "",
         f"Written by `python -m benchmarks.run{' --quick' if quick else ''}` on {results['date']} "
@@ -216,126 +241,158 @@ def markdown(results, quick):
         f"**Machine:** {m['cpu_model']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, Linux {m['kernel']}; "
         f"{m['note']}. Clients run on the same 2 cores as the servers.",
         "",
-        f"**Versions:** Python {v['python']}, gevent {v['gevent']}, gunicorn {v['gunicorn']}, Flask {v['flask']}, "
-        f"psycopg {v['psycopg']}, nginx {v['nginx']}, PostgreSQL {v['postgresql']}, Redis {v['redis']}, "
-        f"flask-sse {v['flask_sse']}, client loop {results.get('client_loop')}; pubquiz commit {v['pubquiz_commit']}.",
+        f"**Versions:** Python {v['python']}, gevent {v['gevent']}, gunicorn {v['gunicorn']}, "
+        f"Flask {v['flask']}, psycopg {v['psycopg']}, nginx {v['nginx']}, PostgreSQL {v['postgresql']}, "
+        f"Redis {v['redis']}, flask-sse {v['flask_sse']}, client loop {results.get('client_loop')}; "
+        f"pubquiz commit {v['pubquiz_commit']}.",
         "",
         f"**Stack:** {results['stack']}",
         "",
-        "## Targets",
-        "",
-        "| target | measured | verdict |",
-        "| --- | --- | --- |",
     ]
-    for row in results.get("targets", []):
-        lines.append(f"| {row['target']} | {row['measured']} | {row['verdict']} |")
-    lines += ["", "## Scenarios", "",
-              "Latency: p50 / p95 / p99 / max in ms. *click → team*: from the host's POST leaving the "
-              "client to the event reaching each team's socket (kernel receive time). *publish → team*: "
-              "from the event's Redis id time (when it was published) to the same arrival. CPU per delivered "
-              "event: CPU seconds of the gunicorn master and workers (*app*) or of app + Nginx + Redis + "
-              "the PostgreSQL backends of the benchmark database (*stack*), during the window, divided by "
-              "event deliveries to streams.", "",
-              "| scenario | streams | delivered / expected | lost | click → team ms | publish → team ms "
-              "| CPU µs/delivery app / stack | window s |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+
+def _targets_table(results):
+    return ["## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"] + [
+        f"| {row['target']} | {row['measured']} | {row['verdict']} |" for row in results.get("targets", [])]
+
+
+def _scenario_row(label, r):
+    """One row of the scenarios table: streams, deliveries, latencies, CPU, window."""
+    return (f"| {label} | {r['streams']} | {r['delivered']} / {r['expected']} | {r['lost']} "
+            f"| {_lat(r.get('click_to_arrival_ms'))} | {_lat(r.get('publish_to_arrival_ms'))} "
+            f"| {_fmt(r.get('cpu_us_per_delivered_app'))} / {_fmt(r.get('cpu_us_per_delivered_stack'))} "
+            f"| {r.get('window', {}).get('seconds')} |")
+
+
+def _storm_row(r):
+    return (f"| reconnect storm (click → team includes the {r['dropped']} streams that were away "
+            f"{r['reconnect_delay_s']} s) | {r['streams']} | – | {r['lost']} "
+            f"| {_lat(r.get('click_to_arrival_ms_all'))} | – | – | {r.get('window', {}).get('seconds')} |")
+
+
+def _scenarios_table(night, scale):
+    lines = ["", "## Scenarios", "",
+             "Latency: p50 / p95 / p99 / max in ms. *click → team*: from the host's POST leaving the "
+             "client to the event reaching each team's socket (kernel receive time). *publish → team*: "
+             "from the event's Redis id time (when it was published) to the same arrival. CPU per delivered "
+             "event: CPU seconds of the gunicorn master and workers (*app*) or of app + Nginx + Redis + "
+             "the PostgreSQL backends of the benchmark database (*stack*), during the window, divided by "
+             "event deliveries to streams.", "",
+             "| scenario | streams | delivered / expected | lost | click → team ms | publish → team ms "
+             "| CPU µs/delivery app / stack | window s |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for key, label in (("fanout_spread", "fan-out spread"), ("fanout_burst", "fan-out burst"),
-                       ("busy", "busy"), ("reconnect_storm", "reconnect storm")):
-        r = night.get(key)
-        if not r:
-            continue
-        w = r.get("window", {})
-        if key == "reconnect_storm":
-            lines.append(f"| {label} (click → team includes the {r['dropped']} streams that were away "
-                         f"{r['reconnect_delay_s']} s) | {r['streams']} | – | {r['lost']} "
-                         f"| {_lat(r.get('click_to_arrival_ms_all'))} | – | – | {w.get('seconds')} |")
-            continue
-        lines.append(f"| {label} | {r['streams']} | {r['delivered']} / {r['expected']} | {r['lost']} "
-                     f"| {_lat(r.get('click_to_arrival_ms'))} | {_lat(r.get('publish_to_arrival_ms'))} "
-                     f"| {_fmt(r.get('cpu_us_per_delivered_app'))} / {_fmt(r.get('cpu_us_per_delivered_stack'))} "
-                     f"| {w.get('seconds')} |")
-    scale = s.get("scale")
+                       ("busy", "busy")):
+        if night.get(key):
+            lines.append(_scenario_row(label, night[key]))
+    if night.get("reconnect_storm"):
+        lines.append(_storm_row(night["reconnect_storm"]))
     if scale:
-        lines.append(f"| scale: {scale['games']} games start | {scale['streams']} | {scale['delivered']} / "
-                     f"{scale['expected']} | {scale['lost']} | {_lat(scale.get('click_to_arrival_ms'))} "
-                     f"| {_lat(scale.get('publish_to_arrival_ms'))} | {_fmt(scale.get('cpu_us_per_delivered_app'))} / "
-                     f"{_fmt(scale.get('cpu_us_per_delivered_stack'))} | {scale.get('window', {}).get('seconds')} |")
+        lines.append(_scenario_row(f"scale: {scale['games']} games start", scale))
+    return lines
+
+
+def _setup_and_fanout(night):
+    lines = []
     setup = night.get("setup")
     if setup:
-        lines += ["", f"Setup: {setup['hosts']} hosts, {setup['games']} games, {setup['teams']} teams joined over "
-                  f"HTTP in {setup['join_seconds']} s ({setup['joins_per_second']} joins/s); one projector "
-                  f"stream per game besides the teams'."]
+        lines += ["", f"Setup: {setup['hosts']} hosts, {setup['games']} games, {setup['teams']} teams "
+                  f"joined over HTTP in {setup['join_seconds']} s ({setup['joins_per_second']} joins/s); "
+                  f"one projector stream per game besides the teams'."]
     for key, label in (("fanout_spread", "Spread"), ("fanout_burst", "Burst")):
         r = night.get(key)
         if r:
             lines.append(f"{label}: host POST response {_lat(r.get('host_post_ms'))} ms; "
                          f"server CPU in the window {r['window']['cpu_seconds']} s; "
                          f"client CPU {r['window']['client_cpu_seconds']} s.")
-    beats = night.get("heartbeats")
-    if beats:
-        lines += ["", f"**Idle:** {beats['streams']} open streams for {beats['seconds']} s, nothing published: "
-                  f"{beats['heartbeats_delivered']} heartbeats; {beats['cpu_us_per_heartbeat_app']} µs app CPU "
-                  f"({beats['cpu_us_per_heartbeat_stack']} µs whole stack) per heartbeat: the marginal cost of one "
-                  f"message on one stream (CPU in the window: {beats['window']['cpu_seconds']} s)."]
-    restart = night.get("app_restart")
-    if restart:
-        lines += ["", f"**App restart before busy** (with {restart['settings']}): gunicorn stopped and started "
-                  f"in {restart['seconds_app_restart']} s; {restart['streams_back']}/{restart['streams']} streams "
-                  f"back on their own after {restart['seconds_to_all_streams_back']} s (clients saw "
-                  f"{restart['errors_seen_by_clients']} while it was down)."]
-    busy = night.get("busy")
-    if busy:
-        lines += ["", f"**Busy:** {busy['games']} games for {busy['seconds']} s: {busy['published_events']} events "
-                  f"published ({busy['updates_per_game_per_second']} per game per second; answer counts pushed "
-                  f"every COUNT_INTERVAL while answers arrive, plus host clicks), {busy['host_clicks']} host clicks, "
-                  f"answers {busy['answers_accepted']}/{busy['answers_sent']} accepted, answer POST "
-                  f"{_lat(busy.get('answer_post_ms'))} ms; server CPU {busy['window']['cpu_seconds']} s."]
-    answers = night.get("answer_burst")
-    if answers:
-        db = answers["db"]
-        lines += ["", "### Answer burst", "",
-                  f"{answers['sent']} teams answered, sends spread over {answers['send_spread_s']} s; "
-                  f"**{answers['accepted']} accepted**, {answers['stored_in_db']} stored, lost {answers['lost']}; "
-                  f"last response after {answers['seconds_to_last_response']} s "
-                  f"({answers['accepted_per_second']} accepted/s).", "",
-                  f"Answer POST latency p50 / p95 / p99 / max: {_lat(answers['answer_post_ms'])} ms. "
-                  f"App CPU {answers['cpu_ms_per_accepted_answer_app']} ms per accepted answer.", "",
-                  f"Database ({db['method']}): {db['insert_answer_statements']} insert_answer statements "
-                  f"({db['statements_per_accepted_answer']} per accepted answer), "
-                  f"**{db['round_trips_per_accepted_answer']} round trips per accepted answer**; each answer's "
-                  f"connection use: {db['answer_checkouts']}. Other app reads in the window (not the coalesced "
-                  f"count push or deadline sweep): {db['other_reads_in_window'] or 'none'}. "
-                  f"pg_stat_database delta: {db['pg_stat_database_delta']}.", "",
-                  f"\"N answered\" pushes to the projectors: {answers['count_updates_on_screens']}."]
-    storm = night.get("reconnect_storm")
-    if storm:
-        lines += ["", "### Reconnect storm", "",
-                  f"{storm['dropped']} of {storm['streams']} streams dropped at once and came back after "
-                  f"{storm['reconnect_delay_s']} s with Last-Event-ID, while every host clicked once. "
-                  f"{storm['reconnected']} reconnected; **{storm['replayed_exactly']} ended with exactly the ids "
-                  f"they should have**, {storm['replay_wrong']} did not; all recovered "
-                  f"{storm['seconds_to_all_recovered']} s after the drop. Server CPU in the window: "
-                  f"app {storm['server_cpu_seconds_app']} s, stack {storm['server_cpu_seconds_stack']} s "
-                  f"(window {storm['window']['seconds']} s). Statements: {storm['window']['db_statements']}."]
-    idle = night.get("idle_memory")
-    scale_idle = (scale or {}).get("idle_memory")
-    if idle or scale_idle:
-        lines += ["", "### Memory per idle stream", "", "| where | streams open | workers' RSS before → after | per stream |",
-                  "| --- | --- | --- | --- |"]
-        for label, r in (("100 games (fan-out stack)", idle), ("1,000 games (fresh stack)", scale_idle)):
-            if r:
-                lines.append(f"| {label} | {r['streams_open']} | {r['workers_rss_before_mb']} → "
-                             f"{r['workers_rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |")
-    lines += ["", "## Side by side", "",
-              "Same client count and update schedule for each design; each on its own stack (gunicorn "
-              "gevent workers from deploy/gunicorn.conf.py behind the same Nginx config). Latency: from the "
-              "update's POST to the client seeing it (for polling: the first poll response with the new "
-              "version). DB queries: statements the app sent (statement meter, BEGIN/COMMIT/pool checks "
-              "excluded; round trips and pg_stat_database xact_commit also given).", "",
-              "| design | clients | updates | delivered | lost | latency p50 / p99 ms | CPU µs per delivered "
-              "update app / stack | DB queries/min (round trips/min, commits/min) | Redis connections "
-              "| RSS app workers MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    return lines
+
+
+def _heartbeats(beats):
+    return ["", f"**Idle:** {beats['streams']} open streams for {beats['seconds']} s, nothing published: "
+            f"{beats['heartbeats_delivered']} heartbeats; {beats['cpu_us_per_heartbeat_app']} µs app CPU "
+            f"({beats['cpu_us_per_heartbeat_stack']} µs whole stack) per heartbeat: the marginal cost of one "
+            f"message on one stream (CPU in the window: {beats['window']['cpu_seconds']} s)."]
+
+
+def _restart(restart):
+    return ["", f"**App restart before busy** (with {restart['settings']}): gunicorn stopped and started "
+            f"in {restart['seconds_app_restart']} s; {restart['streams_back']}/{restart['streams']} streams "
+            f"back on their own after {restart['seconds_to_all_streams_back']} s (clients saw "
+            f"{restart['errors_seen_by_clients']} while it was down)."]
+
+
+def _busy(busy):
+    return ["", f"**Busy:** {busy['games']} games for {busy['seconds']} s: {busy['published_events']} events "
+            f"published ({busy['updates_per_game_per_second']} per game per second; answer counts pushed "
+            f"every COUNT_INTERVAL while answers arrive, plus host clicks), {busy['host_clicks']} host "
+            f"clicks, answers {busy['answers_accepted']}/{busy['answers_sent']} accepted, answer POST "
+            f"{_lat(busy.get('answer_post_ms'))} ms; server CPU {busy['window']['cpu_seconds']} s."]
+
+
+def _answer_burst(answers):
+    db = answers["db"]
+    return ["", "### Answer burst", "",
+            f"{answers['sent']} teams answered, sends spread over {answers['send_spread_s']} s; "
+            f"**{answers['accepted']} accepted**, {answers['stored_in_db']} stored, lost {answers['lost']}; "
+            f"last response after {answers['seconds_to_last_response']} s "
+            f"({answers['accepted_per_second']} accepted/s).", "",
+            f"Answer POST latency p50 / p95 / p99 / max: {_lat(answers['answer_post_ms'])} ms. "
+            f"App CPU {answers['cpu_ms_per_accepted_answer_app']} ms per accepted answer.", "",
+            f"Database ({db['method']}): {db['insert_answer_statements']} insert_answer statements "
+            f"({db['statements_per_accepted_answer']} per accepted answer), "
+            f"**{db['round_trips_per_accepted_answer']} round trips per accepted answer**; each answer's "
+            f"connection use: {db['answer_checkouts']}. Other app reads in the window (not the coalesced "
+            f"count push or deadline sweep): {db['other_reads_in_window'] or 'none'}. "
+            f"pg_stat_database delta: {db['pg_stat_database_delta']}.", "",
+            f"\"N answered\" pushes to the projectors: {answers['count_updates_on_screens']}."]
+
+
+def _reconnect_storm(storm):
+    return ["", "### Reconnect storm", "",
+            f"{storm['dropped']} of {storm['streams']} streams dropped at once and came back after "
+            f"{storm['reconnect_delay_s']} s with Last-Event-ID, while every host clicked once. "
+            f"{storm['reconnected']} reconnected; **{storm['replayed_exactly']} ended with exactly the ids "
+            f"they should have**, {storm['replay_wrong']} did not; all recovered "
+            f"{storm['seconds_to_all_recovered']} s after the drop. Server CPU in the window: "
+            f"app {storm['server_cpu_seconds_app']} s, stack {storm['server_cpu_seconds_stack']} s "
+            f"(window {storm['window']['seconds']} s). Statements: {storm['window']['db_statements']}."]
+
+
+def _night_paragraphs(night):
+    """The paragraphs under the scenarios table, each for a scenario that ran."""
+    lines = _setup_and_fanout(night)
+    for key, paragraph in (("heartbeats", _heartbeats), ("app_restart", _restart), ("busy", _busy),
+                           ("answer_burst", _answer_burst), ("reconnect_storm", _reconnect_storm)):
+        if night.get(key):
+            lines += paragraph(night[key])
+    return lines
+
+
+def _memory_table(idle, scale_idle):
+    if not (idle or scale_idle):
+        return []
+    lines = ["", "### Memory per idle stream", "",
+             "| where | streams open | workers' RSS before → after | per stream |",
+             "| --- | --- | --- | --- |"]
+    for label, r in (("100 games (fan-out stack)", idle), ("1,000 games (fresh stack)", scale_idle)):
+        if r:
+            lines.append(f"| {label} | {r['streams_open']} | {r['workers_rss_before_mb']} → "
+                         f"{r['workers_rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |")
+    return lines
+
+
+def _side_by_side(s, night):
+    lines = ["", "## Side by side", "",
+             "Same client count and update schedule for each design; each on its own stack (gunicorn "
+             "gevent workers from deploy/gunicorn.conf.py behind the same Nginx config). Latency: from the "
+             "update's POST to the client seeing it (for polling: the first poll response with the new "
+             "version). DB queries: statements the app sent (statement meter, BEGIN/COMMIT/pool checks "
+             "excluded; round trips and pg_stat_database xact_commit also given).", "",
+             "| design | clients | updates | delivered | lost | latency p50 / p99 ms | CPU µs per delivered "
+             "update app / stack | DB queries/min (round trips/min, commits/min) | Redis connections "
+             "| RSS app workers MB |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for key in ("compare_polling", "compare_flask_sse", "compare_pubquiz"):
         r = s.get(key) or night.get(key)
         if not r:
@@ -347,9 +404,24 @@ def markdown(results, quick):
                      f"| {r['db_statements_per_minute']} ({r['db_round_trips_per_minute']}, "
                      f"{r['db_xact_commit_per_minute']}) | {r['redis_connections']} "
                      f"| {r['rss_mb'].get('app_workers')} |")
+    return lines
+
+
+def _notes_and_error(results):
+    lines = []
     notes = results.get("notes") or []
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     if results.get("error"):
         lines += ["", "## Error", "", "```", results["error"][-3000:], "```"]
+    return lines
+
+
+def markdown(results, quick):
+    """RESULTS.md: one function per section, in the order they appear."""
+    s = results.get("scenarios", {})
+    night, scale = s.get("night", {}), s.get("scale")
+    memory = _memory_table(night.get("idle_memory"), (scale or {}).get("idle_memory"))
+    lines = (_header(results, quick) + _targets_table(results) + _scenarios_table(night, scale)
+             + _night_paragraphs(night) + memory + _side_by_side(s, night) + _notes_and_error(results))
     return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """Benchmark runner: `python -m benchmarks.run [--quick] [--only NAME]`.
 
 Starts the production shape on loopback (benchmarks/stack.py), drives it like real people
-(benchmarks/scenarios.py, benchmarks/compare.py), and writes what it measured:
+(benchmarks/night.py, benchmarks/scenarios/, benchmarks/compare.py), and writes what it measured:
 benchmarks/results.json and benchmarks/RESULTS.md for a full run, benchmarks/out/ for --quick or
 --only. Exits 1 if any event or answer was lost, 2 if the run itself failed.
 """
@@ -13,8 +13,13 @@ import time
 import traceback
 from pathlib import Path
 
-from . import compare, lean, report, scenarios
-from .stack import ROOT, Stack, install_signal_handlers, raise_nofile
+from harness.processes import raise_nofile
+
+from . import compare, lean, report
+from .night import log
+from .scenarios import run_night
+from .scenarios.scale import run_scale
+from .stack import ROOT, Stack, _close_all, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare")
@@ -44,12 +49,12 @@ QUICK = dict(FULL, **{
     "heartbeat_window": 0,
     "time_limit": 150,
 })
-PUBQUIZ_ENV = {}
 
 
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few hundred streams, under a minute (CI smoke test)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a few hundred streams, under a minute (CI smoke test)")
     parser.add_argument("--only", choices=SCENARIOS, help="run one scenario (results go to benchmarks/out/)")
     parser.add_argument("--output", type=Path, help="folder for results.json and RESULTS.md")
     parser.add_argument("--workers", type=int, default=2, help="gevent workers of the one gunicorn instance")
@@ -68,33 +73,77 @@ async def run_all(args, params, results, workdir):
     only = args.only
     s = results["scenarios"]
     if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare"):
-        env = dict(PUBQUIZ_ENV, **({"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}))
-        stack = Stack("pubquiz", workdir, workers=args.workers, env=env, profile=args.profile or args.tracemalloc)
+        env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
+        stack = Stack("pubquiz", workdir, workers=args.workers, env=env,
+                      profile=args.profile or args.tracemalloc)
         try:
             stack.start(prepare_database=migrate)
-            scenarios.log(f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
+            log(f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
                           f"({args.workers} gevent workers), redis {stack.redis_url}, db {stack.database}")
-            s["night"] = await scenarios.run_night(stack, params, only)
+            s["night"] = await run_night(stack, params, only)
             if only is None and not params["scale_fresh_stack"]:
-                s["scale"] = await scenarios.run_scale(stack, params)
-                s["scale"]["note"] = "same stack as the other scenarios (quick run): memory per stream is rough"
+                s["scale"] = await run_scale(stack, params)
+                s["scale"]["note"] = ("same stack as the other scenarios (quick run): "
+                                      "memory per stream is rough")
         finally:
             stack.close()
     if only == "scale" or (only is None and params["scale_fresh_stack"]):
-        stack = Stack("pubquiz-scale", workdir, workers=args.workers, env=PUBQUIZ_ENV, profile=args.profile)
+        stack = Stack("pubquiz-scale", workdir, workers=args.workers, profile=args.profile)
         try:
             stack.start(prepare_database=migrate)
-            s["scale"] = await scenarios.run_scale(stack, params)
+            s["scale"] = await run_scale(stack, params)
         finally:
             stack.close()
     if only in (None, "compare"):
         clients = params["compare_games"] * params["teams"]
-        s["compare_polling"] = await compare.polling(workdir, clients, params["compare_games"],
-                                                     params["compare_seconds"], params["compare_interval"],
-                                                     params["quiet"])
-        s["compare_flask_sse"] = await compare.flask_sse(workdir, clients, params["compare_games"],
-                                                         params["compare_seconds"], params["compare_interval"],
-                                                         params["quiet"])
+        same_schedule = (workdir, clients, params["compare_games"], params["compare_seconds"],
+                         params["compare_interval"], params["quiet"])
+        s["compare_polling"] = await compare.polling(*same_schedule)
+        s["compare_flask_sse"] = await compare.flask_sse(*same_schedule)
+
+
+def output_paths(args, full_run):
+    """(results json, RESULTS md): benchmarks/ for a full run, else benchmarks/out/ with a suffix
+    that names the kind of run; --output puts them in a folder of its own."""
+    out_dir = args.output or (HERE if full_run else HERE / "out")
+    suffix = ""
+    if not (full_run or args.output):
+        suffix = (("-quick" if args.quick else "") + (f"-{args.only}" if args.only else "")
+                  + ("-profile" if args.profile else ""))
+    return out_dir / f"results{suffix}.json", out_dir / f"RESULTS{suffix}.md"
+
+
+def describe_stack(args, params, nofile):
+    return (f"1 gunicorn instance, {args.workers} gevent workers (deploy/gunicorn.conf.py), behind Nginx "
+            "(deploy/nginx.conf rendered for loopback by harness/nginx.py, plain HTTP), a private "
+            "redis-server, PostgreSQL (a database of its own on the shared server) reached through the "
+            "statement meter benchmarks/pgmeter.py. Rate limits raised to 1000000/minute. "
+            "App settings are the defaults, "
+            + (f"except that before busy the app is restarted with {params['busy_env']} so that games "
+               "can push ~10 updates/s. " if params["busy_restart"] else "")
+            + f"RLIMIT_NOFILE {nofile} (the hard limit here: raising it is not permitted).")
+
+
+def run_loop(args, params, results, workdir):
+    """Every scenario on a fresh client loop, within the time limit; returns 2 if the run failed
+    (the error goes into the results), else 0."""
+    loop, results["client_loop"] = lean.new_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(run_all(args, params, results, workdir),
+                                                 params["time_limit"]))
+        return 0
+    except BaseException as error:  # recorded in the results, then the exit code says so
+        results["error"] = "".join(traceback.format_exception(error))
+        print(results["error"], file=sys.stderr)
+        return 2
+    finally:
+        _close_all()
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        except Exception:
+            pass
+        loop.close()
 
 
 def main(argv=None):
@@ -103,45 +152,19 @@ def main(argv=None):
     install_signal_handlers()
     nofile = raise_nofile()
     full_run = not args.quick and args.only is None and not args.profile
-    out_dir = args.output or (HERE if full_run else HERE / "out")
-    suffix = "" if full_run or args.output else (("-quick" if args.quick else "") + (f"-{args.only}" if args.only else "")
-                                                 + ("-profile" if args.profile else ""))
-    json_path, md_path = out_dir / f"results{suffix}.json", out_dir / f"RESULTS{suffix}.md"
+    json_path, md_path = output_paths(args, full_run)
     started = time.monotonic()
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "mode": "quick" if args.quick else "full", "only": args.only, "profiled": args.profile, "params": params,
-        "machine": report.machine(), "versions": report.versions(),
-        "stack": (f"1 gunicorn instance, {args.workers} gevent workers (deploy/gunicorn.conf.py), behind Nginx "
-                  "(deploy/nginx.conf rendered for loopback by tests/cluster/nginx.py, plain HTTP), a private "
-                  "redis-server, PostgreSQL (a database of its own on the shared server) reached through the "
-                  "statement meter benchmarks/pgmeter.py. Rate limits raised to 1000000/minute. "
-                  "App settings are the defaults, "
-                  + (f"except that before busy the app is restarted with {params['busy_env']} so that games "
-                     "can push ~10 updates/s. " if params["busy_restart"] else "")
-                  + f"RLIMIT_NOFILE {nofile} (the hard limit here: raising it is not permitted)."),
+        "mode": "quick" if args.quick else "full", "only": args.only, "profiled": args.profile,
+        "params": params, "machine": report.machine(), "versions": report.versions(),
+        "stack": describe_stack(args, params, nofile),
         "scenarios": {}, "notes": [],
     }
     workdir = Path(tempfile.mkdtemp(prefix="pubquiz-bench-"))
-    loop, kind = lean.new_loop()
-    results["client_loop"] = kind
-    asyncio.set_event_loop(loop)
-    status = 0
     try:
-        loop.run_until_complete(asyncio.wait_for(run_all(args, params, results, workdir), params["time_limit"]))
-    except BaseException as error:  # recorded in the results, then the exit code says so
-        results["error"] = "".join(traceback.format_exception(error))
-        print(results["error"], file=sys.stderr)
-        status = 2
+        status = run_loop(args, params, results, workdir)
     finally:
-        from .stack import _close_all
-
-        _close_all()
-        try:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        except Exception:
-            pass
-        loop.close()
         results["seconds"] = round(time.monotonic() - started, 1)
         results["workdir"] = str(workdir)
         report.write(results, json_path, md_path, args.quick)

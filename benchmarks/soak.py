@@ -42,9 +42,11 @@ from pathlib import Path
 
 import redis
 
+from harness.processes import raise_nofile
+
 from . import analysis, crowd, lean, report
-from .scenarios import audiences_of, log, refusal_text
-from .stack import ROOT, Stack, install_signal_handlers, raise_nofile, total_fds, total_rss
+from .night import accepted_answers, answer_request, audiences_of, log, refusal_text
+from .stack import ROOT, Stack, install_signal_handlers, total_fds, total_rss
 
 HERE = Path(__file__).resolve().parent
 TARGET_GROWTH = 0.10
@@ -184,13 +186,11 @@ class Soak:
 
     async def answer(self, game, teams):
         question_id = game.host.question_ids[game.question_index]
-        requests = [lean.Request(t, lean.post_bytes(
-            f"/play/{game.code}/answer", {"question_id": str(question_id), "choice": str(random.randrange(4))},
-            cookie=t.cookie, token=t.token)) for t in teams]
+        requests = [answer_request(t, game, t, question_id, choice=str(random.randrange(4))) for t in teams]
         # Within the first half of the time limit: every one of them is on time.
         await lean.run_requests(self.port, requests, timeout=self.a.time_limit,
                                 spread=self.a.time_limit / 2, preconnect=False)
-        accepted = [r for r in requests if r.status == 200 and b"Answer locked in" in r.response]
+        accepted = accepted_answers(requests)
         self.counts["answers_sent"] += len(requests)
         self.counts["answers_accepted"] += len(accepted)
         for refused in set(requests) - set(accepted):

@@ -2,7 +2,7 @@
 
 One Stack is one benchmarked server: gunicorn with gevent workers from deploy/gunicorn.conf.py
 (the pubquiz app, or a harness app under benchmarks/), Nginx from deploy/nginx.conf (rendered for
-loopback by tests/cluster/nginx.py), a private redis-server (so its CPU and clients are ours
+loopback by harness/nginx.py), a private redis-server (so its CPU and clients are ours
 alone), a database of its own on the PostgreSQL server, and the statement meter
 (benchmarks/pgmeter.py) between the app and PostgreSQL.
 
@@ -12,91 +12,24 @@ exit path of the runner.
 """
 import atexit
 import os
-import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 
+from harness import nginx
+from harness.processes import free_port, stop_process, wait_for_http, wait_for_port
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
-NOFILE = 262144
 HIGH_LIMIT = "1000000 per minute"
 
 _open_stacks = []
-
-
-def raise_nofile(limit=NOFILE):
-    """Thousands of sockets in this process, and in every child (they inherit it)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    for wanted in (limit, hard):
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, max(wanted, hard)))
-            break
-        except (ValueError, OSError):
-            continue
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers_on(port):
-    """Whether something accepts connections on this loopback port."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for_port(port, process, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not answers_on(port):
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
-        time.sleep(0.05)
-
-
-def wait_for_http(url, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer within {timeout}s")
-            time.sleep(0.1)
-
-
-def stop_process(process, timeout=20, sig=signal.SIGTERM):
-    """SIGTERM (or `sig`), then SIGKILL to the process group if it lingers."""
-    if process is None or process.poll() is not None:
-        return
-    try:
-        process.send_signal(sig)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 def _close_all():
@@ -135,7 +68,7 @@ _certificate = {}
 
 def _reuse_certificate(nginx):
     """One self-signed certificate per run (an RSA key takes a second to make), copied to each
-    stack's folder; the rendered config is otherwise exactly what tests/cluster/nginx.py makes."""
+    stack's folder; the rendered config is otherwise exactly what harness/nginx.py makes."""
     if getattr(nginx, "_bench_original_certificate", None) is None:
         nginx._bench_original_certificate = nginx.self_signed_certificate
 
@@ -279,11 +212,6 @@ class Stack:
         self._start_gunicorn(self.app_port)
 
     def _start_nginx(self):
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
-        from tests.cluster import nginx
-
-        self._nginx_module = nginx
         _reuse_certificate(nginx)
         http_port = free_port()
         config = nginx.render(self.workdir / "nginx", [self.app_port], http_port, free_port(), ROOT / "static")
@@ -409,7 +337,7 @@ class Stack:
         self._closed = True
         try:
             if self._nginx is not None:
-                self._nginx_module.stop(self._nginx)
+                nginx.stop(self._nginx)
             # The harness apps have no way to end their streams on SIGTERM (pubquiz's
             # post_worker_init hook does): gunicorn's quick shutdown, not graceful_timeout's 15 s.
             stop_process(self.processes.get("gunicorn"),

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from harness.quiz import Quiz, Reply, Round, build
+
 REQUIRE_SERVICES = os.environ.get("PUBQUIZ_REQUIRE_SERVICES") == "1"
 TABLES = ("answer", "team", "game", "question", "round", "quiz", "host")
 
@@ -58,6 +60,14 @@ class Browser:
     def forget_token(self):
         self._token = None  # logging in starts a new session with a new token
 
+    def send(self, request):
+        """A harness.quiz Request as this browser sends it: its Reply."""
+        if request.fields is None:
+            response = self.get(request.path)
+        else:
+            response = self.post(request.path, request.fields)
+        return Reply(response.status_code, response.headers.get("Location", ""), response.get_data(as_text=True))
+
 
 class HostActions(Browser):
     def register(self, email="host@example.org", password="correct horse battery"):
@@ -65,19 +75,14 @@ class HostActions(Browser):
         self.forget_token()
         return response
 
+    def build_quiz(self, quiz):
+        """A harness.quiz Quiz written in the editor: its Built ids."""
+        return build(quiz, self.send)
+
     def create_quiz(self, title="Test quiz", questions=(), speed_bonus=False):
-        """questions: dicts of question form fields (kind, prompt, ...), all in round 1."""
-        response = self.post("/quizzes", {"title": title})
-        assert response.status_code == 303, response.get_data(as_text=True)
-        quiz_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        if speed_bonus:
-            self.post(f"/quizzes/{quiz_id}", {"title": title, "scoring": "speed"})
-        page = self.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
-        round_id = int(re.search(r'id="round-(\d+)"', page).group(1))
-        for fields in questions:
-            created = self.post(f"/rounds/{round_id}/questions", fields)
-            assert created.status_code == 303, created.get_data(as_text=True)
-        return quiz_id
+        """A quiz of one round of these questions (their form fields); its id."""
+        settings = {"scoring": "speed"} if speed_bonus else None
+        return self.build_quiz(Quiz(title, [Round(questions=list(questions))], settings)).quiz_id
 
     def start_game(self, quiz_id):
         response = self.post(f"/quizzes/{quiz_id}/games")

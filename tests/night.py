@@ -3,6 +3,7 @@ and settings through the host's forms, reading what a page shows, and reading SS
 import html
 import re
 
+from harness.quiz import Quiz
 from pubquiz import db, snapshot
 
 
@@ -50,35 +51,12 @@ def question_id(page):
 
 
 def build_quiz(host, title="Pub night", rounds=(), leaderboard_mode="question", leaderboard_top=None):
-    """rounds: dicts with title, questions (form fields), joker (bool), negative (bool).
-    Returns (quiz id, [round ids], [[question ids] per round]) in play order."""
-    created = host.post("/quizzes", {"title": title})
-    assert created.status_code == 303, created.get_data(as_text=True)
-    quiz_id = int(created.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    saved = host.post(f"/quizzes/{quiz_id}", {
-        "title": title, "scoring": "pub", "leaderboard_mode": leaderboard_mode,
-        "leaderboard_top": "" if leaderboard_top is None else str(leaderboard_top)})
-    assert saved.status_code == 303, saved.get_data(as_text=True)
-    for extra in rounds[1:]:  # a new quiz has its first round already
-        assert host.post(f"/quizzes/{quiz_id}/rounds", {"round_title": extra["title"]}).status_code == 303
-    app = host.client.application
-    round_ids = [r["id"] for r in query(app, "select id from round where quiz_id = %s order by position, id", quiz_id)]
-    assert len(round_ids) == max(1, len(rounds))
-    for round_id, spec in zip(round_ids, rounds):
-        fields = {"title": spec["title"]}
-        if spec.get("joker"):
-            fields["joker_eligible"] = "on"
-        if spec.get("negative"):
-            fields["negative_marking"] = "on"
-        assert host.post(f"/rounds/{round_id}", fields).status_code == 303
-        for question in spec["questions"]:
-            made = host.post(f"/rounds/{round_id}/questions", question)
-            assert made.status_code == 303, made.get_data(as_text=True)
-    question_ids = []
-    with app.app_context():
-        for round_id in round_ids:
-            question_ids.append([row["id"] for row in db.all("questions_of_round", round_id=round_id)])
-    return quiz_id, round_ids, question_ids
+    """rounds: harness.quiz Round; pub rules, with this leaderboard. Returns (quiz id, [round ids],
+    [[question ids] per round]) in play order."""
+    settings = {"scoring": "pub", "leaderboard_mode": leaderboard_mode,
+                "leaderboard_top": "" if leaderboard_top is None else str(leaderboard_top)}
+    built = host.build_quiz(Quiz(title, list(rounds), settings))
+    return built.quiz_id, built.round_ids, built.question_ids
 
 
 def play(host, code, answers=(), reveal=True):

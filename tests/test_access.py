@@ -20,6 +20,8 @@ import pytest
 from helpers import CHOICE, TEXT, Browser, HostActions, TeamActions, csrf_token
 from night import build_quiz, query, team_id
 
+from harness.quiz import Round
+
 # Who may use a route: (the owning host is host A, the game is G).
 RULES = {
     "public": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
@@ -134,7 +136,7 @@ def world(app):
     assert other_host.register("b@example.org").status_code == 303
 
     quiz_id, (round_id,), ((choice_id, text_id),) = build_quiz(
-        host, rounds=[{"title": "Round 1", "questions": [CHOICE, TEXT]}])
+        host, rounds=[Round("Round 1", [CHOICE, TEXT])])
     uploaded = host.post(f"/questions/{choice_id}/media", {"file": (io.BytesIO(png()), "dot.png")},
                          content_type="multipart/form-data")
     assert uploaded.status_code == 303

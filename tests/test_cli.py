@@ -10,7 +10,7 @@ import time
 import psycopg
 from werkzeug.security import check_password_hash
 
-from benchmarks.stack import free_port
+from harness.processes import free_port
 from pubquiz.links import lan_addresses
 
 MAX_LINES = 6

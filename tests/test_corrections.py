@@ -7,6 +7,8 @@ import pytest
 from helpers import CHOICE, TEXT, HostActions
 from night import build_quiz, leaderboard, play, query, team_id, text, totals, visible
 
+from harness.quiz import Round
+
 
 def _teams(new_team, code, *names):
     phones = []
@@ -107,8 +109,7 @@ def _halves(said):
 
 def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, host, new_team):
     quiz_id, _, (first, second) = build_quiz(host, rounds=[
-        {"title": "Warm-up", "questions": [CHOICE]},
-        {"title": "Music", "joker": True, "questions": [TEXT, CHOICE]}])
+        Round("Warm-up", [CHOICE]), Round("Music", [TEXT, CHOICE], joker=True)])
     code = host.start_game(quiz_id)
     bears, wolves = _teams(new_team, code, "Bears", "Wolves")
     host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
@@ -271,8 +272,7 @@ def test_a_markers_verdict_still_wins_after_a_key_change(app, host, new_team):
 
 def _two_round_quiz(host, mode, top=None):
     return build_quiz(host, leaderboard_mode=mode, leaderboard_top=top, rounds=[
-        {"title": "Planets", "questions": [CHOICE, dict(CHOICE, prompt="Red planet again?")]},
-        {"title": "Music", "questions": [TEXT]}])
+        Round("Planets", [CHOICE, dict(CHOICE, prompt="Red planet again?")]), Round("Music", [TEXT])])
 
 
 def test_leaderboard_mode_round_only_after_a_rounds_last_question(app, host, new_team):
@@ -347,9 +347,8 @@ def test_hidden_scores_show_question_marks_on_the_projector(app, host, new_team)
 @pytest.fixture
 def joker_game(app, host, new_team):
     quiz_id, round_ids, _ = build_quiz(host, rounds=[
-        {"title": "Picture round", "joker": True, "questions": [CHOICE]},
-        {"title": "Warm-up", "questions": [CHOICE]},
-        {"title": "Sport", "joker": True, "questions": [CHOICE]}])
+        Round("Picture round", [CHOICE], joker=True), Round("Warm-up", [CHOICE]),
+        Round("Sport", [CHOICE], joker=True)])
     code = host.start_game(quiz_id)
     return code, round_ids, _teams(new_team, code, "Jokers", "Steady", "Latecomers")
 
@@ -425,8 +424,8 @@ def test_a_joker_on_a_started_or_ordinary_round_is_refused(app, host, joker_game
 # --- negative marking -----------------------------------------------------------------------
 
 def test_a_negative_marking_round(app, host, new_team):
-    quiz_id, _, _ = build_quiz(host, rounds=[{"title": "Risky", "negative": True, "questions": [CHOICE]},
-                                             {"title": "Safe", "questions": [CHOICE]}])
+    quiz_id, _, _ = build_quiz(host, rounds=[Round("Risky", [CHOICE], negative=True),
+                                             Round("Safe", [CHOICE])])
     code = host.start_game(quiz_id)
     wrong, silent, right = _teams(new_team, code, "Wrong", "Silent", "Right")
     host.act(code, "start")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cluster import nginx as cluster_nginx
 from helpers import redis_url, require
 
-from benchmarks.stack import free_port
+from harness import nginx as loopback_nginx
+from harness.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
@@ -31,7 +31,8 @@ SSE_LOCATION = "location ~ ^/(play|host|screen|mark)/[^/]+/events$ {"
 
 
 def _require_nginx():
-    require(os.path.exists(cluster_nginx.NGINX), f"no nginx at {cluster_nginx.NGINX} (apt-get install nginx-light)")
+    require(os.path.exists(loopback_nginx.NGINX),
+            f"no nginx at {loopback_nginx.NGINX} (apt-get install nginx-light)")
 
 
 def _new_game(database_url):
@@ -155,16 +156,16 @@ class RawStream:
 
 
 def _rendered(tmp_path):
-    return cluster_nginx.render(tmp_path / "nginx", [free_port()], free_port(), free_port(), REPO / "static")
+    return loopback_nginx.render(tmp_path / "nginx", [free_port()], free_port(), free_port(), REPO / "static")
 
 
 def test_nginx_accepts_the_production_config_and_its_test_rendering(tmp_path):
     _require_nginx()
-    production = cluster_nginx.render_production(tmp_path / "production")
-    ok, output = cluster_nginx.check(production)
+    production = loopback_nginx.render_production(tmp_path / "production")
+    ok, output = loopback_nginx.check(production)
     assert ok, output
     rendered = _rendered(tmp_path)
-    ok, output = cluster_nginx.check(rendered)
+    ok, output = loopback_nginx.check(rendered)
     assert ok, output
 
     text = rendered.read_text()
@@ -179,9 +180,10 @@ def test_nginx_accepts_the_production_config_and_its_test_rendering(tmp_path):
 def test_a_change_to_a_line_the_test_config_needs_fails_loudly(tmp_path):
     _require_nginx()  # the rendering makes a certificate, like the tests that start nginx
     changed = tmp_path / "nginx.conf"
-    changed.write_text(cluster_nginx.SOURCE.read_text().replace("server 127.0.0.1:8002", "server 127.0.0.1:9002"))
-    with pytest.raises(cluster_nginx.NginxConfigDrift, match="127.0.0.1:8002"):
-        cluster_nginx.render(tmp_path / "out", [1], 2, 3, REPO / "static", source=changed)
+    source = loopback_nginx.SOURCE.read_text()
+    changed.write_text(source.replace("server 127.0.0.1:8002", "server 127.0.0.1:9002"))
+    with pytest.raises(loopback_nginx.NginxConfigDrift, match="127.0.0.1:8002"):
+        loopback_nginx.render(tmp_path / "out", [1], 2, 3, REPO / "static", source=changed)
 
 
 def test_gunicorn_accepts_its_config_from_any_folder(database_url, tmp_path):
@@ -254,10 +256,10 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
     # Secure cookies: the app sends HSTS itself, and Nginx must not add a second one.
     server = Gunicorn(database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15", PUBQUIZ_SECURE_COOKIES="1").start()
     http_port, https_port = free_port(), free_port()
-    config = cluster_nginx.render(tmp_path / "nginx", [server.port], http_port, https_port, REPO / "static")
+    config = loopback_nginx.render(tmp_path / "nginx", [server.port], http_port, https_port, REPO / "static")
     nginx = None
     try:
-        nginx = cluster_nginx.start(config)
+        nginx = loopback_nginx.start(config)
         conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
 
         conn.request("GET", "/static/css/pubquiz.css", headers={"Accept-Encoding": "gzip"})
@@ -317,7 +319,7 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
         secure.close()
     finally:
         if nginx is not None:
-            cluster_nginx.stop(nginx)
+            loopback_nginx.stop(nginx)
         server.stop()
 
 
@@ -367,9 +369,9 @@ def test_stopping_one_instance_moves_its_streams_to_the_other(database_url, tmp_
         first.start()
         second.start()
         http_port = free_port()
-        config = cluster_nginx.render(tmp_path / "nginx", [first.port, second.port], http_port, free_port(),
+        config = loopback_nginx.render(tmp_path / "nginx", [first.port, second.port], http_port, free_port(),
                                       REPO / "static")
-        nginx = cluster_nginx.start(config)
+        nginx = loopback_nginx.start(config)
 
         for _ in range(2):
             streams.append(RawStream(http_port, f"/screen/{code}/events"))
@@ -401,7 +403,7 @@ def test_stopping_one_instance_moves_its_streams_to_the_other(database_url, tmp_
         for s in streams:
             s.close()
         if nginx is not None:
-            cluster_nginx.stop(nginx)
+            loopback_nginx.stop(nginx)
         first.stop()
         second.stop()
 
@@ -439,8 +441,8 @@ def test_nginx_refuses_a_host_name_that_is_not_the_quizs(tmp_path):
     over plain HTTP and over TLS, while the quiz's own name is passed on (here to no app: 502)."""
     _require_nginx()
     http_port, https_port = free_port(), free_port()
-    nginx = cluster_nginx.start(cluster_nginx.render(tmp_path / "nginx", [free_port()], http_port, https_port,
-                                                     REPO / "static"))
+    config = loopback_nginx.render(tmp_path / "nginx", [free_port()], http_port, https_port, REPO / "static")
+    nginx = loopback_nginx.start(config)
     try:
         plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
         plain.request("GET", "/", headers={"Host": "127.0.0.1"})
@@ -455,4 +457,4 @@ def test_nginx_refuses_a_host_name_that_is_not_the_quizs(tmp_path):
                 connection.getresponse()
             connection.close()
     finally:
-        cluster_nginx.stop(nginx)
+        loopback_nginx.stop(nginx)

@@ -21,6 +21,7 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
 from helpers import CHOICE, NUMERIC, TABLES, TEXT, HostActions, TeamActions
 from night import build_quiz, query
 
+from harness.quiz import Round
 from pubquiz import db, games, limits, rules, snapshot
 
 ODD_NAMES = ("Ünïcödé 🍺", "ＦＵＬＬＷＩＤＴＨ", "e\u0301te\u0301", "\u202eevil\u202c", "zero\u200bwidth",
@@ -83,8 +84,7 @@ class QuizNight(RuleBasedStateMachine):
         limits.limiter.reset()
         self.host = HostActions(self.app)
         assert self.host.register().status_code == 303
-        specs = [{"title": f"Round {i + 1}", "questions": [_question(k) for k in kinds]}
-                 for i, kinds in enumerate(rounds)]
+        specs = [Round(f"Round {i + 1}", [_question(k) for k in kinds]) for i, kinds in enumerate(rounds)]
         self.quiz_id, _, self.question_ids = build_quiz(self.host, rounds=specs, leaderboard_mode=mode)
         self.mode = mode
         self.outline = [tuple(ids) for ids in self.question_ids]

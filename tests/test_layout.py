@@ -1,12 +1,27 @@
-"""The code's layout, read from the source: what imports what."""
+"""How the repository is laid out, checked from its files: what may import what."""
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "pubquiz"
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+PACKAGE = ROOT / "pubquiz"
 
 
-def _parsed():
-    return {path.stem: ast.parse(path.read_text()) for path in sorted(PACKAGE.glob("*.py"))}
+def _imported_modules(path):
+    """Top-level names of every module a Python file imports (relative imports are its own)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module.split(".")[0]
+
+
+def test_no_test_imports_the_benchmarks():
+    """The tests and the benchmarks share the harness package; the tests never need benchmarks/."""
+    offenders = sorted(str(path.relative_to(ROOT)) for path in TESTS.rglob("*.py")
+                       if "benchmarks" in _imported_modules(path))
+    assert offenders == [], f"these import benchmarks (use harness/ instead): {offenders}"
 
 
 def _is_blueprint(tree):
@@ -15,7 +30,7 @@ def _is_blueprint(tree):
 
 
 def _own_imports(tree):
-    """The pubquiz modules a module imports (`from . import x`, `from .x import y`)."""
+    """The pubquiz modules a pubquiz module imports (`from . import x`, `from .x import y`)."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1:
@@ -26,7 +41,7 @@ def _own_imports(tree):
 def test_no_blueprint_imports_another():
     """What two blueprints share lives in a module of its own (views.py, accounts.py, …): a
     blueprint that is also another's helper library is how changing one page breaks another."""
-    modules = _parsed()
+    modules = {path.stem: ast.parse(path.read_text()) for path in sorted(PACKAGE.glob("*.py"))}
     blueprints = {name for name, tree in modules.items() if _is_blueprint(tree)}
     assert {"host", "play", "screen", "auth", "tiebreak", "corrections", "marking"} <= blueprints
     leaning = {name: sorted(_own_imports(tree) & blueprints)

@@ -5,6 +5,7 @@ import pytest
 from helpers import CHOICE, NUMERIC, TEXT
 from night import build_quiz, query, text
 
+from harness.quiz import Round
 from pubquiz import db, games, snapshot
 
 # The cache of game state and team identity lives in Redis when configured: both must behave alike.
@@ -262,8 +263,7 @@ def test_a_refused_plain_form_answer_comes_back_to_the_game_page_with_the_messag
 
 
 def test_the_joker_is_played_only_once_confirmed(app, host, new_team):
-    quiz_id, (pictures,), _ = build_quiz(host, rounds=[{"title": "Picture round", "joker": True,
-                                                        "questions": [CHOICE]}])
+    quiz_id, (pictures,), _ = build_quiz(host, rounds=[Round("Picture round", [CHOICE], joker=True)])
     code = host.start_game(quiz_id)
     team = new_team()
     team.join(code, "Jokers")

@@ -22,10 +22,10 @@ import pytest
 import redis
 from helpers import redis_url
 
-from benchmarks.analysis import collapse, history
-from benchmarks.crowd import question
-from benchmarks.people import Host, Team, close_all
-from benchmarks.stack import free_port, raise_nofile, wait_for_http
+from harness.history import collapse, history
+from harness.people import Host, Team, close_all
+from harness.processes import free_port, raise_nofile, wait_for_http
+from harness.quiz import planet_question
 
 TEAMS = 200  # the most a game may have
 EVENTS = 400  # per wave: some 600 kB (the lobby shows 24 names) to each stream, more than a stalled
@@ -174,7 +174,7 @@ async def _game(port):
     # opens its streams, and a POST is not retried on a closed one.
     host = Host(base, connector=aiohttp.TCPConnector(force_close=True))
     await host.register(f"limits-{secrets.token_hex(4)}@example.org")
-    quiz = await host.create_quiz("Limits", [question(1)])
+    quiz = await host.create_quiz("Limits", [planet_question(1)])
     code = await host.start_game(quiz)
     teams = [Team(base) for _ in range(TEAMS)]
     for number, team in enumerate(teams):

@@ -9,6 +9,7 @@ from helpers import CHOICE, TEXT, Stream
 from night import (build_quiz, game_id, leaderboard, play, query, question_id, team_id, text,
                    totals, visible)
 
+from harness.quiz import Round
 from pubquiz import games
 
 pytestmark = pytest.mark.parametrize("backend", ["memory", "redis"], indirect=True)
@@ -269,8 +270,8 @@ def test_kicked_team_is_sent_to_the_join_page_and_stops_counting(app, host, new_
 
 @pytest.mark.parametrize("renamed_before", [0, 3])
 def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
-    quiz_id, _, questions = build_quiz(host, rounds=[{"title": "Round 1", "questions": [
-        CHOICE, dict(TEXT, points="3"), dict(CHOICE, prompt="Third: red planet?")]}])
+    quiz_id, _, questions = build_quiz(host, rounds=[Round("Round 1", [
+        CHOICE, dict(TEXT, points="3"), dict(CHOICE, prompt="Third: red planet?")])])
     code = host.start_game(quiz_id)
     bears, duplicate, others = new_team(), new_team(), new_team()
     bears.join(code, "Bears")
@@ -313,8 +314,8 @@ def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
 
 
 def test_a_paper_team_gets_its_round_scores_typed_in(app, host, new_team):
-    quiz_id, round_ids, _ = build_quiz(host, rounds=[{"title": "Round 1", "questions": [CHOICE]},
-                                                     {"title": "Music", "questions": [CHOICE]}])
+    quiz_id, round_ids, _ = build_quiz(host, rounds=[Round("Round 1", [CHOICE]),
+                                                     Round("Music", [CHOICE])])
     code = host.start_game(quiz_id)
     phones = new_team()
     phones.join(code, "Phones")

@@ -14,9 +14,8 @@ import psutil
 import pytest
 from helpers import TABLES, redis_url, require
 
-from benchmarks.stack import answers_on, free_port
-
-from . import nginx
+from harness import nginx
+from harness.processes import answers_on, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = "/usr/sbin/nginx"

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import redis
 
-from benchmarks.people import Host, Stream, Team, close_all
+from harness.people import Host, Stream, Team, close_all
 
 # The streams open as pages rendered before the game's first event do: from the start.
 from pubquiz.events import START

@@ -15,12 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from benchmarks.people import Host, Stream, Team, close_all
-
+from harness.people import Host, Stream, Team, close_all
+from harness.processes import free_port
 # The streams open as pages rendered before the game's first event do: from the start.
 from pubquiz.events import START
-
-from benchmarks.stack import free_port
 
 from .conftest import wait_until_answers
 

@@ -12,10 +12,12 @@ import urllib.request
 
 import psycopg
 import pytest
+from browsing import build_quiz, start_game
 from helpers import TABLES, require
 from playwright.sync_api import expect
 
-from benchmarks.stack import free_port
+from harness.processes import free_port
+from harness.quiz import Quiz, Round
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
@@ -116,18 +118,12 @@ class People:
         """A host who writes a quiz of true-or-false `statements` (all `truth`) and starts a game:
         (the host's page on the console, the game's code)."""
         host = self.host(email, javascript)
-        host.fill("#title", "True or false")
-        host.click("text=Create")
-        for statement in statements:
-            host.click(".add-question >> text=True or false")
-            host.fill("#prompt", statement)
-            host.check(f"input[name=truth][value={'true' if truth else 'false'}]")
-            if time_limit:
-                host.fill("#time_limit", str(time_limit))
-            host.click("text=Save question")
-        host.click("text=Start a game")
+        questions = [{"kind": "truefalse", "prompt": statement, "truth": "true" if truth else "false",
+                      "time_limit": str(time_limit or 30), "points": "1"} for statement in statements]
+        quiz = build_quiz(host, Quiz("True or false", [Round(questions=questions)]))
+        code = start_game(host, quiz.quiz_id)
         expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
-        return host, host.url.rsplit("/", 1)[1]
+        return host, code
 
     def close(self):
         for context in self.contexts:

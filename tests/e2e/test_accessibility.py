@@ -5,9 +5,11 @@ import collections
 import re
 
 from axe_playwright_python.sync_playwright import Axe
-from browsing import join, wait_until_live
+from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
 from test_media import png
+
+from harness.quiz import Quiz, Round
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 720}
@@ -39,48 +41,22 @@ class Audit:
         assert self.problems == [], f"axe found: {summary}\n" + "\n".join(self.problems)
 
 
-def _origin(page):
-    return "/".join(page.url.split("/", 3)[:3])
-
-
-def _post(page, path, form=None, multipart=None):
-    """A form post from this person's browser (same cookies), as the page's forms would send it."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
-    if multipart is not None:
-        response = page.request.post(_origin(page) + path, multipart=dict(multipart, csrf_token=token),
-                                     max_redirects=0)
-    else:
-        response = page.request.post(_origin(page) + path, form=dict(form, csrf_token=token),
-                                     max_redirects=0)
-    assert response.status in (200, 303), (path, response.status, response.text()[:300])
-    return response
-
-
-def _write_quiz(host, base):
+def _write_quiz(host):
     """A quiz with a picture question, a free-text one and a numeric one in a second round:
     (quiz id, first round id, the picture question's id)."""
-    location = _post(host, "/quizzes", {"title": "Pub night"}).headers["location"]
-    quiz_id = location.rstrip("/").rsplit("/", 1)[1]
-    host.goto(base + location)
-    round_id = re.search(r'id="round-(\d+)"', host.content()).group(1)
-    _post(host, f"/rounds/{round_id}/questions", {
-        "kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-        "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
-        "points": "1", "image_on_phones": "on"})
-    host.reload()
-    question_id = re.search(r'href="/questions/(\d+)"', host.content()).group(1)
+    red_planet = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
+                  "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
+                  "points": "1", "image_on_phones": "on"}
+    moonlight = {"kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
+                 "time_limit": "300", "points": "1"}
+    moon_landing = {"kind": "numeric", "prompt": "In what year did people first walk on the Moon?",
+                    "numeric_answer": "1969", "time_limit": "300", "points": "1"}
+    quiz = build_quiz(host, Quiz("Pub night", [Round(questions=[red_planet, moonlight]),
+                                               Round("Numbers", [moon_landing])]))
+    question_id = quiz.question_ids[0][0]
     picture = {"name": "planet.png", "mimeType": "image/png", "buffer": png(40, 30)}
-    _post(host, f"/questions/{question_id}/media", multipart={"file": picture})
-    _post(host, f"/rounds/{round_id}/questions", {
-        "kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
-        "time_limit": "300", "points": "1"})
-    _post(host, f"/quizzes/{quiz_id}/rounds", {"round_title": "Numbers"})
-    host.reload()
-    second_round = re.findall(r'id="round-(\d+)"', host.content())[1]
-    _post(host, f"/rounds/{second_round}/questions", {
-        "kind": "numeric", "prompt": "In what year did people first walk on the Moon?",
-        "numeric_answer": "1969", "time_limit": "300", "points": "1"})
-    return quiz_id, round_id, question_id
+    post(host, f"/questions/{question_id}/media", multipart={"file": picture})
+    return quiz.quiz_id, quiz.round_ids[0], question_id
 
 
 def test_every_page_in_every_state_has_no_axe_violations(people):
@@ -100,7 +76,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
 
     host = people.host("a11y@example.org")
     audit.check(host, "quiz list", "empty")
-    quiz_id, round_id, question_id = _write_quiz(host, base)
+    quiz_id, round_id, question_id = _write_quiz(host)
     host.goto(f"{base}/quizzes")
     audit.check(host, "quiz list", "one quiz")
     host.goto(f"{base}/quizzes/{quiz_id}")
@@ -121,8 +97,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     host.goto(f"{base}/rounds/{round_id}/delete/confirm")
     audit.check(host, "confirmation page", "delete a round")
 
-    code = _post(host, f"/quizzes/{quiz_id}/games", {}).headers["location"].rsplit("/", 1)[1]
-    host.goto(f"{base}/host/{code}")
+    code = start_game(host, quiz_id)
     wait_until_live(host)
     screen = people.new(**PROJECTOR)
     screen.goto(f"{base}/screen/{code}")

@@ -10,7 +10,7 @@ import pytest
 import segno
 from playwright.sync_api import expect
 
-from benchmarks.stack import free_port, stop_process, wait_for_http
+from harness.processes import free_port, stop_process, wait_for_http
 from pubquiz.links import lan_addresses
 
 PUBLIC = "https://quiz.example.test"

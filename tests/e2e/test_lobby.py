@@ -3,7 +3,7 @@ the team already in gets a teammate in with its PIN; reopening lets the late tea
 import os
 import re
 
-from browsing import send_join_form
+from browsing import join, send_join_form, wait_until_live
 from playwright.sync_api import expect
 
 SHOTS = os.environ.get("PUBQUIZ_SHOTS", "/work/shots/limits")
@@ -18,10 +18,9 @@ def _shoot(page, name):
 def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
     base = people.base
     host, code = people.true_or_false_game("lobby@example.org", ["The Moon is made of rock"], truth=True)
-    host.wait_for_selector("body.live", state="attached")
+    wait_until_live(host)
     captain = people.new(width=390, height=844)
-    send_join_form(captain, base, code, "Reds")
-    expect(captain.locator(".team-name")).to_have_text(re.compile("Reds", re.I))
+    join(captain, base, code, "Reds")
     pin = next(text for text in captain.locator("strong.code").all_text_contents()
                if re.fullmatch(r"\d{4}", text))
 
@@ -39,8 +38,7 @@ def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
     expect(latecomer.locator("#name-error")).to_contain_text("closed this game to new teams")
     _shoot(latecomer, "join-lobby-closed-phone")
     teammate = people.new(width=390, height=844)
-    send_join_form(teammate, base, code, "Reds", pin)
-    expect(teammate.locator(".team-name")).to_have_text(re.compile("Reds", re.I))
+    join(teammate, base, code, "Reds", pin)
 
     teams.get_by_role("button", name="Reopen the lobby").click()
     expect(teams.get_by_role("button", name="Close the lobby to new teams")).to_be_visible()

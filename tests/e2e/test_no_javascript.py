@@ -1,5 +1,6 @@
 """With JavaScript turned off, joining and answering still work: plain forms, redirects, and a
 page that the player reloads."""
+from browsing import send_join_form
 from playwright.sync_api import expect
 
 
@@ -40,9 +41,7 @@ def test_a_stale_answer_form_gets_a_clear_message(people):
     base = people.base
     host, code = people.true_or_false_game("stale@example.org", ["Pubs sell beer."], True, javascript=False)
     team = people.new(javascript=False)
-    team.goto(f"{base}/join/{code}")
-    team.fill("#name", "Dawdlers")
-    team.click("button.primary")
+    send_join_form(team, base, code, "Dawdlers")
     host.reload()
     host.click("button[data-action=start]")
     host.click("button[data-action=open_question]")

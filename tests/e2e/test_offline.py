@@ -4,6 +4,7 @@ in order; a tap that did not get through says so; an answer sent again counts on
 import time
 
 import psycopg
+from browsing import join, wait_until_live
 from playwright.sync_api import expect
 
 # Every SSE message id the page's stream received, in order (htmx fires this for each message).
@@ -24,14 +25,11 @@ def _quiz_night(people, email, prompts, wifi=None):
     recording their stream ids: (host, code, dropouts, steady); the first on `wifi` if given."""
     base = people.base
     host, code = people.true_or_false_game(email, prompts, False, time_limit=300)
-    host.wait_for_selector("body.live", state="attached")
+    wait_until_live(host)
     phones = []
     for name, via in (("Dropouts", wifi.base if wifi else base), ("Steady", base)):
         phone = people.new(width=360, height=740)
-        phone.goto(f"{via}/join/{code}")
-        phone.fill("#name", name)
-        phone.click("button.primary")
-        phone.wait_for_selector("body.live", state="attached")
+        join(phone, via, code, name)
         phone.evaluate(RECORD_IDS)
         phone.evaluate("window.sameDocument = true")
         phones.append(phone)

@@ -4,8 +4,10 @@ links, and without JavaScript a refresh link and reloads that never send a form 
 import os
 import re
 
-from browsing import send_join_form, wait_until_live
+from browsing import build_quiz, join, start_game, wait_until_live
 from playwright.sync_api import expect
+
+from harness.quiz import Quiz, Round
 
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 640}
@@ -24,40 +26,20 @@ def _shoot(page, name):
     page.set_viewport_size(size)
 
 
-def _post(page, base, path, form):
-    """A form post from this browser (its cookies and CSRF token), as the host's forms send it."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
-    response = page.request.post(base + path, form=dict(form, csrf_token=token), max_redirects=0)
-    assert response.status == 303, (path, response.status, response.text()[:300])
-    return response.headers["location"]
-
-
 def _game(people, email, joker=False):
     """A host's game of one multiple-choice question, in a joker round if asked: (host page, code)."""
-    base = people.base
     host = people.host(email)
-    quiz_id = _post(host, base, "/quizzes", {"title": "Phones"}).rstrip("/").rsplit("/", 1)[1]
-    host.goto(f"{base}/quizzes/{quiz_id}")
-    round_id = re.search(r'id="round-(\d+)"', host.content()).group(1)
-    fields = {"title": "Picture round", **({"joker_eligible": "on"} if joker else {})}
-    _post(host, base, f"/rounds/{round_id}", fields)
-    _post(host, base, f"/rounds/{round_id}/questions", {
-        "kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-        "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
-        "points": "1"})
-    code = _post(host, base, f"/quizzes/{quiz_id}/games", {}).rsplit("/", 1)[1]
-    host.goto(f"{base}/host/{code}")
+    red_planet = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
+                  "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
+                  "points": "1"}
+    quiz = build_quiz(host, Quiz("Phones", [Round("Picture round", [red_planet], joker=joker)]))
+    code = start_game(host, quiz.quiz_id)
     wait_until_live(host)
     return host, code
 
 
 def _phone(people, javascript=True):
     return people.new(javascript=javascript, **PHONE)
-
-
-def _join(page, base, code, name, pin=""):
-    send_join_form(page, base, code, name, pin)
-    expect(page.locator(".team-name")).to_have_text(name)
 
 
 NEXT = {"start": "open_question", "open_question": "close_question", "close_question": "reveal"}
@@ -73,7 +55,7 @@ def test_the_joker_asks_first_in_a_dialog(people):
     base = people.base
     host, code = _game(people, "joker-dialog@example.org", joker=True)
     phone = _phone(people)
-    _join(phone, base, code, "Jokers")
+    join(phone, base, code, "Jokers")
     wait_until_live(phone)
     phone.click("text=Picture round ×2")
     dialog = phone.locator("#joker-dialog")
@@ -96,7 +78,7 @@ def test_without_javascript_the_joker_asks_on_a_page(people):
     base = people.base
     host, code = _game(people, "joker-page@example.org", joker=True)
     phone = _phone(people, javascript=False)
-    _join(phone, base, code, "Plain Jokers")
+    join(phone, base, code, "Plain Jokers", live=False)
     phone.click("text=Picture round ×2")
     expect(phone).to_have_url(re.compile(rf"/play/{code}/joker\?round_id=\d+$"))
     expect(phone.locator("h2")).to_have_text("Play your joker on “Picture round”?")
@@ -114,9 +96,9 @@ def test_both_phones_of_a_team_name_the_captain_and_the_lock_button_stands_apart
     base = people.base
     host, code = _game(people, "captain@example.org")
     captain, teammate = _phone(people), _phone(people)
-    _join(captain, base, code, "Bears")
+    join(captain, base, code, "Bears")
     pin = captain.locator(".team-invite strong.code").text_content()
-    _join(teammate, base, code, "Bears", pin)
+    join(teammate, base, code, "Bears", pin)
     expect(captain.locator(".captain-line")).to_have_text("Captain: this phone")
     expect(teammate.locator(".captain-line")).to_have_text("Captain: the phone that joined first")
     wait_until_live(captain)
@@ -152,7 +134,7 @@ def test_player_pages_show_no_host_links(people):
     expect(phone.locator("header.site")).to_have_text("pubquiz")
     expect(phone.locator("text=Host")).to_have_count(0)
     _shoot(phone, "join")
-    _join(phone, base, code, "Owls")
+    join(phone, base, code, "Owls")
     expect(phone.locator("header.site")).to_have_text("pubquiz")
     expect(phone.locator("a", has_text=re.compile("host|log in", re.I))).to_have_count(0)
     wait_until_live(phone)
@@ -168,7 +150,7 @@ def test_without_javascript_a_refresh_link_and_no_form_sent_twice(people):
     base = people.base
     host, code = _game(people, "nojs-phone@example.org")
     phone = _phone(people, javascript=False)
-    _join(phone, base, code, "Paper Planes")
+    join(phone, base, code, "Paper Planes", live=False)
     refresh = phone.locator(".refresh a")
     expect(refresh).to_have_text("Next question? Tap to refresh")
     _host_does(host, "start")
@@ -215,7 +197,7 @@ def test_without_javascript_a_refused_tap_says_why_once_and_a_reload_sends_nothi
     base = people.base
     host, code = _game(people, "nojs-late@example.org")
     phone = _phone(people, javascript=False)
-    _join(phone, base, code, "Dawdlers")
+    join(phone, base, code, "Dawdlers", live=False)
     _host_does(host, "start")
     _host_does(host, "open_question")
     phone.reload()

@@ -13,8 +13,10 @@ import zlib
 
 import psycopg
 from axe_playwright_python.sync_playwright import Axe
+from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
 
+from harness.quiz import Quiz, Round
 from pubquiz.snapshot import LOBBY_NAMES
 
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
@@ -106,22 +108,6 @@ def _png(width, height):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def _base(page):
-    return re.match(r"https?://[^/]+", page.url)[0]
-
-
-def _post(page, path, **kwargs):
-    """A request from this person's browser (same cookies) with the page's CSRF token."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
-    if "multipart" in kwargs:
-        kwargs["multipart"]["csrf_token"] = token
-    else:
-        kwargs["form"] = dict(kwargs.get("form", {}), csrf_token=token)
-    response = page.request.post(_base(page) + path, max_redirects=0, **kwargs)
-    assert response.status in (200, 303), (path, response.status, response.text()[:300])
-    return response
-
-
 class Team:
     """A team's phone: a browser context of its own (its team cookie) that joins through the form
     and then posts what its answer forms would post."""
@@ -131,44 +117,31 @@ class Team:
         people.contexts.append(self.context)
         self.base, self.code = people.base, code
         self.page = self.context.new_page()
-        self.page.goto(f"{people.base}/join/{code}")
-        self.page.fill("#name", name)
-        self.page.click("button.primary")
-        expect(self.page.locator(".team-name")).to_have_text(name)
+        join(self.page, people.base, code, name)
 
     def send(self, path, form):
         self.page.goto(f"{self.base}/play/{self.code}")
         if "choice" in form:
             shown = re.search(r'name="question_id" value="(\d+)"', self.page.content())
             form = dict(form, question_id=shown[1])
-        _post(self.page, path, form=form)
+        post(self.page, path, form)
 
 
-def _write_quiz(host, database_url):
+def _write_quiz(host):
     """Two choice questions (a picture with four options worth 1 point, six planets worth 2) and
     a game of it: (the game's code)."""
-    quiz = _post(host, "/quizzes", form={"title": "The Friday Night Pub Quiz"}).headers["location"]
-    quiz_id = quiz.rstrip("/").rsplit("/", 1)[1]
-    host.goto(_base(host) + quiz)
-    round_id = re.search(r'id="round-(\d+)"', host.content())[1]
-    _post(host, f"/rounds/{round_id}", form={"title": "Around the world"})
     flag = {"kind": "choice", "prompt": "Which country flies this flag (blue above yellow) over its parliament and its embassies abroad?", "option_0": "Sweden",
             "option_1": "Ukraine", "option_2": "Colombia", "option_3": "Bosnia", "correct_option": "1",
             "time_limit": "600", "points": "1"}
     planets = dict({f"option_{i}": name for i, name in enumerate(SIX_OPTIONS)}, kind="choice",
                    prompt="Which planet has the most moons we know of?", correct_option="5",
                    time_limit="600", points="2")
-    _post(host, f"/rounds/{round_id}/questions", form=flag)
-    _post(host, f"/rounds/{round_id}/questions", form=planets)
-    with psycopg.connect(database_url) as conn:
-        first = conn.execute("select min(id) from question where round_id = %s",
-                             (int(round_id),)).fetchone()[0]
-    _post(host, f"/questions/{first}/media",
-          multipart={"file": {"name": "flag.png", "mimeType": "image/png", "buffer": _png(300, 200)}})
-    location = _post(host, f"/quizzes/{quiz_id}/games").headers["location"]
-    host.goto(_base(host) + location)
-    host.wait_for_selector("body.live", state="attached")
-    return location.rsplit("/", 1)[1]
+    quiz = build_quiz(host, Quiz("The Friday Night Pub Quiz", [Round("Around the world", [flag, planets])]))
+    post(host, f"/questions/{quiz.question_ids[0][0]}/media",
+         multipart={"file": {"name": "flag.png", "mimeType": "image/png", "buffer": _png(300, 200)}})
+    code = start_game(host, quiz.quiz_id)
+    wait_until_live(host)
+    return code
 
 
 def _shots():
@@ -214,11 +187,11 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     shots = _shots()
     axe = Axe()
     host = people.host("projector@example.org")
-    code = _write_quiz(host, database_url)
+    code = _write_quiz(host)
     _console_opened_at(database_url, code, "http://192.168.1.20:5000")
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
-    screen.wait_for_selector("body.live", state="attached")
+    wait_until_live(screen)
     stage = screen.locator("#stage")
     teams = {name: Team(people, code, name) for name in LONG_NAMES + OTHER_NAMES}
     expect(stage).to_contain_text("12 teams in")
@@ -228,9 +201,9 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     assert qr["height"] >= 0.45 * 2160, "the QR code is big in the lobby"
     # The console opened at 127.0.0.1 again: the rest of the night carries the loopback warning.
     host.reload()
-    host.wait_for_selector("body.live", state="attached")
+    wait_until_live(host)
     screen.reload()
-    screen.wait_for_selector("body.live", state="attached")
+    wait_until_live(screen)
     expect(screen.locator(".join-panel #loopback")).to_contain_text("Phones can't reach 127.0.0.1")
     _check(screen, "lobby-loopback", axe, shots)
     screen.click("[data-sound-check]")
@@ -298,9 +271,9 @@ def test_every_phase_reads_from_the_back_of_the_room(people, database_url):
     _check(screen, "ended", axe, shots)
 
 
-def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, database_url):
+def test_the_podium_is_all_there_at_once_for_less_motion(people, browser):
     host = people.host("calm@example.org")
-    code = _write_quiz(host, database_url)
+    code = _write_quiz(host)
     Team(people, code, "Gin Fizzicists")
     _act(host, "start", "intro")
     host.click("button[data-action=end]")  # ending from the intro is early: the console asks first
@@ -315,15 +288,15 @@ def test_the_podium_is_all_there_at_once_for_less_motion(people, browser, databa
     assert [p["delay"] for p in screen.evaluate(PODIUM)] == [None]
 
 
-def test_a_full_pub_fits_the_lobby(people, database_url):
+def test_a_full_pub_fits_the_lobby(people):
     host = people.host("full@example.org")
-    code = _write_quiz(host, database_url)
+    code = _write_quiz(host)
     # Two hundred teams (PUBQUIZ_MAX_TEAMS), a quarter with names of 30 characters, the longest
     # joining first: a full pub, added by the quiz master.
     names = [f"{name[:26]} {number:03}" for number, name in enumerate(LONG_NAMES * 25)]
     names += [f"{name} {number}" for number in range(1, 16) for name in OTHER_NAMES]
     for name in names:
-        _post(host, f"/host/{code}/manage/teams", form={"name": name})
+        post(host, f"/host/{code}/manage/teams", {"name": name})
     screen = people.new(width=1280, height=720)
     screen.goto(f"{people.base}/screen/{code}")
     stage = screen.locator("#stage")

@@ -3,7 +3,7 @@ context. After joining, no page reloads: everything arrives over the pages' SSE 
 import re
 import time
 
-from browsing import wait_until_live
+from browsing import join, wait_until_live
 from playwright.sync_api import expect
 
 
@@ -58,11 +58,7 @@ def test_a_whole_quiz_night(people):
     teams = {}
     for name in ("Quizzly Bears", "Les Misérables", "Agatha Quiztie"):
         page = people.new(width=360, height=740)
-        page.goto(f"{base}/join/{code}")  # the QR code's link, code filled in
-        page.fill("#name", name)
-        page.click("button.primary")
-        expect(page.locator(".team-name")).to_have_text(name)
-        wait_until_live(page)
+        join(page, base, code, name)  # by the QR code's link, code filled in
         _mark_document(page)
         teams[name] = page
         expect(screen.locator("#stage")).to_contain_text(name)

@@ -1,18 +1,17 @@
 """A page whose stream is down says so: a phone or a projector that fell off the Wi-Fi shows a
 large "Reconnecting…" until its stream is back, and then the state published meanwhile."""
+from browsing import send_join_form, wait_until_live
 from playwright.sync_api import expect
 
 
 def test_a_phone_and_a_projector_off_the_wifi_say_reconnecting_until_they_are_back(people, wifi):
     host, code = people.true_or_false_game("reconnecting@example.org", ["Pub Wi-Fi always works."], False)
     phone = people.new(width=390, height=844)
-    phone.goto(f"{wifi.base}/join/{code}")
-    phone.fill("#name", "Dropouts")
-    phone.click("button.primary")
+    send_join_form(phone, wifi.base, code, "Dropouts")
     projector = people.new(width=1920, height=1080)
     projector.goto(f"{wifi.base}/screen/{code}")
     for page in (phone, projector):
-        page.wait_for_selector("body.live", state="attached")
+        wait_until_live(page)
         expect(page.locator("#reconnecting")).to_be_hidden()
 
     wifi.cut()

@@ -4,19 +4,13 @@ and the joker's doubling spelled out on the phone, the projector and the scores 
 import os
 import re
 
+from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
+
+from harness.quiz import Quiz, Round
 
 SHOTS = os.environ.get("PUBQUIZ_SHOTS")  # a folder for screenshots of the pages this test sees
 PHONE = {"width": 390, "height": 844}
-
-
-def _post(page, path, form):
-    """A form post from this person's browser (same cookies), as the page's forms would send it."""
-    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
-    base = "/".join(page.url.split("/", 3)[:3])
-    response = page.request.post(base + path, form=dict(form, csrf_token=token), max_redirects=0)
-    assert response.status in (200, 303), (path, response.status, response.text()[:300])
-    return response
 
 
 def _shoot(page, name, sizes=((390, 844),)):
@@ -27,50 +21,39 @@ def _shoot(page, name, sizes=((390, 844),)):
         page.screenshot(path=os.path.join(SHOTS, f"{name}-{width}x{height}.png"), full_page=True)
 
 
-def _write_quiz(host, base):
+def _write_quiz(host):
     """One joker round of a choice question and a free-text question, 1 point each."""
     expect(host).to_have_url(re.compile(r"/quizzes$"))
-    location = _post(host, "/quizzes", {"title": "Truthful night"}).headers["location"]
-    quiz_id = location.rstrip("/").rsplit("/", 1)[1]
-    host.goto(base + location)
-    round_id = re.search(r'id="round-(\d+)"', host.content()).group(1)
-    _post(host, f"/rounds/{round_id}", {"title": "Space and music", "joker_eligible": "on"})
-    _post(host, f"/rounds/{round_id}/questions", {
-        "kind": "choice", "prompt": "Which planet is the largest?", "option_0": "Venus", "option_1": "Mars",
-        "option_2": "Jupiter", "correct_option": "2", "time_limit": "120", "points": "1"})
-    _post(host, f"/rounds/{round_id}/questions", {
-        "kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
-        "time_limit": "120", "points": "1"})
-    code = _post(host, f"/quizzes/{quiz_id}/games", {}).headers["location"].rsplit("/", 1)[1]
-    host.goto(f"{base}/host/{code}")
-    host.wait_for_selector("body.live", state="attached")
+    largest = {"kind": "choice", "prompt": "Which planet is the largest?", "option_0": "Venus", "option_1": "Mars",
+               "option_2": "Jupiter", "correct_option": "2", "time_limit": "120", "points": "1"}
+    moonlight = {"kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
+                 "time_limit": "120", "points": "1"}
+    quiz = build_quiz(host, Quiz("Truthful night", [Round("Space and music", [largest, moonlight], joker=True)]))
+    code = start_game(host, quiz.quiz_id)
+    wait_until_live(host)
     return code
 
 
 def _phone(people, base, code, name):
     phone = people.new(**PHONE)
-    phone.goto(f"{base}/join/{code}")
-    phone.fill("#name", name)
-    phone.click("button.primary")
-    expect(phone.locator(".team-name")).to_have_text(re.compile(name, re.I))
-    phone.wait_for_selector("body.live", state="attached")
+    join(phone, base, code, name)
     return phone
 
 
 def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before_the_reveal(people):
     base = people.base
     host = people.host("truth@example.org")
-    code = _write_quiz(host, base)
+    code = _write_quiz(host)
     screen = people.new(width=1280, height=720)
     screen.goto(f"{base}/screen/{code}")
-    screen.wait_for_selector("body.live", state="attached")
+    wait_until_live(screen)
     jokers = _phone(people, base, code, "Jokers")
     halves = _phone(people, base, code, "Halves")
     # The joker's form, confirmed (as the confirmation step sends it, where there is one).
     round_id = jokers.locator(".joker-form button").first.get_attribute("value")
-    _post(jokers, f"/play/{code}/joker", {"round_id": round_id, "confirm": "yes"})
+    post(jokers, f"/play/{code}/joker", {"round_id": round_id, "confirm": "yes"})
     jokers.reload()
-    jokers.wait_for_selector("body.live", state="attached")
+    wait_until_live(jokers)
     expect(jokers.locator("#team-result")).to_contain_text("Joker played on “Space and music”")
 
     host.click("button[data-action=start]")
@@ -83,7 +66,7 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     expect(halves.locator("#team-result")).to_contain_text("You said B Mars")
     expect(jokers.locator("#team-result")).to_contain_text("You said C Jupiter")
     halves.reload()
-    halves.wait_for_selector("body.live", state="attached")
+    wait_until_live(halves)
     expect(halves.locator("#team-result")).to_contain_text("You said B Mars")
     expect(halves.locator("#team-result")).not_to_contain_text("of 2 with")
     expect(halves.locator("#team-result")).not_to_contain_text("✗")

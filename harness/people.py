@@ -1,12 +1,14 @@
 """People driving pubquiz over real HTTP, asynchronously, so thousands fit in one process: a host
 who writes a quiz and drives the game, and teams that join, hold one SSE stream each
-(reconnecting with Last-Event-ID like htmx does) and answer. Used by tests/cluster and by the
-benchmark scenarios."""
+(reconnecting with Last-Event-ID like htmx does) and answer. Used by tests/cluster,
+tests/test_stream_limits.py and the benchmarks."""
 import asyncio
 import re
 import time
 
 import aiohttp
+
+from .quiz import Quiz, Reply, Round, build_async
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -39,6 +41,14 @@ class Person:
                                   allow_redirects=False) as response:
             return response.status, await response.text(), response.headers.get("Location", "")
 
+    async def send(self, request):
+        """A harness.quiz Request as this browser sends it: its Reply."""
+        if request.fields is None:
+            status, text = await self.get(request.path)
+            return Reply(status, "", text)
+        status, text, location = await self.post(request.path, request.fields)
+        return Reply(status, location, text)
+
 
 class Host(Person):
     async def register(self, email, password="a long enough password"):
@@ -46,17 +56,13 @@ class Host(Person):
         assert status == 303, status
         self.token = None  # a new session at login: a new token
 
+    async def build_quiz(self, quiz):
+        """A harness.quiz Quiz written in the editor: its Built ids."""
+        return await build_async(quiz, self.send)
+
     async def create_quiz(self, title, questions):
-        """questions: form fields of each question (kind, prompt, ...), all in round 1."""
-        status, body, location = await self.post("/quizzes", {"title": title})
-        assert status == 303, body
-        quiz_id = int(location.rstrip("/").rsplit("/", 1)[1])
-        page = (await self.get(f"/quizzes/{quiz_id}"))[1]
-        round_id = re.search(r'id="round-(\d+)"', page).group(1)
-        for fields in questions:
-            status, body, _ = await self.post(f"/rounds/{round_id}/questions", fields)
-            assert status == 303, body
-        return quiz_id
+        """A quiz of one round of these questions (their form fields); its id."""
+        return (await self.build_quiz(Quiz(title, [Round(questions=list(questions))]))).quiz_id
 
     async def start_game(self, quiz_id):
         status, _, location = await self.post(f"/quizzes/{quiz_id}/games")

@@ -2,7 +2,7 @@
 second and every poll reads the state row from PostgreSQL. Served like pubquiz (gunicorn gevent
 workers from deploy/gunicorn.conf.py, behind the same Nginx):
 
-    gunicorn -c deploy/gunicorn.conf.py benchmarks.harness_poll:app
+    gunicorn -c deploy/gunicorn.conf.py benchmarks.rival_poll:app
 
 GET /poll/<game>/state   one SELECT of the game's row -> {"v": version, "html": ...}
 POST /poll/<game>/update one UPDATE (the host's change) -> {"v": new version}

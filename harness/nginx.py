@@ -1,4 +1,4 @@
-"""Nginx for the loopback tests, configured from deploy/nginx.conf itself.
+"""Nginx for the loopback tests and benchmarks, configured from deploy/nginx.conf itself.
 
 render() copies the production file and replaces a few of its literal lines (ports, paths, the
 certificate, the plain-HTTP redirect), so what the tests exercise is what production runs. A
@@ -10,10 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmarks.stack import answers_on
+from .processes import answers_on
 
 NGINX = "/usr/sbin/nginx"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "deploy" / "nginx.conf"
 
 UPSTREAM_SERVERS = ("        server 127.0.0.1:8001 max_fails=3 fail_timeout=10s;\n"
@@ -40,7 +40,7 @@ def _replace(text, old, new, count=1):
         raise NginxConfigDrift(
             f"deploy/nginx.conf should contain {old!r} "
             f"{'at least once' if count is None else f'{count} time(s)'} but has it {found} time(s); "
-            f"update tests/cluster/nginx.py together with deploy/nginx.conf")
+            f"update harness/nginx.py together with deploy/nginx.conf")
     return text.replace(old, new)
 
 
@@ -48,7 +48,7 @@ def _cut(text, begin, end):
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
         raise NginxConfigDrift(f"deploy/nginx.conf should contain a block from {begin!r} to {end!r}; "
-                               f"update tests/cluster/nginx.py together with deploy/nginx.conf")
+                               f"update harness/nginx.py together with deploy/nginx.conf")
     return text[:start] + text[stop + len(end):]
 
 

@@ -2,7 +2,7 @@
 pub/sub subscription (and connection) per client, one channel per game. Served like pubquiz
 (gunicorn gevent workers from deploy/gunicorn.conf.py, behind the same Nginx):
 
-    gunicorn -c deploy/gunicorn.conf.py benchmarks.harness_flasksse:app
+    gunicorn -c deploy/gunicorn.conf.py benchmarks.rival_flasksse:app
 
 GET /screen/<name>/events?channel=g<game>  flask-sse's own stream view (the path is one that
                                            deploy/nginx.conf streams without buffering)
