@@ -8,7 +8,6 @@ in a dialog (static/js/pubquiz.js reads them from the button's data-confirm) and
 from flask import make_response, redirect, render_template, request
 
 from . import rules
-from .games import position
 
 
 def confirmed():
@@ -37,7 +36,7 @@ def plural(count, word):
 def ends_early(snap):
     """Ending now skips questions or the last reveal: the natural end (after the last question's
     answer was revealed) needs no confirmation."""
-    return not (rules.is_last_question(position(snap.game), snap.outline.question_ids)
+    return not (rules.is_last_question(rules.position(snap.game), snap.outline.question_ids)
                 and snap.phase in ("reveal", "leaderboard"))
 
 

@@ -7,7 +7,7 @@ import hmac
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from rapidfuzz import fuzz, process
 
-from . import db, games, live, scoring, snapshot, stream, templating, views
+from . import contents, db, games, live, scoring, snapshot, stream, templating, views
 from .validation import Validation
 
 bp = Blueprint("marking", __name__)
@@ -44,8 +44,8 @@ def join(code, token):
 def groups(snap, question, answers, markings):
     """The answers to one text question grouped by normalised text, most given first, each with
     its teams, its automatic verdict, the verdict in force, and a near-match suggestion."""
-    q = games.to_scoring_question(question)
-    automatic = scoring._correct_set(q, [games.to_scoring_answer(a) for a in answers])
+    q = contents.to_scoring_question(question)
+    automatic = scoring._correct_set(q, [contents.to_scoring_answer(a) for a in answers])
     current = {}
     for m in markings:  # newest first
         if m["undone_at"] is None:
@@ -151,7 +151,7 @@ def paper_score(code):
         abort(400, refused)
     with db.transaction() as tx:
         game_row = tx.one("game_by_id", id=game["id"])
-        outline = games.quiz_contents(tx, game["quiz_id"], game_row["quiz_revision"]).outline
+        outline = contents.quiz_contents(tx, game["quiz_id"], game_row["quiz_revision"]).outline
         if round_id not in {r["id"] for r in outline.rounds}:
             abort(400, refused)  # nothing written yet
         tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)

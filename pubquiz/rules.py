@@ -115,3 +115,8 @@ def apply(action, pos, outline, leaderboard="question"):
     if action == "next_round":
         return Position("intro", pos.round_index + 1, -1)
     return replace(pos, phase="ended")
+
+
+def position(game):
+    """Where a game is, from its database row."""
+    return Position(game["phase"], game["round_index"], game["question_index"])

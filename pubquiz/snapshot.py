@@ -4,8 +4,7 @@ that transaction holds. A GET page, which changes nothing, load()s one."""
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-# games builds snapshots and snapshot uses games' helpers: `games.` is looked up when called.
-from . import db, games, rules, scoring
+from . import contents, db, rules, scoring
 
 QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
 # The team names the projector's lobby holds even when each has the 30 characters a name may have
@@ -17,7 +16,7 @@ LOBBY_NAMES = 24
 class Snapshot:
     game: dict
     quiz: dict
-    outline: "games.Outline"
+    outline: contents.Outline
     teams: list  # in play (kicked teams left out), paper teams included
     question: dict | None = None
     answers: list = field(default_factory=list)  # to the current question
@@ -75,7 +74,7 @@ class Snapshot:
 
     @property
     def is_last_question(self):
-        return rules.is_last_question(games.position(self.game), self.outline.question_ids)
+        return rules.is_last_question(rules.position(self.game), self.outline.question_ids)
 
     @property
     def jokers_this_round(self):
@@ -122,8 +121,8 @@ class Snapshot:
     def spread(self):
         if not self.question:
             return []
-        return scoring.spread(games.to_scoring_question(self.question), self.question["options"],
-                              [games.to_scoring_answer(a) for a in self.answers])
+        return scoring.spread(contents.to_scoring_question(self.question), self.question["options"],
+                              [contents.to_scoring_answer(a) for a in self.answers])
 
     @property
     def podium_ties(self):
@@ -174,9 +173,9 @@ def build(tx, row):
     """The snapshot of a game from its row (with quiz_revision) as this transaction holds it: the
     quiz's contents come from the cache, the rest is read here."""
     game_id = row["id"]
-    contents = games.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
-    snap = Snapshot(game=row, quiz=contents.quiz, outline=contents.outline,
-                    teams=tx.all("teams_of_game", game_id=game_id), questions=contents.questions)
+    quiz = contents.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
+    snap = Snapshot(game=row, quiz=quiz.quiz, outline=quiz.outline,
+                    teams=tx.all("teams_of_game", game_id=game_id), questions=quiz.questions)
     if row["question_id"] and row["phase"] in QUESTION_PHASES:
         snap.question = snap.questions[row["question_id"]]
         snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
@@ -194,7 +193,7 @@ def build(tx, row):
     snap.jokers = {e["team_id"]: e["round_id"] for e in extras if e["kind"] == "joker"}
     _rank(snap, scored, [e for e in extras if e["kind"] == "correction"],
           [e for e in extras if e["kind"] == "paper"], closed)
-    snap.allowed = rules.allowed_actions(games.position(row), snap.outline.question_ids,
+    snap.allowed = rules.allowed_actions(rules.position(row), snap.outline.question_ids,
                                          snap.quiz["leaderboard_mode"])
     return snap
 

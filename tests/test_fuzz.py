@@ -105,14 +105,14 @@ class QuizNight(RuleBasedStateMachine):
         fields = {"version": version, "confirm": "1"}
         self.check(self.host.post(f"/host/{self.code}/{action}", fields, htmx=htmx))
         after = self.row()
-        pos = games.position(before)
+        pos = rules.position(before)
         if (version == before["version"] and before["paused_at"] is None
                 and rules.allowed(action, pos, self.outline, self.mode)):
             expected = rules.apply(action, pos, self.outline, self.mode)
-            assert games.position(after) == expected, (action, before, after)
+            assert rules.position(after) == expected, (action, before, after)
             assert after["version"] == before["version"] + 1
         else:
-            assert games.position(after) == pos, ("refused action moved the game", action, before, after)
+            assert rules.position(after) == pos, ("refused action moved the game", action, before, after)
             assert after["version"] == before["version"]
         return after
 
@@ -126,7 +126,7 @@ class QuizNight(RuleBasedStateMachine):
     def host_advances(self, data):
         """An action the console offers now (so games get past the lobby), rarely "end"."""
         row = self.row()
-        offered = rules.allowed_actions(games.position(row), self.outline, self.mode)
+        offered = rules.allowed_actions(rules.position(row), self.outline, self.mode)
         offered = [a for a in offered if a != "end"] or offered
         if offered:
             after = self._act(data.draw(st.sampled_from(offered)), row["version"], htmx=data.draw(st.booleans()))
@@ -146,7 +146,7 @@ class QuizNight(RuleBasedStateMachine):
         self.check(self.host.post(f"/host/{self.code}/manage/{'pause' if paused else 'resume'}",
                                   {"version": version}))
         after = self.row()
-        assert games.position(after) == games.position(before)
+        assert rules.position(after) == rules.position(before)
         changes = (not stale and before["phase"] != "ended"
                    and paused == (before["paused_at"] is None))
         assert (after["paused_at"] is not None) == (paused if changes else before["paused_at"] is not None)
@@ -345,7 +345,7 @@ class QuizNight(RuleBasedStateMachine):
     def legal_phase_and_transition(self):
         now = self.row()
         assert now["phase"] in rules.PHASES
-        before, after = games.position(self.prev), games.position(now)
+        before, after = rules.position(self.prev), rules.position(now)
         if after != before:
             moves = [a for a in rules.ACTIONS if rules.allowed(a, before, self.outline, self.mode)
                      and rules.apply(a, before, self.outline, self.mode) == after]
@@ -359,7 +359,7 @@ class QuizNight(RuleBasedStateMachine):
 
     def closed_questions_take_no_answers(self):
         now = self.row()
-        pos = games.position(now)
+        pos = rules.position(now)
         order = [(r, i) for r, ids in enumerate(self.outline) for i in range(len(ids))]
         reached = (pos.round_index, pos.question_index)
         for (r, i) in order:

@@ -9,7 +9,7 @@ from ..stack import Window
 
 # Statements the app sends off the answer's path (the coalesced count push, the deadline sweep,
 # the host's clicks): not counted as reads on the answer path.
-BACKGROUND = {"count_answers", "teams_of_game", "due_games", "game_by_id", "lock_game", "quiz_outline",
+BACKGROUND = {"count_answers", "teams_of_game", "due_games", "game_by_id", "lock_game",
               "move_game", "question_by_id", "answers_to_question", "quiz_by_id", "leaderboard", "set_scores"}
 
 
