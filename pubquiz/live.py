@@ -70,7 +70,7 @@ def _teams_differ(snap):
 def publish_pick(game_id, team_id):
     """A team of several phones changed (or locked) its pick: show it on all of them."""
     row = db.one("game_by_id", id=game_id)
-    if row["phase"] != "question":
+    if row is None or row["phase"] != "question":  # deleted with its quiz meanwhile, or closed
         return
     answer = db.one("answer_of_team", team_id=team_id, question_id=row["question_id"])
     html = render_pushed("play/_answer_box.html", code=row["code"], question_id=row["question_id"],
