@@ -15,14 +15,14 @@ from pathlib import Path
 
 from harness.processes import raise_nofile
 
-from . import compare, lean, report
+from . import compare, lean, nchan, report
 from .night import log
 from .scenarios import run_night
 from .scenarios.scale import run_scale
 from .stack import ROOT, Stack, _close_all, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare")
+SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan")
 
 FULL = {
     "games": 100, "teams": 50, "hosts": 4, "questions": 20,
@@ -100,6 +100,11 @@ async def run_all(args, params, results, workdir):
                          params["compare_interval"], params["quiet"])
         s["compare_polling"] = await compare.polling(*same_schedule)
         s["compare_flask_sse"] = await compare.flask_sse(*same_schedule)
+    if only in (None, "nchan"):
+        # The reference row: the same client, stream counts and fan-out schedule against nginx + nchan.
+        s["nchan"] = await nchan.reference(workdir, params)
+        if s["nchan"].get("skipped"):
+            results["notes"].append(s["nchan"]["skipped"])
 
 
 def output_paths(args, full_run):
