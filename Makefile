@@ -21,7 +21,10 @@ install: $(BIN)/.installed
 run: install
 	@$(BIN)/pubquiz serve --demo --host $(HOST) --port $(PORT)
 
+# Tidiness first (ruff's lint and format check, configured in pyproject.toml), then the tests.
 test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 # The mutation check (tests/mutations/): each guarantee's break, applied alone to a copy of the

@@ -6,6 +6,7 @@ for each stream the expected ids are the entries after its starting point that c
 audiences. An entry id is the Redis clock when it was published (same machine), so
 publish-to-arrival is measured too.
 """
+
 from harness.history import collapse, events_key, history
 
 
@@ -19,8 +20,13 @@ def percentiles(values, scale=1000.0, digits=1):
     def rank(q):
         return round(ordered[min(count - 1, max(0, int(q * count + 0.999999) - 1))] * scale, digits)
 
-    return {"count": count, "p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99),
-            "max": round(ordered[-1] * scale, digits)}
+    return {
+        "count": count,
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": round(ordered[-1] * scale, digits),
+    }
 
 
 def newest_id(redis_client, prefix, game_id):
@@ -64,11 +70,18 @@ class Deliveries:
         if missing:
             self.streams_with_loss += 1
             if len(self.examples) < 5:
-                self.examples.append({"stream": str(stream.path), "missing": [e.decode() for e in expected
-                                                                                if e not in seen][:5],
-                                      "statuses": stream.statuses[-5:], "connects": stream.connects})
+                self.examples.append(
+                    {
+                        "stream": str(stream.path),
+                        "missing": [e.decode() for e in expected if e not in seen][:5],
+                        "statuses": stream.statuses[-5:],
+                        "connects": stream.connects,
+                    }
+                )
         self.duplicates += len(order) - len(seen)
-        if [e for e in order if e in seen] != [e for e in expected if e in seen] or len(order) != len(set(order)):
+        if [e for e in order if e in seen] != [e for e in expected if e in seen] or len(order) != len(
+            set(order)
+        ):
             self.out_of_order += 1
         for event_id, received in seen.items():
             self.arrivals.append(received)
@@ -77,12 +90,18 @@ class Deliveries:
                 self.click.append(received - caused_at[event_id])
 
     def summary(self):
-        return {"streams": self.streams, "expected": self.expected, "delivered": self.delivered,
-                "lost": self.lost, "streams_with_loss": self.streams_with_loss,
-                "duplicates": self.duplicates, "streams_out_of_order": self.out_of_order,
-                "click_to_arrival_ms": percentiles(self.click),
-                "publish_to_arrival_ms": percentiles(self.publish),
-                **({"loss_examples": self.examples} if self.examples else {})}
+        return {
+            "streams": self.streams,
+            "expected": self.expected,
+            "delivered": self.delivered,
+            "lost": self.lost,
+            "streams_with_loss": self.streams_with_loss,
+            "duplicates": self.duplicates,
+            "streams_out_of_order": self.out_of_order,
+            "click_to_arrival_ms": percentiles(self.click),
+            "publish_to_arrival_ms": percentiles(self.publish),
+            **({"loss_examples": self.examples} if self.examples else {}),
+        }
 
 
 def check_games(redis_client, prefix, games, streams_of, audiences_of, mark_of, clicks_of=None, into=None):
@@ -101,7 +120,7 @@ def check_games(redis_client, prefix, games, streams_of, audiences_of, mark_of, 
             transitions = [event_id for event_id, audiences, _ in events if "player" in audiences]
             if len(transitions) != len(clicks):
                 notes.append(f"game {game.code}: {len(clicks)} clicks but {len(transitions)} player events")
-            caused_at = dict(zip(transitions, clicks))
+            caused_at = dict(zip(transitions, clicks, strict=False))  # a mismatch is noted above
         for stream in streams_of(game):
             wanted = audiences_of(stream)
             expected = [event_id for event_id, audiences, _ in events if audiences & wanted]

@@ -8,6 +8,7 @@ seconds (games staggered evenly), for `seconds`. An update is whatever that desi
 host changes something: (a) one UPDATE of the game's state row, (b) sse.publish of a 1.5 KB
 fragment, (c) a host console click (transaction, render once per audience, publish).
 """
+
 import asyncio
 import json
 import time
@@ -46,12 +47,18 @@ async def _updates(port, games, seconds, interval, path_of):
 def _common(stack, window, clients, games, updates, delivered, lost, latencies, rss, redis_clients, settle):
     db = window.db_delta(settle) if stack.database else {}
     return {
-        "clients": clients, "games": games, "updates": updates, "delivered": delivered, "lost": lost,
+        "clients": clients,
+        "games": games,
+        "updates": updates,
+        "delivered": delivered,
+        "lost": lost,
         "latency_ms": percentiles(latencies),
         **cpu_per_delivery(window, delivered),
-        "db_statements_per_minute": round(sum(v for k, v in window.statements.items()
-                                              if k not in ("sql:begin", "sql:commit", "sql:empty"))
-                                          * 60 / window.seconds),
+        "db_statements_per_minute": round(
+            sum(v for k, v in window.statements.items() if k not in ("sql:begin", "sql:commit", "sql:empty"))
+            * 60
+            / window.seconds
+        ),
         "db_round_trips_per_minute": round(window.round_trips * 60 / window.seconds),
         "db_xact_commit_per_minute": round(db.get("xact_commit", 0) * 60 / window.seconds) if db else 0,
         "redis_connections": redis_clients,
@@ -97,14 +104,17 @@ async def _subscribed(client, channels, wanted, timeout=120):
 
 async def polling(workdir, clients, games, seconds, interval, quiet=1.0):
     """(a) Every client GETs its game's state once a second; each poll is one SELECT."""
+
     def prepare(url):
         import psycopg
 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(SCHEMA)
             with conn.cursor() as cursor:
-                cursor.executemany("insert into bench_state (id, html) values (%s, %s)",
-                                   [(g, FRAGMENT_HTML) for g in range(1, games + 1)])
+                cursor.executemany(
+                    "insert into bench_state (id, html) values (%s, %s)",
+                    [(g, FRAGMENT_HTML) for g in range(1, games + 1)],
+                )
 
     stack = Stack("compare-polling", workdir, app="benchmarks.rival_poll:app", redis=False)
     try:
@@ -125,14 +135,32 @@ async def polling(workdir, clients, games, seconds, interval, quiet=1.0):
         sent = {(game, json.loads(body)["v"]): at for game, at, body in done}
         latencies, delivered, lost = _deliveries(sent, {p: dict(p.seen) for p in pollers})
         polls = sum(p.polls for p in pollers)
-        out = _common(stack, window, clients, games, len(done), delivered, lost, latencies,
-                      {k: max(v, rss_end.get(k, 0)) for k, v in rss.items()}, 0, 1.2 * quiet)
-        out.update({"design": "polling (seed): GET state once a second, one SELECT per poll",
-                    "polls": polls, "polls_per_second": round(polls / window.seconds, 1),
-                    "poll_errors": sum(p.errors for p in pollers),
-                    "note": "lost = versions a client never saw (superseded between two polls)"})
-        log(f"  polling: {delivered} delivered, missed {lost}, p99 {out['latency_ms']['p99']} ms, "
-            f"{out['cpu_us_per_delivered_stack']} us/update, {out['db_statements_per_minute']} queries/min")
+        out = _common(
+            stack,
+            window,
+            clients,
+            games,
+            len(done),
+            delivered,
+            lost,
+            latencies,
+            {k: max(v, rss_end.get(k, 0)) for k, v in rss.items()},
+            0,
+            1.2 * quiet,
+        )
+        out.update(
+            {
+                "design": "polling (seed): GET state once a second, one SELECT per poll",
+                "polls": polls,
+                "polls_per_second": round(polls / window.seconds, 1),
+                "poll_errors": sum(p.errors for p in pollers),
+                "note": "lost = versions a client never saw (superseded between two polls)",
+            }
+        )
+        log(
+            f"  polling: {delivered} delivered, missed {lost}, p99 {out['latency_ms']['p99']} ms, "
+            f"{out['cpu_us_per_delivered_stack']} us/update, {out['db_statements_per_minute']} queries/min"
+        )
         return out
     finally:
         stack.close()
@@ -140,14 +168,20 @@ async def polling(workdir, clients, games, seconds, interval, quiet=1.0):
 
 async def flask_sse(workdir, clients, games, seconds, interval, quiet=1.0):
     """(b) flask-sse 1.0.0: each client's stream is its own Redis subscription."""
-    stack = Stack("compare-flask-sse", workdir, app="benchmarks.rival_flasksse:app", database=False,
-                  env={"BENCH_FRAGMENT": FRAGMENT_HTML})
+    stack = Stack(
+        "compare-flask-sse",
+        workdir,
+        app="benchmarks.rival_flasksse:app",
+        database=False,
+        env={"BENCH_FRAGMENT": FRAGMENT_HTML},
+    )
     fleet = None
     try:
         stack.start()
         ids = list(range(1, games + 1))
-        streams = [lean.Stream(ids[i % games], f"/screen/x/events?channel=g{ids[i % games]}")
-                   for i in range(clients)]
+        streams = [
+            lean.Stream(ids[i % games], f"/screen/x/events?channel=g{ids[i % games]}") for i in range(clients)
+        ]
         fleet = lean.SseFleet(stack.http_port)
         await fleet.open(streams, timeout=0)
         client = redis.Redis.from_url(stack.redis_url)
@@ -166,13 +200,20 @@ async def flask_sse(workdir, clients, games, seconds, interval, quiet=1.0):
         window.stop()
         sent = {(game, str(json.loads(body)["id"]).encode()): at for game, at, body in done}
         latencies, delivered, lost = _deliveries(sent, {s: _first_arrivals(s.events) for s in streams})
-        out = _common(stack, window, clients, games, len(done), delivered, lost, latencies, rss,
-                      redis_clients, 0)
-        out.update({"design": "flask-sse 1.0.0 (one Redis subscription and connection per client)",
-                    "subscribed": subscribed})
+        out = _common(
+            stack, window, clients, games, len(done), delivered, lost, latencies, rss, redis_clients, 0
+        )
+        out.update(
+            {
+                "design": "flask-sse 1.0.0 (one Redis subscription and connection per client)",
+                "subscribed": subscribed,
+            }
+        )
         client.close()
-        log(f"  flask-sse: {delivered} delivered, lost {lost}, p99 {out['latency_ms']['p99']} ms, "
-            f"{out['cpu_us_per_delivered_stack']} us/update, {redis_clients} Redis connections")
+        log(
+            f"  flask-sse: {delivered} delivered, lost {lost}, p99 {out['latency_ms']['p99']} ms, "
+            f"{out['cpu_us_per_delivered_stack']} us/update, {redis_clients} Redis connections"
+        )
         return out
     finally:
         if fleet is not None:

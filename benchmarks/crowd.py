@@ -4,6 +4,7 @@ concurrency, cookies carried by hand so no per-team session object is kept), and
 console buttons with the lean client (pre-connected sockets, so a click "at the same instant" is
 one send() per game).
 """
+
 import asyncio
 import re
 import time
@@ -59,8 +60,12 @@ class Quizmaster:
 
     async def setup(self):
         await self.person.register(self.email)
-        built = await self.person.build_quiz(Quiz("Benchmark night", [Round(questions=[
-            planet_question(n + 1, self.time_limit) for n in range(self.questions)])]))
+        built = await self.person.build_quiz(
+            Quiz(
+                "Benchmark night",
+                [Round(questions=[planet_question(n + 1, self.time_limit) for n in range(self.questions)])],
+            )
+        )
         self.quiz_id = built.quiz_id
         self.question_ids = built.question_ids[0]
         self.token = self.person.token
@@ -75,7 +80,9 @@ class Quizmaster:
                 return Game(self, await self.person.start_game(self.quiz_id))
 
         games = await asyncio.gather(*(one() for _ in range(count)))
-        ids = dict(self.stack.sql("select code, id from game where code = any(%s)", ([g.code for g in games],)))
+        ids = dict(
+            self.stack.sql("select code, id from game where code = any(%s)", ([g.code for g in games],))
+        )
         for game in games:
             game.id = ids[game.code]
         return games
@@ -90,8 +97,15 @@ class Quizmaster:
 
     def click(self, game, action):
         """A lean request for one console button (send it with lean.run_requests / Requests)."""
-        return lean.Request((game, action), lean.post_bytes(
-            f"/host/{game.code}/{action}", {"version": str(game.version)}, cookie=self.cookie, token=self.token))
+        return lean.Request(
+            (game, action),
+            lean.post_bytes(
+                f"/host/{game.code}/{action}",
+                {"version": str(game.version)},
+                cookie=self.cookie,
+                token=self.token,
+            ),
+        )
 
     async def close(self):
         await self.person.close()
@@ -115,8 +129,14 @@ async def press(port, clicks, timeout=60, spread=0.0):
             game.version += 1
             if action == "open_question":
                 game.question_index += 1
-            game.phase = {"start": "intro", "open_question": "question", "close_question": "closed",
-                          "reveal": "reveal", "show_leaderboard": "leaderboard", "end": "ended"}.get(action, game.phase)
+            game.phase = {
+                "start": "intro",
+                "open_question": "question",
+                "close_question": "closed",
+                "reveal": "reveal",
+                "show_leaderboard": "leaderboard",
+                "end": "ended",
+            }.get(action, game.phase)
         else:
             request.error = request.error or (error.group(1) if error else f"status {request.status}")
     return requests
@@ -126,8 +146,9 @@ async def join_teams(stack, games, per_game, concurrency=48, prefix="Team"):
     """Every game gets `per_game` teams, joined like a phone does: GET / (session + CSRF token),
     POST /join. Returns (teams, seconds, failures)."""
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
-    session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                                    timeout=aiohttp.ClientTimeout(total=60))
+    session = aiohttp.ClientSession(
+        connector=connector, cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=60)
+    )
     limit = asyncio.Semaphore(concurrency)
     failures = []
 
@@ -138,15 +159,18 @@ async def join_teams(stack, games, per_game, concurrency=48, prefix="Team"):
                     page = await response.text()
                     cookie = _set_cookie(response, "")
                 team.token = TOKEN.search(page).group(1)
-                async with session.post(stack.base + "/join", data={"code": team.game.code, "name": team.name},
-                                        headers={"X-CSRF-Token": team.token, "Cookie": cookie},
-                                        allow_redirects=False) as response:
+                async with session.post(
+                    stack.base + "/join",
+                    data={"code": team.game.code, "name": team.name},
+                    headers={"X-CSRF-Token": team.token, "Cookie": cookie},
+                    allow_redirects=False,
+                ) as response:
                     await response.read()
                     if response.status != 303:
                         failures.append((team.name, response.status))
                         return
                     team.cookie = _set_cookie(response, cookie)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 failures.append((team.name, type(error).__name__))
 
     teams = []
@@ -160,8 +184,9 @@ async def join_teams(stack, games, per_game, concurrency=48, prefix="Team"):
         await session.close()
     seconds = time.monotonic() - started
     ids = {}
-    for game_id, name, team_id in stack.sql("select game_id, name, id from team where game_id = any(%s)",
-                                            ([g.id for g in games],)):
+    for game_id, name, team_id in stack.sql(
+        "select game_id, name, id from team where game_id = any(%s)", ([g.id for g in games],)
+    ):
         ids[(game_id, name)] = team_id
     for team in teams:
         team.id = ids.get((team.game.id, team.name), 0)

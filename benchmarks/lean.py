@@ -11,6 +11,7 @@ inflate the measured latency. Senders stamp time.time() (the same clock) just be
   answer bursts and host clicks "at the same instant".
 * Pollers: the seed design's clients, each polling one URL once a second on a keep-alive socket.
 """
+
 import asyncio
 import random
 import re
@@ -72,9 +73,31 @@ class Reader:
 
 
 class Stream:
-    __slots__ = ("key", "path", "cookie", "after", "last_id", "events", "sock", "state", "head", "chunked",
-                 "chunk_left", "skip", "cbuf", "tail", "connects", "statuses", "wanted", "ends",
-                 "connected_at", "dropped_at", "reconnected_at", "backlog_to", "pings")
+    __slots__ = (
+        "key",
+        "path",
+        "cookie",
+        "after",
+        "last_id",
+        "events",
+        "sock",
+        "state",
+        "head",
+        "chunked",
+        "chunk_left",
+        "skip",
+        "cbuf",
+        "tail",
+        "connects",
+        "statuses",
+        "wanted",
+        "ends",
+        "connected_at",
+        "dropped_at",
+        "reconnected_at",
+        "backlog_to",
+        "pings",
+    )
 
     def __init__(self, key, path, cookie=None, after=""):
         self.key = key  # the caller's: (game, team id) or similar
@@ -107,8 +130,12 @@ class Stream:
         path = self.path
         if self.after:
             path += ("&" if "?" in path else "?") + "after=" + self.after
-        lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Accept: text/event-stream",
-                 "Cache-Control: no-cache"]
+        lines = [
+            f"GET {path} HTTP/1.1",
+            "Host: 127.0.0.1",
+            "Accept: text/event-stream",
+            "Cache-Control: no-cache",
+        ]
         if self.cookie:
             lines.append("Cookie: " + self.cookie)
         if self.last_id:
@@ -157,7 +184,7 @@ class SseFleet:
         try:
             await asyncio.wait_for(self.loop.sock_connect(sock, self.address), 10)
             sock.send(stream.request())
-        except (OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError) as error:
             sock.close()
             self.errors["connect: " + type(error).__name__] += 1
             self._retry(stream)
@@ -186,7 +213,7 @@ class SseFleet:
             status = int(head[9:12])
             stream.statuses.append(status)
             stream.chunked = b"chunked" in head[:end].lower()
-            data = head[end + 4:]
+            data = head[end + 4 :]
             stream.head = b""
             if status != 200:
                 self.errors[f"status {status}"] += 1
@@ -219,7 +246,7 @@ class SseFleet:
         while pos < size:
             if stream.chunk_left:
                 take = min(stream.chunk_left, size - pos)
-                out.append(data[pos:pos + take])
+                out.append(data[pos : pos + take])
                 pos += take
                 stream.chunk_left -= take
                 if not stream.chunk_left:
@@ -247,7 +274,7 @@ class SseFleet:
         if newline < 0:
             stream.tail = text
             return
-        stream.tail = text[newline + 1:]
+        stream.tail = text[newline + 1 :]
         if b"id:" not in text:
             if b": ping" in text:
                 stream.pings += text.count(b": ping")
@@ -298,8 +325,13 @@ def form_body(fields):
 
 def post_bytes(path, fields, cookie=None, token=None, htmx=True):
     body = form_body(fields)
-    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             "Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        "Content-Type: application/x-www-form-urlencoded",
+        f"Content-Length: {len(body)}",
+    ]
     if cookie:
         lines.append("Cookie: " + cookie)
     if token:
@@ -358,7 +390,7 @@ class Requests:
                 sock = _socket()
                 try:
                     await asyncio.wait_for(self.loop.sock_connect(sock, self.address), 10)
-                except (OSError, asyncio.TimeoutError) as error:
+                except (TimeoutError, OSError) as error:
                     sock.close()
                     request.error = "connect: " + type(error).__name__
                     return
@@ -404,7 +436,7 @@ class Requests:
         try:
             await asyncio.wait_for(self.loop.sock_connect(sock, self.address), 10)
             sock.send(request.data)
-        except (OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError) as error:
             sock.close()
             request.error = "connect: " + type(error).__name__
             self._finish(request)
@@ -455,7 +487,7 @@ async def run_requests(port, requests, timeout=60, spread=0.0, preconnect=True):
     finished = client.send(requests, spread, connected_only=preconnect)
     try:
         await asyncio.wait_for(asyncio.shield(finished), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         client.abandon(requests)
     return requests
 
@@ -504,7 +536,7 @@ class PollFleet:
         sock = _socket()
         try:
             await asyncio.wait_for(self.loop.sock_connect(sock, self.address), 10)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             sock.close()
             poller.errors += 1
             return
@@ -553,12 +585,14 @@ class PollFleet:
         if marker < 0:
             self._broken(poller)
             return
-        length = int(head[marker + 15:head.find(b"\r\n", marker) if head.find(b"\r\n", marker) > 0 else None])
+        length = int(
+            head[marker + 15 : head.find(b"\r\n", marker) if head.find(b"\r\n", marker) > 0 else None]
+        )
         if len(buf) < end + 4 + length:
             poller.buf = buf
             return
-        body = buf[end + 4:end + 4 + length]
-        poller.buf = buf[end + 4 + length:]
+        body = buf[end + 4 : end + 4 + length]
+        poller.buf = buf[end + 4 + length :]
         poller.in_flight = False
         poller.polls += 1
         if buf[9:12] != b"200":

@@ -9,6 +9,7 @@ streams' memory, like scenarios/idle.py. CPU and RSS are psutil's over the nginx
 workers, the way stack.py measures the app; nginx + nchan is the whole server (no Redis, no
 database), so its "app" and "stack" CPU are the same figure.
 """
+
 import asyncio
 import atexit
 import json
@@ -29,8 +30,10 @@ from .stack import Stack, total_rss
 MODULE = Path("/usr/lib/nginx/modules/ngx_nchan_module.so")
 # About the SSE message a team stream gets when a question opens (1.6-1.8 KB of HTML from the
 # stage, countdown and answer-box fragments, measured over the same templates), on one line.
-FRAGMENT = ('<section id="stage" class="stage" data-phase="question" hx-swap-oob="true">'
-            .ljust(1690, "x") + "</section>").encode()
+FRAGMENT = (
+    '<section id="stage" class="stage" data-phase="question" hx-swap-oob="true">'.ljust(1690, "x")
+    + "</section>"
+).encode()
 PUBLISHED = (200, 201, 202)  # nchan answers 201 for a new channel, 202 for a queued message
 
 CONFIG = """load_module {module};
@@ -73,11 +76,13 @@ class NchanServer:
         atexit.register(self.close)  # every exit path of the runner stops it, as for the stacks
 
     def start(self):
-        temp_paths = "".join(f"    {kind}_temp_path {self.workdir}/{kind}_temp;\n"
-                             for kind in self._nginx.TEMP_PATHS)
+        temp_paths = "".join(
+            f"    {kind}_temp_path {self.workdir}/{kind}_temp;\n" for kind in self._nginx.TEMP_PATHS
+        )
         config = self.workdir / "nginx.conf"
-        config.write_text(CONFIG.format(module=MODULE, workdir=self.workdir, temp_paths=temp_paths,
-                                        port=self.port))
+        config.write_text(
+            CONFIG.format(module=MODULE, workdir=self.workdir, temp_paths=temp_paths, port=self.port)
+        )
         self.process = self._nginx.start(config)
         return self
 
@@ -111,8 +116,10 @@ class NchanServer:
 
 def publish_request(channel):
     """A host's click in nchan terms: POST the fragment to the game's channel, then hang up."""
-    head = (f"POST /pub/{channel} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Accept: text/json\r\nContent-Type: text/html\r\nContent-Length: {len(FRAGMENT)}\r\n\r\n")
+    head = (
+        f"POST /pub/{channel} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Accept: text/json\r\nContent-Type: text/html\r\nContent-Length: {len(FRAGMENT)}\r\n\r\n"
+    )
     return lean.Request(channel, head.encode() + FRAGMENT)
 
 
@@ -124,13 +131,19 @@ async def _idle_memory(server, fleet, streams, settle):
     seconds = time.monotonic() - started
     await asyncio.sleep(settle)
     after = server.rss()
-    out = {"streams_open": fleet.open_count, "not_connected": not_connected,
-           "open_seconds": round(seconds, 2),
-           "rss_before_mb": round(baseline / 2**20, 1), "rss_after_mb": round(after / 2**20, 1),
-           "rss_per_stream_kb": round((after - baseline) / max(fleet.open_count, 1) / 1024, 1),
-           "errors": dict(fleet.errors)}
-    log(f"nchan: {fleet.open_count}/{len(streams)} streams open in {seconds:.1f}s, "
-        f"{out['rss_per_stream_kb']} KB RSS per stream")
+    out = {
+        "streams_open": fleet.open_count,
+        "not_connected": not_connected,
+        "open_seconds": round(seconds, 2),
+        "rss_before_mb": round(baseline / 2**20, 1),
+        "rss_after_mb": round(after / 2**20, 1),
+        "rss_per_stream_kb": round((after - baseline) / max(fleet.open_count, 1) / 1024, 1),
+        "errors": dict(fleet.errors),
+    }
+    log(
+        f"nchan: {fleet.open_count}/{len(streams)} streams open in {seconds:.1f}s, "
+        f"{out['rss_per_stream_kb']} KB RSS per stream"
+    )
     return out
 
 
@@ -138,7 +151,8 @@ async def _until_delivered(streams, wanted, timeout, quiet):
     """Wait (bounded) until each stream holds its `wanted` count of events, then `quiet` s more
     for strays (a duplicate would arrive then)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(len(s.events) < n for s, n in zip(streams, wanted)):
+    pairs = list(zip(streams, wanted, strict=True))
+    while time.monotonic() < deadline and any(len(s.events) < n for s, n in pairs):
         await asyncio.sleep(0.05)
     await asyncio.sleep(quiet)
 
@@ -172,14 +186,21 @@ async def _fanout(server, fleet, channels, kind, p):
     cpu = Stack.cpu_delta(cpu0, server.cpu_sample())["nginx"]
     summary, failed = _check(requests, streams)
     latency = summary["click_to_arrival_ms"]
-    log(f"nchan fan-out {kind}: {summary['delivered']}/{summary['expected']} delivered, lost "
-        f"{summary['lost']}, publish POST -> stream p50/p99 {latency['p50']}/{latency['p99']} ms")
+    log(
+        f"nchan fan-out {kind}: {summary['delivered']}/{summary['expected']} delivered, lost "
+        f"{summary['lost']}, publish POST -> stream p50/p99 {latency['p50']}/{latency['p99']} ms"
+    )
     us = per_delivery(cpu, summary["delivered"])
-    return {"games": len(channels), "streams": len(streams), "publishes": len(requests) - len(failed),
-            "failed_publishes": failed[:5], **summary,
-            "cpu_us_per_delivered_app": us, "cpu_us_per_delivered_stack": us,
-            "window": {"seconds": round(time.monotonic() - started, 2),
-                       "cpu_seconds": {"nginx": round(cpu, 3)}}}
+    return {
+        "games": len(channels),
+        "streams": len(streams),
+        "publishes": len(requests) - len(failed),
+        "failed_publishes": failed[:5],
+        **summary,
+        "cpu_us_per_delivered_app": us,
+        "cpu_us_per_delivered_stack": us,
+        "window": {"seconds": round(time.monotonic() - started, 2), "cpu_seconds": {"nginx": round(cpu, 3)}},
+    }
 
 
 def _missing():
@@ -204,9 +225,13 @@ async def reference(workdir, p):
     channels = [f"g{n}" for n in range(p["games"])]
     streams = [lean.Stream(channel, f"/sub/{channel}") for channel in channels for _ in range(p["teams"] + 1)]
     try:
-        out = {"design": "nginx + nchan (libnginx-mod-nchan): one channel per game, EventSource "
-                         "subscribers, one POST per publish",
-               "fragment_bytes": len(FRAGMENT), "games": len(channels), "streams": len(streams)}
+        out = {
+            "design": "nginx + nchan (libnginx-mod-nchan): one channel per game, EventSource "
+            "subscribers, one POST per publish",
+            "fragment_bytes": len(FRAGMENT),
+            "games": len(channels),
+            "streams": len(streams),
+        }
         out["idle_memory"] = await _idle_memory(server, fleet, streams, p["idle_settle"])
         out["fanout_spread"] = await _fanout(server, fleet, channels, "spread", p)
         out["fanout_burst"] = await _fanout(server, fleet, channels, "burst", p)

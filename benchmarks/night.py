@@ -5,6 +5,7 @@ one projector stream per game); the Night clicks the hosts' console buttons, wai
 to settle and checks what they received against the bus's history in Redis. The scenarios
 (benchmarks/scenarios/) are functions of a Night.
 """
+
 import asyncio
 import re
 import time
@@ -16,8 +17,13 @@ from .analysis import percentiles
 from .stack import Window
 
 # The console button a host presses next in each phase of a game.
-NEXT_ACTION = {"intro": "open_question", "question": "close_question", "closed": "reveal",
-               "reveal": "show_leaderboard", "leaderboard": "open_question"}
+NEXT_ACTION = {
+    "intro": "open_question",
+    "question": "close_question",
+    "closed": "reveal",
+    "reveal": "show_leaderboard",
+    "leaderboard": "open_question",
+}
 
 _STARTED = time.monotonic()
 
@@ -40,9 +46,15 @@ def refusal_text(body):
 
 
 def answer_request(key, game, team, question_id, choice="1"):
-    return lean.Request(key, lean.post_bytes(f"/play/{game.code}/answer",
-                                             {"question_id": str(question_id), "choice": choice},
-                                             cookie=team.cookie, token=team.token))
+    return lean.Request(
+        key,
+        lean.post_bytes(
+            f"/play/{game.code}/answer",
+            {"question_id": str(question_id), "choice": choice},
+            cookie=team.cookie,
+            token=team.token,
+        ),
+    )
 
 
 def accepted_answers(requests):
@@ -55,8 +67,10 @@ def per_delivery(cpu_seconds, deliveries):
 
 
 def cpu_per_delivery(window, delivered):
-    return {"cpu_us_per_delivered_app": per_delivery(window.app_cpu, delivered),
-            "cpu_us_per_delivered_stack": per_delivery(window.stack_cpu, delivered)}
+    return {
+        "cpu_us_per_delivered_app": per_delivery(window.app_cpu, delivered),
+        "cpu_us_per_delivered_stack": per_delivery(window.stack_cpu, delivered),
+    }
 
 
 def game_shares(games, hosts):
@@ -104,8 +118,9 @@ class Night:
     async def clicks(self, games, action, spread=0.0, timeout=120):
         """One console click per game; returns ({game: send time} of those that applied,
         [(code, error)] of those refused, POST latency percentiles)."""
-        requests = await crowd.press(self.port, [g.host.click(g, action) for g in games],
-                                     timeout=timeout, spread=spread)
+        requests = await crowd.press(
+            self.port, [g.host.click(g, action) for g in games], timeout=timeout, spread=spread
+        )
         sent, failed = {}, []
         for request in requests:
             game = request.key[0]
@@ -155,15 +170,18 @@ class Night:
         """What the streams of `games` received since `marks`, against the bus's history."""
         streams_of = streams_of or self.streams_of
         clicks_of = (lambda g: clicks.get(g, [])) if clicks is not None else None
-        return analysis.check_games(self.redis, self.prefix, games, streams_of, audiences_of,
-                                    lambda g: marks[g], clicks_of)
+        return analysis.check_games(
+            self.redis, self.prefix, games, streams_of, audiences_of, lambda g: marks[g], clicks_of
+        )
 
     # -- setup ---------------------------------------------------------------------------------
     async def start_hosts(self, hosts, games, questions, label):
         """`hosts` quizmasters register and write a quiz; between them they start `games` games."""
-        self.hosts = [await crowd.Quizmaster(self.stack, f"host{n}@{label}.bench.test", questions).setup()
-                      for n in range(hosts)]
-        for host, count in zip(self.hosts, game_shares(games, hosts)):
+        self.hosts = [
+            await crowd.Quizmaster(self.stack, f"host{n}@{label}.bench.test", questions).setup()
+            for n in range(hosts)
+        ]
+        for host, count in zip(self.hosts, game_shares(games, hosts), strict=True):
             self.games.extend(await host.start_games(count))
 
     async def join(self, teams_per_game):
@@ -180,10 +198,14 @@ class Night:
         teams = set(teams)
         for game in self.games:
             game.after = marks[game]
-            self.team_streams[game] = [lean.Stream(t, f"/play/{game.code}/events", t.cookie, game.after)
-                                       for t in game.teams if t in teams]
-            self.screen_streams[game] = lean.Stream(("screen", game), f"/screen/{game.code}/events",
-                                                    None, game.after)
+            self.team_streams[game] = [
+                lean.Stream(t, f"/play/{game.code}/events", t.cookie, game.after)
+                for t in game.teams
+                if t in teams
+            ]
+            self.screen_streams[game] = lean.Stream(
+                ("screen", game), f"/screen/{game.code}/events", None, game.after
+            )
         return marks
 
     async def setup(self, games, teams, hosts, label="setup"):
@@ -201,8 +223,13 @@ class Night:
         # One console page per host: what the page embeds is what the side channel says.
         await self.hosts[0].console(self.games[0])
         assert self.games[0].after == marks[self.games[0]], (self.games[0].after, marks[self.games[0]])
-        return {"hosts": hosts, "games": len(self.games), "teams": len(joined),
-                "join_seconds": round(seconds, 1), "joins_per_second": round(per_second, 1)}
+        return {
+            "hosts": hosts,
+            "games": len(self.games),
+            "teams": len(joined),
+            "join_seconds": round(seconds, 1),
+            "joins_per_second": round(per_second, 1),
+        }
 
     async def open_streams(self, streams, label):
         window = Window(self.stack, f"open-{len(streams)}").start()
@@ -210,7 +237,13 @@ class Night:
         not_connected = await self.fleet.open(streams, timeout=max(60, len(streams) / 50))
         seconds = time.monotonic() - started
         window.stop()
-        log(f"{label}: {len(streams) - not_connected}/{len(streams)} streams open in {seconds:.1f}s "
-            f"(errors {dict(self.fleet.errors)})")
-        return {"streams": len(streams), "not_connected": not_connected, "seconds": round(seconds, 2),
-                "window": window.summary()}
+        log(
+            f"{label}: {len(streams) - not_connected}/{len(streams)} streams open in {seconds:.1f}s "
+            f"(errors {dict(self.fleet.errors)})"
+        )
+        return {
+            "streams": len(streams),
+            "not_connected": not_connected,
+            "seconds": round(seconds, 2),
+            "window": window.summary(),
+        }

@@ -18,6 +18,7 @@ Why a proxy: pg_stat_statements needs shared_preload_libraries (a restart of a s
 and does not see round trips (empty queries, the split between BEGIN, statement and COMMIT);
 pg_stat_database.xact_commit counts transactions, not statements, and is flushed lazily.
 """
+
 import argparse
 import asyncio
 import json
@@ -63,8 +64,13 @@ class Meter:
         if name is None:
             text = _norm(_PARAM_WIRE.sub(b"?", query))
             # The app's SQL files keep their comments inside statements; strip them the same way.
-            text_nc = _norm(b"\n".join(line.split(b" -- ")[0] for line in query.splitlines()
-                                       if not line.strip().startswith(b"--")))
+            text_nc = _norm(
+                b"\n".join(
+                    line.split(b" -- ")[0]
+                    for line in query.splitlines()
+                    if not line.strip().startswith(b"--")
+                )
+            )
             text_nc = _norm(_PARAM_WIRE.sub(b"?", text_nc))
             name = self.names.get(text) or self.names.get(text_nc)
             if name is None:
@@ -75,9 +81,13 @@ class Meter:
         return name
 
     def snapshot(self):
-        return {"round_trips": self.round_trips, "connections": self.connections,
-                "statements": dict(self.counts), "checkouts": dict(self.checkouts),
-                "checkout_round_trips": dict(self.checkout_trips)}
+        return {
+            "round_trips": self.round_trips,
+            "connections": self.connections,
+            "statements": dict(self.counts),
+            "checkouts": dict(self.checkouts),
+            "checkout_round_trips": dict(self.checkout_trips),
+        }
 
     def finish(self, names, trips):
         """One use of a pooled connection, from psycopg_pool's check (an empty query) to COMMIT
@@ -152,7 +162,7 @@ class ClientSide(asyncio.Protocol):
             end = pos + 1 + length
             if size < end:
                 break
-            self._message(buf[pos], buf[pos + 5:end])
+            self._message(buf[pos], buf[pos + 5 : end])
             pos = end
         self.buf = buf[pos:] if pos < size else b""
 
@@ -162,11 +172,11 @@ class ClientSide(asyncio.Protocol):
         elif kind == 0x50:  # P: name\0 query\0 ...
             name_end = body.index(b"\0")
             query_end = body.index(b"\0", name_end + 1)
-            self.statements[bytes(body[:name_end])] = bytes(body[name_end + 1:query_end])
+            self.statements[bytes(body[:name_end])] = bytes(body[name_end + 1 : query_end])
         elif kind == 0x42:  # B: portal\0 statement\0 ...
             portal_end = body.index(b"\0")
             stmt_end = body.index(b"\0", portal_end + 1)
-            self.bound = self.statements.get(bytes(body[portal_end + 1:stmt_end]), b"?")
+            self.bound = self.statements.get(bytes(body[portal_end + 1 : stmt_end]), b"?")
         elif kind == 0x45:  # E
             name = self.meter.classify(self.bound)
             self.meter.counts[name] += 1
@@ -261,6 +271,7 @@ if __name__ == "__main__":
     host, port = args.target.rsplit(":", 1)
     try:
         import uvloop
+
         uvloop.install()
     except ImportError:
         pass

@@ -1,4 +1,5 @@
 """results.json and RESULTS.md, written by the runner from what it measured (never by hand)."""
+
 import json
 import os
 import platform
@@ -29,9 +30,13 @@ def machine():
                 break
     except OSError:
         pass
-    return {"cpu_model": model or platform.processor(), "cores": os.cpu_count(),
-            "ram_gib": round(psutil.virtual_memory().total / 2**30, 1), "kernel": platform.release(),
-            "note": "shared and noisy: percentiles are from one run"}
+    return {
+        "cpu_model": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "ram_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "kernel": platform.release(),
+        "note": "shared and noisy: percentiles are from one run",
+    }
 
 
 def versions():
@@ -55,11 +60,21 @@ def versions():
     commit = _run(["git", "rev-parse", "HEAD"])
     app_paths = ["pubquiz", "templates", "sql", "deploy", "wsgi.py"]
     dirty = bool(_run(["git", "status", "--porcelain", "--", *app_paths]))
-    return {"python": platform.python_version(), "gevent": package("gevent"), "gunicorn": package("gunicorn"),
-            "flask": package("flask"), "psycopg": package("psycopg"), "redis_py": package("redis"),
-            "flask_sse": package("flask-sse"), "uvloop": package("uvloop"), "aiohttp": package("aiohttp"),
-            "nginx": nginx, "postgresql": postgres, "redis": match.group(1) if match else redis_server,
-            "pubquiz_commit": commit + (" (with uncommitted changes to the app)" if dirty else "")}
+    return {
+        "python": platform.python_version(),
+        "gevent": package("gevent"),
+        "gunicorn": package("gunicorn"),
+        "flask": package("flask"),
+        "psycopg": package("psycopg"),
+        "redis_py": package("redis"),
+        "flask_sse": package("flask-sse"),
+        "uvloop": package("uvloop"),
+        "aiohttp": package("aiohttp"),
+        "nginx": nginx,
+        "postgresql": postgres,
+        "redis": match.group(1) if match else redis_server,
+        "pubquiz_commit": commit + (" (with uncommitted changes to the app)" if dirty else ""),
+    }
 
 
 def _get(data, *path):
@@ -91,56 +106,97 @@ def _streams_held(s, quick):
     held = _get(s, "night", "idle_memory", "streams_open")
     fan_lost = [_get(s, "night", k, "lost") for k in ("fanout_spread", "fanout_burst")]
     ok = None if held is None else (held >= 5000 and all(x == 0 for x in fan_lost if x is not None))
-    return [("5,000 streams held by one host (1 instance, 2 gevent workers)",
-             f"{_fmt(held)} open, fan-out lost {fan_lost}", _verdict(ok, sized=True, quick=quick))]
+    return [
+        (
+            "5,000 streams held by one host (1 instance, 2 gevent workers)",
+            f"{_fmt(held)} open, fan-out lost {fan_lost}",
+            _verdict(ok, sized=True, quick=quick),
+        )
+    ]
 
 
 def _concurrent_games(s, quick):
     scale = s.get("scale") or {}
-    ok = None if not scale else (scale.get("games", 0) >= 1000 and scale.get("lost") == 0
-                                 and scale.get("streams_open") == scale.get("streams"))
-    return [("1,000 concurrent games", f"{_fmt(scale.get('games'))} games, {_fmt(scale.get('streams_open'))} "
-             f"streams, lost {_fmt(scale.get('lost'))}", _verdict(ok, sized=True, quick=quick))]
+    ok = (
+        None
+        if not scale
+        else (
+            scale.get("games", 0) >= 1000
+            and scale.get("lost") == 0
+            and scale.get("streams_open") == scale.get("streams")
+        )
+    )
+    return [
+        (
+            "1,000 concurrent games",
+            f"{_fmt(scale.get('games'))} games, {_fmt(scale.get('streams_open'))} "
+            f"streams, lost {_fmt(scale.get('lost'))}",
+            _verdict(ok, sized=True, quick=quick),
+        )
+    ]
 
 
 def _fanout_latency(s):
     rows = []
-    for key, label, limit in (("fanout_spread", "spread fan-out p99 host click -> team < 20 ms", 20),
-                              ("fanout_burst", "burst fan-out p99 host click -> team < 100 ms", 100)):
+    for key, label, limit in (
+        ("fanout_spread", "spread fan-out p99 host click -> team < 20 ms", 20),
+        ("fanout_burst", "burst fan-out p99 host click -> team < 100 ms", 100),
+    ):
         p99 = _get(s, "night", key, "click_to_arrival_ms", "p99")
         rows.append((label, _fmt(p99, " ms"), _verdict(None if p99 is None else p99 < limit)))
     return rows
 
 
 def _cpu_per_event(s):
-    cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_app")
-           for k in ("fanout_spread", "fanout_burst", "busy")}
-    stack_cpu = {k: _get(s, "night", k, "cpu_us_per_delivered_stack")
-                 for k in ("fanout_spread", "fanout_burst")}
+    cpu = {
+        k: _get(s, "night", k, "cpu_us_per_delivered_app") for k in ("fanout_spread", "fanout_burst", "busy")
+    }
+    stack_cpu = {
+        k: _get(s, "night", k, "cpu_us_per_delivered_stack") for k in ("fanout_spread", "fanout_burst")
+    }
     measured = [v for v in cpu.values() if v is not None]
-    rows = [("server CPU per delivered event <= 20 µs (all-in: the host's request, rendering, publishing "
-             "and writing, divided by deliveries)",
-             "app: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in cpu.items())
-             + "; whole stack: " + ", ".join(f"{k} {_fmt(v)} µs" for k, v in stack_cpu.items()),
-             _verdict(None if not measured else max(measured) <= 20))]
+    rows = [
+        (
+            "server CPU per delivered event <= 20 µs (all-in: the host's request, rendering, publishing "
+            "and writing, divided by deliveries)",
+            "app: "
+            + ", ".join(f"{k} {_fmt(v)} µs" for k, v in cpu.items())
+            + "; whole stack: "
+            + ", ".join(f"{k} {_fmt(v)} µs" for k, v in stack_cpu.items()),
+            _verdict(None if not measured else max(measured) <= 20),
+        )
+    ]
     beats = _get(s, "night", "heartbeats") or {}
     if beats:
-        rows.append(("(for reference) marginal CPU of one message on one stream: an idle heartbeat",
-                     f"app {_fmt(beats.get('cpu_us_per_heartbeat_app'))} µs, whole stack "
-                     f"{_fmt(beats.get('cpu_us_per_heartbeat_stack'))} µs "
-                     f"({beats.get('heartbeats_delivered')} heartbeats)",
-                     _verdict(beats.get("cpu_us_per_heartbeat_app") is not None
-                              and beats["cpu_us_per_heartbeat_app"] <= 20)))
+        rows.append(
+            (
+                "(for reference) marginal CPU of one message on one stream: an idle heartbeat",
+                f"app {_fmt(beats.get('cpu_us_per_heartbeat_app'))} µs, whole stack "
+                f"{_fmt(beats.get('cpu_us_per_heartbeat_stack'))} µs "
+                f"({beats.get('heartbeats_delivered')} heartbeats)",
+                _verdict(
+                    beats.get("cpu_us_per_heartbeat_app") is not None
+                    and beats["cpu_us_per_heartbeat_app"] <= 20
+                ),
+            )
+        )
     return rows
 
 
 def _nothing_lost(results):
     losses = event_losses(results)
     answers = answer_losses(results)
-    return [("0 events and 0 answers lost everywhere",
-             f"events lost {sum(losses.values())} {losses}; answers lost {sum(answers.values())} {answers}",
-             _verdict(None if not losses and not answers else
-                      sum(losses.values()) == 0 and sum(answers.values()) == 0))]
+    return [
+        (
+            "0 events and 0 answers lost everywhere",
+            f"events lost {sum(losses.values())} {losses}; answers lost {sum(answers.values())} {answers}",
+            _verdict(
+                None
+                if not losses and not answers
+                else sum(losses.values()) == 0 and sum(answers.values()) == 0
+            ),
+        )
+    ]
 
 
 def _database_reads(results):
@@ -149,25 +205,47 @@ def _database_reads(results):
     reads = db.get("other_reads_in_window")
     stream_reads = stream_path_reads(results)
     ok = None if trips is None else (trips == 1 and not reads and not stream_reads)
-    return [("1 DB round trip per accepted answer; no DB reads on the answer and stream paths",
-             f"{_fmt(trips)} round trips per accepted answer {db.get('answer_checkouts')}; "
-             f"reads on answer path {reads or 'none'}; "
-             f"reads while streams open/reconnect {stream_reads or 'none'}", _verdict(ok))]
+    return [
+        (
+            "1 DB round trip per accepted answer; no DB reads on the answer and stream paths",
+            f"{_fmt(trips)} round trips per accepted answer {db.get('answer_checkouts')}; "
+            f"reads on answer path {reads or 'none'}; "
+            f"reads while streams open/reconnect {stream_reads or 'none'}",
+            _verdict(ok),
+        )
+    ]
 
 
 def _memory_per_stream(s, quick):
-    per_stream = [x for x in (_get(s, "night", "idle_memory", "rss_per_stream_kb"),
-                              _get(s, "scale", "idle_memory", "rss_per_stream_kb")) if x is not None]
-    return [("RSS <= 20 KB per idle stream", ", ".join(f"{x} KB" for x in per_stream) or "–",
-             _verdict(None if not per_stream else max(per_stream) <= 20, sized=True, quick=quick))]
+    per_stream = [
+        x
+        for x in (
+            _get(s, "night", "idle_memory", "rss_per_stream_kb"),
+            _get(s, "scale", "idle_memory", "rss_per_stream_kb"),
+        )
+        if x is not None
+    ]
+    return [
+        (
+            "RSS <= 20 KB per idle stream",
+            ", ".join(f"{x} KB" for x in per_stream) or "–",
+            _verdict(None if not per_stream else max(per_stream) <= 20, sized=True, quick=quick),
+        )
+    ]
 
 
 def targets(results, quick):
     """[(target, measured, verdict)], in the order of RESULTS.md's table."""
     s = results.get("scenarios", {})
-    return (_streams_held(s, quick) + _concurrent_games(s, quick) + _fanout_latency(s)
-            + _cpu_per_event(s) + _nothing_lost(results) + _database_reads(results)
-            + _memory_per_stream(s, quick))
+    return (
+        _streams_held(s, quick)
+        + _concurrent_games(s, quick)
+        + _fanout_latency(s)
+        + _cpu_per_event(s)
+        + _nothing_lost(results)
+        + _database_reads(results)
+        + _memory_per_stream(s, quick)
+    )
 
 
 def event_losses(results):
@@ -256,36 +334,49 @@ def _header(results, quick):
 
 def _targets_table(results):
     return ["## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"] + [
-        f"| {row['target']} | {row['measured']} | {row['verdict']} |" for row in results.get("targets", [])]
+        f"| {row['target']} | {row['measured']} | {row['verdict']} |" for row in results.get("targets", [])
+    ]
 
 
 def _scenario_row(label, r):
     """One row of the scenarios table: streams, deliveries, latencies, CPU, window."""
-    return (f"| {label} | {r['streams']} | {r['delivered']} / {r['expected']} | {r['lost']} "
-            f"| {_lat(r.get('click_to_arrival_ms'))} | {_lat(r.get('publish_to_arrival_ms'))} "
-            f"| {_fmt(r.get('cpu_us_per_delivered_app'))} / {_fmt(r.get('cpu_us_per_delivered_stack'))} "
-            f"| {r.get('window', {}).get('seconds')} |")
+    return (
+        f"| {label} | {r['streams']} | {r['delivered']} / {r['expected']} | {r['lost']} "
+        f"| {_lat(r.get('click_to_arrival_ms'))} | {_lat(r.get('publish_to_arrival_ms'))} "
+        f"| {_fmt(r.get('cpu_us_per_delivered_app'))} / {_fmt(r.get('cpu_us_per_delivered_stack'))} "
+        f"| {r.get('window', {}).get('seconds')} |"
+    )
 
 
 def _storm_row(r):
-    return (f"| reconnect storm (click → team includes the {r['dropped']} streams that were away "
-            f"{r['reconnect_delay_s']} s) | {r['streams']} | – | {r['lost']} "
-            f"| {_lat(r.get('click_to_arrival_ms_all'))} | – | – | {r.get('window', {}).get('seconds')} |")
+    return (
+        f"| reconnect storm (click → team includes the {r['dropped']} streams that were away "
+        f"{r['reconnect_delay_s']} s) | {r['streams']} | – | {r['lost']} "
+        f"| {_lat(r.get('click_to_arrival_ms_all'))} | – | – | {r.get('window', {}).get('seconds')} |"
+    )
 
 
 def _scenarios_table(night, scale, reference):
-    lines = ["", "## Scenarios", "",
-             "Latency: p50 / p95 / p99 / max in ms. *click → team*: from the host's POST leaving the "
-             "client to the event reaching each team's socket (kernel receive time). *publish → team*: "
-             "from the event's Redis id time (when it was published) to the same arrival. CPU per delivered "
-             "event: CPU seconds of the gunicorn master and workers (*app*) or of app + Nginx + Redis + "
-             "the PostgreSQL backends of the benchmark database (*stack*), during the window, divided by "
-             "event deliveries to streams.", "",
-             "| scenario | streams | delivered / expected | lost | click → team ms | publish → team ms "
-             "| CPU µs/delivery app / stack | window s |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for key, label in (("fanout_spread", "fan-out spread"), ("fanout_burst", "fan-out burst"),
-                       ("busy", "busy")):
+    lines = [
+        "",
+        "## Scenarios",
+        "",
+        "Latency: p50 / p95 / p99 / max in ms. *click → team*: from the host's POST leaving the "
+        "client to the event reaching each team's socket (kernel receive time). *publish → team*: "
+        "from the event's Redis id time (when it was published) to the same arrival. CPU per delivered "
+        "event: CPU seconds of the gunicorn master and workers (*app*) or of app + Nginx + Redis + "
+        "the PostgreSQL backends of the benchmark database (*stack*), during the window, divided by "
+        "event deliveries to streams.",
+        "",
+        "| scenario | streams | delivered / expected | lost | click → team ms | publish → team ms "
+        "| CPU µs/delivery app / stack | window s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, label in (
+        ("fanout_spread", "fan-out spread"),
+        ("fanout_burst", "fan-out burst"),
+        ("busy", "busy"),
+    ):
         if night.get(key):
             lines.append(_scenario_row(label, night[key]))
         if key != "busy" and reference.get(key):
@@ -301,74 +392,104 @@ def _setup_and_fanout(night):
     lines = []
     setup = night.get("setup")
     if setup:
-        lines += ["", f"Setup: {setup['hosts']} hosts, {setup['games']} games, {setup['teams']} teams "
-                  f"joined over HTTP in {setup['join_seconds']} s ({setup['joins_per_second']} joins/s); "
-                  f"one projector stream per game besides the teams'."]
+        lines += [
+            "",
+            f"Setup: {setup['hosts']} hosts, {setup['games']} games, {setup['teams']} teams "
+            f"joined over HTTP in {setup['join_seconds']} s ({setup['joins_per_second']} joins/s); "
+            f"one projector stream per game besides the teams'.",
+        ]
     for key, label in (("fanout_spread", "Spread"), ("fanout_burst", "Burst")):
         r = night.get(key)
         if r:
-            lines.append(f"{label}: host POST response {_lat(r.get('host_post_ms'))} ms; "
-                         f"server CPU in the window {r['window']['cpu_seconds']} s; "
-                         f"client CPU {r['window']['client_cpu_seconds']} s.")
+            lines.append(
+                f"{label}: host POST response {_lat(r.get('host_post_ms'))} ms; "
+                f"server CPU in the window {r['window']['cpu_seconds']} s; "
+                f"client CPU {r['window']['client_cpu_seconds']} s."
+            )
     return lines
 
 
 def _heartbeats(beats):
-    return ["", f"**Idle:** {beats['streams']} open streams for {beats['seconds']} s, nothing published: "
-            f"{beats['heartbeats_delivered']} heartbeats; {beats['cpu_us_per_heartbeat_app']} µs app CPU "
-            f"({beats['cpu_us_per_heartbeat_stack']} µs whole stack) per heartbeat: the marginal cost of one "
-            f"message on one stream (CPU in the window: {beats['window']['cpu_seconds']} s)."]
+    return [
+        "",
+        f"**Idle:** {beats['streams']} open streams for {beats['seconds']} s, nothing published: "
+        f"{beats['heartbeats_delivered']} heartbeats; {beats['cpu_us_per_heartbeat_app']} µs app CPU "
+        f"({beats['cpu_us_per_heartbeat_stack']} µs whole stack) per heartbeat: the marginal cost of one "
+        f"message on one stream (CPU in the window: {beats['window']['cpu_seconds']} s).",
+    ]
 
 
 def _restart(restart):
-    return ["", f"**App restart before busy** (with {restart['settings']}): gunicorn stopped and started "
-            f"in {restart['seconds_app_restart']} s; {restart['streams_back']}/{restart['streams']} streams "
-            f"back on their own after {restart['seconds_to_all_streams_back']} s (clients saw "
-            f"{restart['errors_seen_by_clients']} while it was down)."]
+    return [
+        "",
+        f"**App restart before busy** (with {restart['settings']}): gunicorn stopped and started "
+        f"in {restart['seconds_app_restart']} s; {restart['streams_back']}/{restart['streams']} streams "
+        f"back on their own after {restart['seconds_to_all_streams_back']} s (clients saw "
+        f"{restart['errors_seen_by_clients']} while it was down).",
+    ]
 
 
 def _busy(busy):
-    return ["", f"**Busy:** {busy['games']} games for {busy['seconds']} s: {busy['published_events']} events "
-            f"published ({busy['updates_per_game_per_second']} per game per second; answer counts pushed "
-            f"every COUNT_INTERVAL while answers arrive, plus host clicks), {busy['host_clicks']} host "
-            f"clicks, answers {busy['answers_accepted']}/{busy['answers_sent']} accepted, answer POST "
-            f"{_lat(busy.get('answer_post_ms'))} ms; server CPU {busy['window']['cpu_seconds']} s."]
+    return [
+        "",
+        f"**Busy:** {busy['games']} games for {busy['seconds']} s: {busy['published_events']} events "
+        f"published ({busy['updates_per_game_per_second']} per game per second; answer counts pushed "
+        f"every COUNT_INTERVAL while answers arrive, plus host clicks), {busy['host_clicks']} host "
+        f"clicks, answers {busy['answers_accepted']}/{busy['answers_sent']} accepted, answer POST "
+        f"{_lat(busy.get('answer_post_ms'))} ms; server CPU {busy['window']['cpu_seconds']} s.",
+    ]
 
 
 def _answer_burst(answers):
     db = answers["db"]
-    return ["", "### Answer burst", "",
-            f"{answers['sent']} teams answered, sends spread over {answers['send_spread_s']} s; "
-            f"**{answers['accepted']} accepted**, {answers['stored_in_db']} stored, lost {answers['lost']}; "
-            f"last response after {answers['seconds_to_last_response']} s "
-            f"({answers['accepted_per_second']} accepted/s).", "",
-            f"Answer POST latency p50 / p95 / p99 / max: {_lat(answers['answer_post_ms'])} ms. "
-            f"App CPU {answers['cpu_ms_per_accepted_answer_app']} ms per accepted answer.", "",
-            f"Database ({db['method']}): {db['insert_answer_statements']} insert_answer statements "
-            f"({db['statements_per_accepted_answer']} per accepted answer), "
-            f"**{db['round_trips_per_accepted_answer']} round trips per accepted answer**; each answer's "
-            f"connection use: {db['answer_checkouts']}. Other app reads in the window (not the coalesced "
-            f"count push or deadline sweep): {db['other_reads_in_window'] or 'none'}. "
-            f"pg_stat_database delta: {db['pg_stat_database_delta']}.", "",
-            f"\"N answered\" pushes to the projectors: {answers['count_updates_on_screens']}."]
+    return [
+        "",
+        "### Answer burst",
+        "",
+        f"{answers['sent']} teams answered, sends spread over {answers['send_spread_s']} s; "
+        f"**{answers['accepted']} accepted**, {answers['stored_in_db']} stored, lost {answers['lost']}; "
+        f"last response after {answers['seconds_to_last_response']} s "
+        f"({answers['accepted_per_second']} accepted/s).",
+        "",
+        f"Answer POST latency p50 / p95 / p99 / max: {_lat(answers['answer_post_ms'])} ms. "
+        f"App CPU {answers['cpu_ms_per_accepted_answer_app']} ms per accepted answer.",
+        "",
+        f"Database ({db['method']}): {db['insert_answer_statements']} insert_answer statements "
+        f"({db['statements_per_accepted_answer']} per accepted answer), "
+        f"**{db['round_trips_per_accepted_answer']} round trips per accepted answer**; each answer's "
+        f"connection use: {db['answer_checkouts']}. Other app reads in the window (not the coalesced "
+        f"count push or deadline sweep): {db['other_reads_in_window'] or 'none'}. "
+        f"pg_stat_database delta: {db['pg_stat_database_delta']}.",
+        "",
+        f'"N answered" pushes to the projectors: {answers["count_updates_on_screens"]}.',
+    ]
 
 
 def _reconnect_storm(storm):
-    return ["", "### Reconnect storm", "",
-            f"{storm['dropped']} of {storm['streams']} streams dropped at once and came back after "
-            f"{storm['reconnect_delay_s']} s with Last-Event-ID, while every host clicked once. "
-            f"{storm['reconnected']} reconnected; **{storm['replayed_exactly']} ended with exactly the ids "
-            f"they should have**, {storm['replay_wrong']} did not; all recovered "
-            f"{storm['seconds_to_all_recovered']} s after the drop. Server CPU in the window: "
-            f"app {storm['server_cpu_seconds_app']} s, stack {storm['server_cpu_seconds_stack']} s "
-            f"(window {storm['window']['seconds']} s). Statements: {storm['window']['db_statements']}."]
+    return [
+        "",
+        "### Reconnect storm",
+        "",
+        f"{storm['dropped']} of {storm['streams']} streams dropped at once and came back after "
+        f"{storm['reconnect_delay_s']} s with Last-Event-ID, while every host clicked once. "
+        f"{storm['reconnected']} reconnected; **{storm['replayed_exactly']} ended with exactly the ids "
+        f"they should have**, {storm['replay_wrong']} did not; all recovered "
+        f"{storm['seconds_to_all_recovered']} s after the drop. Server CPU in the window: "
+        f"app {storm['server_cpu_seconds_app']} s, stack {storm['server_cpu_seconds_stack']} s "
+        f"(window {storm['window']['seconds']} s). Statements: {storm['window']['db_statements']}.",
+    ]
 
 
 def _night_paragraphs(night):
     """The paragraphs under the scenarios table, each for a scenario that ran."""
     lines = _setup_and_fanout(night)
-    for key, paragraph in (("heartbeats", _heartbeats), ("app_restart", _restart), ("busy", _busy),
-                           ("answer_burst", _answer_burst), ("reconnect_storm", _reconnect_storm)):
+    for key, paragraph in (
+        ("heartbeats", _heartbeats),
+        ("app_restart", _restart),
+        ("busy", _busy),
+        ("answer_burst", _answer_burst),
+        ("reconnect_storm", _reconnect_storm),
+    ):
         if night.get(key):
             lines += paragraph(night[key])
     return lines
@@ -377,17 +498,25 @@ def _night_paragraphs(night):
 def _memory_table(idle, scale_idle, reference_idle):
     if not (idle or scale_idle or reference_idle):
         return []
-    lines = ["", "### Memory per idle stream", "",
-             "| where | streams open | workers' RSS before → after | per stream |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        "",
+        "### Memory per idle stream",
+        "",
+        "| where | streams open | workers' RSS before → after | per stream |",
+        "| --- | --- | --- | --- |",
+    ]
     for label, r in (("100 games (fan-out stack)", idle), ("1,000 games (fresh stack)", scale_idle)):
         if r:
-            lines.append(f"| {label} | {r['streams_open']} | {r['workers_rss_before_mb']} → "
-                         f"{r['workers_rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |")
+            lines.append(
+                f"| {label} | {r['streams_open']} | {r['workers_rss_before_mb']} → "
+                f"{r['workers_rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |"
+            )
     if reference_idle:
         r = reference_idle
-        lines.append(f"| nchan (reference): nginx master + workers | {r['streams_open']} "
-                     f"| {r['rss_before_mb']} → {r['rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |")
+        lines.append(
+            f"| nchan (reference): nginx master + workers | {r['streams_open']} "
+            f"| {r['rss_before_mb']} → {r['rss_after_mb']} MB | {r['rss_per_stream_kb']} KB |"
+        )
     return lines
 
 
@@ -401,21 +530,29 @@ def _reference_ratios(night, reference):
         return ["", "## Against nchan (reference)", "", reference["skipped"] + "."]
     if not reference:
         return []
-    rows = [("spread fan-out p99 ms", ("fanout_spread", "click_to_arrival_ms", "p99")),
-            ("burst fan-out p99 ms", ("fanout_burst", "click_to_arrival_ms", "p99")),
-            ("server CPU µs per delivery, spread", ("fanout_spread", "cpu_us_per_delivered_stack")),
-            ("server CPU µs per delivery, burst", ("fanout_burst", "cpu_us_per_delivered_stack")),
-            ("RSS KB per idle stream", ("idle_memory", "rss_per_stream_kb"))]
-    lines = ["", "## Against nchan (reference)", "",
-             "nginx + nchan (benchmarks/nchan.py), the practical floor on this box: the same lean client, "
-             f"{reference['streams']} streams over {reference['games']} channels (one per game), one "
-             f"{reference['fragment_bytes']}-byte fragment per game published on the fan-out schedule "
-             "above (a POST on a new connection). Latency: publish POST sent → stream (pubquiz: the "
-             "host's click). CPU: pubquiz's whole stack; nchan's nginx master and workers, its whole "
-             "server (its windows take a few hundredths of a CPU second, counted in psutil's 10 ms ticks: "
-             "rough, ±15 % at full size). RSS: "
-             "pubquiz's gunicorn workers; nchan's nginx master and workers.", "",
-             "| figure | pubquiz | nchan | pubquiz / nchan |", "| --- | --- | --- | --- |"]
+    rows = [
+        ("spread fan-out p99 ms", ("fanout_spread", "click_to_arrival_ms", "p99")),
+        ("burst fan-out p99 ms", ("fanout_burst", "click_to_arrival_ms", "p99")),
+        ("server CPU µs per delivery, spread", ("fanout_spread", "cpu_us_per_delivered_stack")),
+        ("server CPU µs per delivery, burst", ("fanout_burst", "cpu_us_per_delivered_stack")),
+        ("RSS KB per idle stream", ("idle_memory", "rss_per_stream_kb")),
+    ]
+    lines = [
+        "",
+        "## Against nchan (reference)",
+        "",
+        "nginx + nchan (benchmarks/nchan.py), the practical floor on this box: the same lean client, "
+        f"{reference['streams']} streams over {reference['games']} channels (one per game), one "
+        f"{reference['fragment_bytes']}-byte fragment per game published on the fan-out schedule "
+        "above (a POST on a new connection). Latency: publish POST sent → stream (pubquiz: the "
+        "host's click). CPU: pubquiz's whole stack; nchan's nginx master and workers, its whole "
+        "server (its windows take a few hundredths of a CPU second, counted in psutil's 10 ms ticks: "
+        "rough, ±15 % at full size). RSS: "
+        "pubquiz's gunicorn workers; nchan's nginx master and workers.",
+        "",
+        "| figure | pubquiz | nchan | pubquiz / nchan |",
+        "| --- | --- | --- | --- |",
+    ]
     for label, path in rows:
         ours, theirs = _get(night, *path), _get(reference, *path)
         lines.append(f"| {label} | {_fmt(ours)} | {_fmt(theirs)} | {_ratio(ours, theirs)} |")
@@ -423,27 +560,34 @@ def _reference_ratios(night, reference):
 
 
 def _side_by_side(s, night):
-    lines = ["", "## Side by side", "",
-             "Same client count and update schedule for each design; each on its own stack (gunicorn "
-             "gevent workers from deploy/gunicorn.conf.py behind the same Nginx config). Latency: from the "
-             "update's POST to the client seeing it (for polling: the first poll response with the new "
-             "version). DB queries: statements the app sent (statement meter, BEGIN/COMMIT/pool checks "
-             "excluded; round trips and pg_stat_database xact_commit also given).", "",
-             "| design | clients | updates | delivered | lost | latency p50 / p99 ms | CPU µs per delivered "
-             "update app / stack | DB queries/min (round trips/min, commits/min) | Redis connections "
-             "| RSS app workers MB |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "",
+        "## Side by side",
+        "",
+        "Same client count and update schedule for each design; each on its own stack (gunicorn "
+        "gevent workers from deploy/gunicorn.conf.py behind the same Nginx config). Latency: from the "
+        "update's POST to the client seeing it (for polling: the first poll response with the new "
+        "version). DB queries: statements the app sent (statement meter, BEGIN/COMMIT/pool checks "
+        "excluded; round trips and pg_stat_database xact_commit also given).",
+        "",
+        "| design | clients | updates | delivered | lost | latency p50 / p99 ms | CPU µs per delivered "
+        "update app / stack | DB queries/min (round trips/min, commits/min) | Redis connections "
+        "| RSS app workers MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for key in ("compare_polling", "compare_flask_sse", "compare_pubquiz"):
         r = s.get(key) or night.get(key)
         if not r:
             continue
         lat = r["latency_ms"]
-        lines.append(f"| {r['design']} | {r['clients']} | {r['updates']} | {r['delivered']} | {r['lost']} "
-                     f"| {_fmt(lat.get('p50'))} / {_fmt(lat.get('p99'))} "
-                     f"| {_fmt(r['cpu_us_per_delivered_app'])} / {_fmt(r['cpu_us_per_delivered_stack'])} "
-                     f"| {r['db_statements_per_minute']} ({r['db_round_trips_per_minute']}, "
-                     f"{r['db_xact_commit_per_minute']}) | {r['redis_connections']} "
-                     f"| {r['rss_mb'].get('app_workers')} |")
+        lines.append(
+            f"| {r['design']} | {r['clients']} | {r['updates']} | {r['delivered']} | {r['lost']} "
+            f"| {_fmt(lat.get('p50'))} / {_fmt(lat.get('p99'))} "
+            f"| {_fmt(r['cpu_us_per_delivered_app'])} / {_fmt(r['cpu_us_per_delivered_stack'])} "
+            f"| {r['db_statements_per_minute']} ({r['db_round_trips_per_minute']}, "
+            f"{r['db_xact_commit_per_minute']}) | {r['redis_connections']} "
+            f"| {r['rss_mb'].get('app_workers')} |"
+        )
     return lines
 
 
@@ -461,9 +605,17 @@ def markdown(results, quick):
     """RESULTS.md: one function per section, in the order they appear."""
     s = results.get("scenarios", {})
     night, scale, reference = s.get("night", {}), s.get("scale"), s.get("nchan", {})
-    memory = _memory_table(night.get("idle_memory"), (scale or {}).get("idle_memory"),
-                           reference.get("idle_memory"))
-    lines = (_header(results, quick) + _targets_table(results) + _scenarios_table(night, scale, reference)
-             + _night_paragraphs(night) + memory + _reference_ratios(night, reference)
-             + _side_by_side(s, night) + _notes_and_error(results))
+    memory = _memory_table(
+        night.get("idle_memory"), (scale or {}).get("idle_memory"), reference.get("idle_memory")
+    )
+    lines = (
+        _header(results, quick)
+        + _targets_table(results)
+        + _scenarios_table(night, scale, reference)
+        + _night_paragraphs(night)
+        + memory
+        + _reference_ratios(night, reference)
+        + _side_by_side(s, night)
+        + _notes_and_error(results)
+    )
     return "\n".join(lines) + "\n"

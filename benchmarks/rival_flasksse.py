@@ -8,6 +8,7 @@ GET /screen/<name>/events?channel=g<game>  flask-sse's own stream view (the path
                                            deploy/nginx.conf streams without buffering)
 POST /publish/<game>                       sse.publish(fragment, id=<n>, channel="g<game>")
 """
+
 from gevent import monkey
 
 monkey.patch_all()

@@ -8,6 +8,7 @@ GET /poll/<game>/state   one SELECT of the game's row -> {"v": version, "html": 
 POST /poll/<game>/update one UPDATE (the host's change) -> {"v": new version}
 Table bench_state (id, version, html) is created by the runner (compare.SCHEMA).
 """
+
 from gevent import monkey
 
 monkey.patch_all()
@@ -18,10 +19,15 @@ from flask import Flask, jsonify  # noqa: E402
 from psycopg_pool import ConnectionPool  # noqa: E402
 
 app = Flask(__name__)
-pool = ConnectionPool(os.environ["DATABASE_URL"], min_size=1,
-                      max_size=int(os.environ.get("PUBQUIZ_DB_POOL_SIZE") or 10),
-                      kwargs={"autocommit": True}, open=False)
+pool = ConnectionPool(
+    os.environ["DATABASE_URL"],
+    min_size=1,
+    max_size=int(os.environ.get("PUBQUIZ_DB_POOL_SIZE") or 10),
+    kwargs={"autocommit": True},
+    open=False,
+)
 pool.open(wait=False)
+
 
 @app.get("/healthz")
 def healthz():
@@ -38,6 +44,7 @@ def state(game):
 @app.post("/poll/<int:game>/update")
 def update(game):
     with pool.connection() as conn:
-        row = conn.execute("update bench_state set version = version + 1 where id = %s returning version",
-                           (game,)).fetchone()
+        row = conn.execute(
+            "update bench_state set version = version + 1 where id = %s returning version", (game,)
+        ).fetchone()
     return jsonify(v=row[0])

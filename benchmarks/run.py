@@ -5,6 +5,7 @@ Starts the production shape on loopback (benchmarks/stack.py), drives it like re
 benchmarks/results.json and benchmarks/RESULTS.md for a full run, benchmarks/out/ for --quick or
 --only. Exits 1 if any event or answer was lost, 2 if the run itself failed.
 """
+
 import argparse
 import asyncio
 import sys
@@ -25,45 +26,82 @@ HERE = Path(__file__).resolve().parent
 SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan")
 
 FULL = {
-    "games": 100, "teams": 50, "hosts": 4, "questions": 20,
-    "spread_gap": 0.05, "answer_spread": 1.0,
-    "storm_fraction": 0.2, "storm_reconnect_delay": 1.0,
-    "busy_seconds": 12, "busy_answer_rate": 10.0, "busy_answers_per_question": 45, "busy_click_gap": 0.5,
-    "compare_games": 20, "compare_seconds": 32, "compare_interval": 2.0,
-    "scale_games": 1000, "scale_teams": 4, "scale_hosts": 10, "scale_start_spread": 10.0,
+    "games": 100,
+    "teams": 50,
+    "hosts": 4,
+    "questions": 20,
+    "spread_gap": 0.05,
+    "answer_spread": 1.0,
+    "storm_fraction": 0.2,
+    "storm_reconnect_delay": 1.0,
+    "busy_seconds": 12,
+    "busy_answer_rate": 10.0,
+    "busy_answers_per_question": 45,
+    "busy_click_gap": 0.5,
+    "compare_games": 20,
+    "compare_seconds": 32,
+    "compare_interval": 2.0,
+    "scale_games": 1000,
+    "scale_teams": 4,
+    "scale_hosts": 10,
+    "scale_start_spread": 10.0,
     "time_limit": 17 * 60,
     # Busy games push "N answered" up to 10 times a second: before busy the app restarts with this
     # (the default 0.25 s allows 4); every other scenario runs with the defaults.
     "busy_env": {"PUBQUIZ_COUNT_INTERVAL": "0.1"},
-    "quiet": 1.0, "idle_settle": 3.0, "db_settle": 1.2,  # waits: no new event for `quiet` s = settled
-    "scale_fresh_stack": True, "busy_restart": True,
+    "quiet": 1.0,
+    "idle_settle": 3.0,
+    "db_settle": 1.2,  # waits: no new event for `quiet` s = settled
+    "scale_fresh_stack": True,
+    "busy_restart": True,
     "heartbeat_window": 16,  # idle seconds in which every stream gets one heartbeat (default 15 s)
 }
-QUICK = dict(FULL, **{
-    "games": 10, "teams": 25, "hosts": 2, "questions": 12,
-    "busy_answers_per_question": 20, "compare_games": 4,
-    "scale_games": 40, "scale_teams": 2, "scale_hosts": 2, "scale_start_spread": 1.0,
-    "quiet": 0.4, "idle_settle": 1.0, "db_settle": 0.6, "busy_seconds": 3, "compare_seconds": 4,
-    "scale_fresh_stack": False,  # quick: scale runs on the first stack, after the rest
-    "busy_restart": False,  # quick: busy runs with the default COUNT_INTERVAL (4 counts/s per game)
-    "heartbeat_window": 0,
-    "time_limit": 150,
-})
+QUICK = dict(
+    FULL,
+    **{
+        "games": 10,
+        "teams": 25,
+        "hosts": 2,
+        "questions": 12,
+        "busy_answers_per_question": 20,
+        "compare_games": 4,
+        "scale_games": 40,
+        "scale_teams": 2,
+        "scale_hosts": 2,
+        "scale_start_spread": 1.0,
+        "quiet": 0.4,
+        "idle_settle": 1.0,
+        "db_settle": 0.6,
+        "busy_seconds": 3,
+        "compare_seconds": 4,
+        "scale_fresh_stack": False,  # quick: scale runs on the first stack, after the rest
+        "busy_restart": False,  # quick: busy runs with the default COUNT_INTERVAL (4 counts/s per game)
+        "heartbeat_window": 0,
+        "time_limit": 150,
+    },
+)
 
 
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="a few hundred streams, under a minute (CI smoke test)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a few hundred streams, under a minute (CI smoke test)"
+    )
     parser.add_argument("--only", choices=SCENARIOS, help="run one scenario (results go to benchmarks/out/)")
     parser.add_argument("--output", type=Path, help="folder for results.json and RESULTS.md")
     parser.add_argument("--workers", type=int, default=2, help="gevent workers of the one gunicorn instance")
-    parser.add_argument("--profile", action="store_true",
-                        help="sample the workers' stacks in every window (benchmarks/sampler.py); "
-                             "slows them a little, so results go to benchmarks/out/")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="with --profile: tracemalloc in the workers, and where the memory of the "
-                             "idle streams goes (slow: for memory only)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the workers' stacks in every window (benchmarks/sampler.py); "
+        "slows them a little, so results go to benchmarks/out/",
+    )
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="with --profile: tracemalloc in the workers, and where the memory of the "
+        "idle streams goes (slow: for memory only)",
+    )
     return parser.parse_args(argv)
 
 
@@ -74,17 +112,21 @@ async def run_all(args, params, results, workdir):
     s = results["scenarios"]
     if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare"):
         env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
-        stack = Stack("pubquiz", workdir, workers=args.workers, env=env,
-                      profile=args.profile or args.tracemalloc)
+        stack = Stack(
+            "pubquiz", workdir, workers=args.workers, env=env, profile=args.profile or args.tracemalloc
+        )
         try:
             stack.start(prepare_database=migrate)
-            log(f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
-                          f"({args.workers} gevent workers), redis {stack.redis_url}, db {stack.database}")
+            log(
+                f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
+                f"({args.workers} gevent workers), redis {stack.redis_url}, db {stack.database}"
+            )
             s["night"] = await run_night(stack, params, only)
             if only is None and not params["scale_fresh_stack"]:
                 s["scale"] = await run_scale(stack, params)
-                s["scale"]["note"] = ("same stack as the other scenarios (quick run): "
-                                      "memory per stream is rough")
+                s["scale"]["note"] = (
+                    "same stack as the other scenarios (quick run): memory per stream is rough"
+                )
         finally:
             stack.close()
     if only == "scale" or (only is None and params["scale_fresh_stack"]):
@@ -96,8 +138,14 @@ async def run_all(args, params, results, workdir):
             stack.close()
     if only in (None, "compare"):
         clients = params["compare_games"] * params["teams"]
-        same_schedule = (workdir, clients, params["compare_games"], params["compare_seconds"],
-                         params["compare_interval"], params["quiet"])
+        same_schedule = (
+            workdir,
+            clients,
+            params["compare_games"],
+            params["compare_seconds"],
+            params["compare_interval"],
+            params["quiet"],
+        )
         s["compare_polling"] = await compare.polling(*same_schedule)
         s["compare_flask_sse"] = await compare.flask_sse(*same_schedule)
     if only in (None, "nchan"):
@@ -113,20 +161,29 @@ def output_paths(args, full_run):
     out_dir = args.output or (HERE if full_run else HERE / "out")
     suffix = ""
     if not (full_run or args.output):
-        suffix = (("-quick" if args.quick else "") + (f"-{args.only}" if args.only else "")
-                  + ("-profile" if args.profile else ""))
+        suffix = (
+            ("-quick" if args.quick else "")
+            + (f"-{args.only}" if args.only else "")
+            + ("-profile" if args.profile else "")
+        )
     return out_dir / f"results{suffix}.json", out_dir / f"RESULTS{suffix}.md"
 
 
 def describe_stack(args, params, nofile):
-    return (f"1 gunicorn instance, {args.workers} gevent workers (deploy/gunicorn.conf.py), behind Nginx "
-            "(deploy/nginx.conf rendered for loopback by harness/nginx.py, plain HTTP), a private "
-            "redis-server, PostgreSQL (a database of its own on the shared server) reached through the "
-            "statement meter benchmarks/pgmeter.py. Rate limits raised to 1000000/minute. "
-            "App settings are the defaults, "
-            + (f"except that before busy the app is restarted with {params['busy_env']} so that games "
-               "can push ~10 updates/s. " if params["busy_restart"] else "")
-            + f"RLIMIT_NOFILE {nofile} (the hard limit here: raising it is not permitted).")
+    return (
+        f"1 gunicorn instance, {args.workers} gevent workers (deploy/gunicorn.conf.py), behind Nginx "
+        "(deploy/nginx.conf rendered for loopback by harness/nginx.py, plain HTTP), a private "
+        "redis-server, PostgreSQL (a database of its own on the shared server) reached through the "
+        "statement meter benchmarks/pgmeter.py. Rate limits raised to 1000000/minute. "
+        "App settings are the defaults, "
+        + (
+            f"except that before busy the app is restarted with {params['busy_env']} so that games "
+            "can push ~10 updates/s. "
+            if params["busy_restart"]
+            else ""
+        )
+        + f"RLIMIT_NOFILE {nofile} (the hard limit here: raising it is not permitted)."
+    )
 
 
 def run_loop(args, params, results, workdir):
@@ -135,8 +192,9 @@ def run_loop(args, params, results, workdir):
     loop, results["client_loop"] = lean.new_loop()
     asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(asyncio.wait_for(run_all(args, params, results, workdir),
-                                                 params["time_limit"]))
+        loop.run_until_complete(
+            asyncio.wait_for(run_all(args, params, results, workdir), params["time_limit"])
+        )
         return 0
     except BaseException as error:  # recorded in the results, then the exit code says so
         results["error"] = "".join(traceback.format_exception(error))
@@ -161,10 +219,15 @@ def main(argv=None):
     started = time.monotonic()
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "mode": "quick" if args.quick else "full", "only": args.only, "profiled": args.profile,
-        "params": params, "machine": report.machine(), "versions": report.versions(),
+        "mode": "quick" if args.quick else "full",
+        "only": args.only,
+        "profiled": args.profile,
+        "params": params,
+        "machine": report.machine(),
+        "versions": report.versions(),
         "stack": describe_stack(args, params, nofile),
-        "scenarios": {}, "notes": [],
+        "scenarios": {},
+        "notes": [],
     }
     workdir = Path(tempfile.mkdtemp(prefix="pubquiz-bench-"))
     try:
@@ -173,8 +236,11 @@ def main(argv=None):
         results["seconds"] = round(time.monotonic() - started, 1)
         results["workdir"] = str(workdir)
         report.write(results, json_path, md_path, args.quick)
-        print(f"[bench] wrote {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path} "
-              f"and {md_path.name} in {results['seconds']} s", flush=True)
+        print(
+            f"[bench] wrote {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path} "
+            f"and {md_path.name} in {results['seconds']} s",
+            flush=True,
+        )
         for row in results.get("targets", []):
             print(f"[bench] {row['verdict']:>24}  {row['target']}: {row['measured']}", flush=True)
     if status == 0 and report.lost_anything(results):

@@ -10,6 +10,7 @@ Control: while the file <dir>/on exists the sampler counts stacks; the file hold
 label. When it disappears, the counts are written to <dir>/<label>-<pid>.txt as collapsed stacks
 ("root;...;leaf count", the flamegraph format). Loaded by benchmarks/gunicorn_profile.conf.py.
 """
+
 import collections
 import os
 import sys
@@ -22,7 +23,7 @@ def _frame_name(code):
     for marker in ("site-packages/", "/work/main/", "lib/python3."):
         index = path.find(marker)
         if index >= 0:
-            path = path[index + len(marker):]
+            path = path[index + len(marker) :]
             break
     return f"{path}:{code.co_name}"
 
@@ -105,7 +106,7 @@ def _short(path):
     for marker in ("site-packages/", "/work/main/", "lib/python3."):
         index = path.find(marker)
         if index >= 0:
-            return path[index + len(marker):]
+            return path[index + len(marker) :]
     return path
 
 
@@ -130,7 +131,11 @@ def summarize(directory, label, top=30):
         for frame in set(frames):
             inclusive[frame] += count
     pct = lambda c: round(100.0 * c / busy_total, 1)  # noqa: E731
-    return {"samples": total, "busy_samples": sum(busy.values()),
-            "self_pct": [(f, pct(c)) for f, c in own.most_common(top)],
-            "inclusive_pct": [(f, pct(c)) for f, c in inclusive.most_common(top * 2)
-                              if not f.endswith(IDLE_LEAVES)][:top * 2]}
+    return {
+        "samples": total,
+        "busy_samples": sum(busy.values()),
+        "self_pct": [(f, pct(c)) for f, c in own.most_common(top)],
+        "inclusive_pct": [
+            (f, pct(c)) for f, c in inclusive.most_common(top * 2) if not f.endswith(IDLE_LEAVES)
+        ][: top * 2],
+    }

@@ -28,6 +28,7 @@ A run of 30 minutes or more writes benchmarks/SOAK.md and soak.json; shorter run
 benchmarks/out/. Exits 1 if anything was lost or a target missed, 2 if the run itself failed.
 Not in CI: it takes half an hour.
 """
+
 import argparse
 import asyncio
 import json
@@ -84,9 +85,18 @@ class Soak:
         self.started = None
         self.stop_at = None
         self.deliveries = analysis.Deliveries()
-        self.counts = {"games_started": 0, "games_finished": 0, "teams_joined": 0, "join_failures": 0,
-                       "streams_not_connected": 0, "answers_sent": 0, "answers_accepted": 0,
-                       "questions_opened": 0, "closed_by_deadline": 0, "clicks": 0}
+        self.counts = {
+            "games_started": 0,
+            "games_finished": 0,
+            "teams_joined": 0,
+            "join_failures": 0,
+            "streams_not_connected": 0,
+            "answers_sent": 0,
+            "answers_accepted": 0,
+            "questions_opened": 0,
+            "closed_by_deadline": 0,
+            "clicks": 0,
+        }
         self.problems = []  # the first few, for the report
         self.refusals = Counter()  # why an answer or a join did not go through
         self.close_late = []  # seconds from each question's deadline to its close event
@@ -133,8 +143,15 @@ class Soak:
             self.counts["streams_not_connected"] += await self.fleet.open(streams, concurrency=32, timeout=30)
             await self.play(game, teams)
             await asyncio.sleep(1.5)  # the last events reach the streams
-            analysis.check_games(self.redis, self.prefix, [game], lambda g: streams, audiences_of,
-                                 lambda g: mark, into=self.deliveries)
+            analysis.check_games(
+                self.redis,
+                self.prefix,
+                [game],
+                lambda g: streams,
+                audiences_of,
+                lambda g: mark,
+                into=self.deliveries,
+            )
         finally:
             self.fleet.close(streams)  # the teams go home
         self.counts["games_finished"] += 1
@@ -178,8 +195,11 @@ class Soak:
             await asyncio.sleep(0.5)
         game.phase = "closed"
         self.counts["closed_by_deadline"] += 1
-        moves = [at for _, audiences, at in analysis.history(self.redis, self.prefix, game.id, before_open)
-                 if "player" in audiences]  # open, then close: counts and picks go to others
+        moves = [
+            at
+            for _, audiences, at in analysis.history(self.redis, self.prefix, game.id, before_open)
+            if "player" in audiences
+        ]  # open, then close: counts and picks go to others
         if len(moves) >= 2:
             self.close_late.append(moves[1] - moves[0] - self.a.time_limit)
         return True
@@ -188,8 +208,9 @@ class Soak:
         question_id = game.host.question_ids[game.question_index]
         requests = [answer_request(t, game, t, question_id, choice=str(random.randrange(4))) for t in teams]
         # Within the first half of the time limit: every one of them is on time.
-        await lean.run_requests(self.port, requests, timeout=self.a.time_limit,
-                                spread=self.a.time_limit / 2, preconnect=False)
+        await lean.run_requests(
+            self.port, requests, timeout=self.a.time_limit, spread=self.a.time_limit / 2, preconnect=False
+        )
         accepted = accepted_answers(requests)
         self.counts["answers_sent"] += len(requests)
         self.counts["answers_accepted"] += len(accepted)
@@ -207,17 +228,29 @@ class Soak:
         processes = self.stack.server_processes()
         master, workers = processes["app"][0], processes["app"][1:]
         info = self.redis.info("memory")
-        row = {"t": round(self.elapsed(), 1), "streams_open": self.fleet.open_count,
-               "games_started": self.counts["games_started"], "answers": self.counts["answers_accepted"],
-               "worker_pids": sorted(p.pid for p in workers),
-               "master_rss_mb": _mb(total_rss([master])), "master_fds": total_fds([master]),
-               "workers_rss_mb": _mb(total_rss(workers)), "workers_fds": total_fds(workers),
-               "nginx_rss_mb": _mb(total_rss(processes.get("nginx", []))), "nginx_fds": total_fds(processes.get("nginx", [])),
-               "redis_rss_mb": _mb(info["used_memory_rss"]), "redis_used_mb": _mb(info["used_memory"]),
-               "redis_keys": self.redis.dbsize(), "pg_backends": len(processes.get("postgres", []))}
-        log(f"sample: {row['streams_open']} streams, workers {row['workers_rss_mb']} MB / {row['workers_fds']} fds, "
+        row = {
+            "t": round(self.elapsed(), 1),
+            "streams_open": self.fleet.open_count,
+            "games_started": self.counts["games_started"],
+            "answers": self.counts["answers_accepted"],
+            "worker_pids": sorted(p.pid for p in workers),
+            "master_rss_mb": _mb(total_rss([master])),
+            "master_fds": total_fds([master]),
+            "workers_rss_mb": _mb(total_rss(workers)),
+            "workers_fds": total_fds(workers),
+            "nginx_rss_mb": _mb(total_rss(processes.get("nginx", []))),
+            "nginx_fds": total_fds(processes.get("nginx", [])),
+            "redis_rss_mb": _mb(info["used_memory_rss"]),
+            "redis_used_mb": _mb(info["used_memory"]),
+            "redis_keys": self.redis.dbsize(),
+            "pg_backends": len(processes.get("postgres", [])),
+        }
+        log(
+            f"sample: {row['streams_open']} streams, "
+            f"workers {row['workers_rss_mb']} MB / {row['workers_fds']} fds, "
             f"master {row['master_rss_mb']} MB / {row['master_fds']} fds, {row['games_started']} games, "
-            f"{row['answers']} answers")
+            f"{row['answers']} answers"
+        )
         return row
 
     async def run(self):
@@ -225,14 +258,20 @@ class Soak:
         self.fleet = lean.SseFleet(self.port)
         self.started = time.monotonic()
         self.stop_at = self.started + a.minutes * 60
-        hosts = [await crowd.Quizmaster(self.stack, f"host{n}@soak.bench.test", a.questions, a.time_limit).setup()
-                 for n in range(a.hosts)]
-        log(f"soak: {self.slots} slots x ({a.teams} teams + 1 projector), a game lasts about "
-            f"{self.game_seconds:.0f}s, {a.minutes} minutes")
+        hosts = [
+            await crowd.Quizmaster(self.stack, f"host{n}@soak.bench.test", a.questions, a.time_limit).setup()
+            for n in range(a.hosts)
+        ]
+        log(
+            f"soak: {self.slots} slots x ({a.teams} teams + 1 projector), a game lasts about "
+            f"{self.game_seconds:.0f}s, {a.minutes} minutes"
+        )
         try:
             slots = [self.slot(i, hosts[i % len(hosts)]) for i in range(self.slots)]
             # Every slot finishes the game it is in when the time is up, within a bound.
-            await asyncio.wait_for(asyncio.gather(self.sampler(), *slots), a.minutes * 60 + 2 * self.game_seconds + 120)
+            await asyncio.wait_for(
+                asyncio.gather(self.sampler(), *slots), a.minutes * 60 + 2 * self.game_seconds + 120
+            )
         finally:
             self.fleet.close()
             for host in hosts:
@@ -253,7 +292,7 @@ def trend_per_10_minutes(points):
     spread = sum((x - mx) ** 2 for x in xs)
     if not spread or not my:
         return None
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / spread
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / spread
     return round(slope * 600 / my, 4)
 
 
@@ -265,80 +304,124 @@ def growth(samples, key, warmup_s, window_s, end_s):
         return None
     baseline, last = statistics.median(base), statistics.median(final)
     change = (last - baseline) / baseline if baseline else 0.0
-    return {"at_start": samples[0][key], "baseline": baseline, "final": last,
-            "max": max(s[key] for s in samples), "growth": round(change, 4),
-            "trend_per_10_min": trend_per_10_minutes(after),
-            "verdict": ("pass" if change <= TARGET_GROWTH else "miss") if key in WATCHED else "context"}
+    return {
+        "at_start": samples[0][key],
+        "baseline": baseline,
+        "final": last,
+        "max": max(s[key] for s in samples),
+        "growth": round(change, 4),
+        "trend_per_10_min": trend_per_10_minutes(after),
+        "verdict": ("pass" if change <= TARGET_GROWTH else "miss") if key in WATCHED else "context",
+    }
 
 
 def summarize(soak, args):
     end_s = soak.samples[-1]["t"] if soak.samples else 0
-    keys = [k for k in soak.samples[0] if k not in ("t", "worker_pids", "games_started", "answers")] \
-        if soak.samples else []
+    keys = (
+        [k for k in soak.samples[0] if k not in ("t", "worker_pids", "games_started", "answers")]
+        if soak.samples
+        else []
+    )
     metrics = {k: growth(soak.samples, k, args.warmup * 60, args.window * 60, end_s) for k in keys}
     restarts = len({tuple(s["worker_pids"]) for s in soak.samples}) - 1 if soak.samples else 0
-    return {"metrics": metrics, "worker_restarts": restarts, "counts": soak.counts,
-            "deliveries": soak.deliveries.summary(), "problems": soak.problems,
-            "refusals": dict(soak.refusals.most_common()),
-            "deadline_to_close_ms": analysis.percentiles(soak.close_late),
-            "slots": soak.slots, "game_seconds_planned": round(soak.game_seconds, 1)}
+    return {
+        "metrics": metrics,
+        "worker_restarts": restarts,
+        "counts": soak.counts,
+        "deliveries": soak.deliveries.summary(),
+        "problems": soak.problems,
+        "refusals": dict(soak.refusals.most_common()),
+        "deadline_to_close_ms": analysis.percentiles(soak.close_late),
+        "slots": soak.slots,
+        "game_seconds_planned": round(soak.game_seconds, 1),
+    }
 
 
 def failed(summary):
     c, d = summary["counts"], summary["deliveries"]
-    return bool(d["lost"] or d["duplicates"] or d["streams_out_of_order"] or c["join_failures"]
-                or c["answers_accepted"] != c["answers_sent"] or c["closed_by_deadline"] != c["questions_opened"]
-                or summary["worker_restarts"]
-                or any(m and m["verdict"] == "miss" for m in summary["metrics"].values()))
+    return bool(
+        d["lost"]
+        or d["duplicates"]
+        or d["streams_out_of_order"]
+        or c["join_failures"]
+        or c["answers_accepted"] != c["answers_sent"]
+        or c["closed_by_deadline"] != c["questions_opened"]
+        or summary["worker_restarts"]
+        or any(m and m["verdict"] == "miss" for m in summary["metrics"].values())
+    )
 
 
 def write(results, json_path, md_path):
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=1, default=str) + "\n")
     s = results.get("summary")
-    lines = [f"# Soak: {results['args']['minutes']:g} minutes", "",
-             f"Run {results['date']} on {results['machine']['cores']} cores "
-             f"({results['machine']['cpu_model']}, shared), commit {results['versions'].get('pubquiz_commit', '?')}. "
-             "Written by `python -m benchmarks.soak` (see its docstring for the method).", ""]
+    lines = [
+        f"# Soak: {results['args']['minutes']:g} minutes",
+        "",
+        f"Run {results['date']} on {results['machine']['cores']} cores "
+        f"({results['machine']['cpu_model']}, shared), "
+        f"commit {results['versions'].get('pubquiz_commit', '?')}. "
+        "Written by `python -m benchmarks.soak` (see its docstring for the method).",
+        "",
+    ]
     if results.get("error"):
         lines += ["**The run failed:**", "", "```", results["error"], "```", ""]
     if s:
         c, d = s["counts"], s["deliveries"]
-        lines += [f"{s['slots']} slots of {results['args']['teams']} teams + 1 projector, "
-                  f"{results['args']['questions']} questions of {results['args']['time_limit']} s per game, "
-                  f"a game planned at {s['game_seconds_planned']} s.", "",
-                  "| what | count |", "| --- | --- |"]
+        lines += [
+            f"{s['slots']} slots of {results['args']['teams']} teams + 1 projector, "
+            f"{results['args']['questions']} questions of {results['args']['time_limit']} s per game, "
+            f"a game planned at {s['game_seconds_planned']} s.",
+            "",
+            "| what | count |",
+            "| --- | --- |",
+        ]
         lines += [f"| {k.replace('_', ' ')} | {v:,} |" for k, v in c.items()]
-        lines += [f"| events expected / delivered / lost | {d['expected']:,} / {d['delivered']:,} / {d['lost']:,} |",
-                  f"| duplicates / streams out of order | {d['duplicates']} / {d['streams_out_of_order']} |",
-                  f"| publish -> stream p50 / p99 | {d['publish_to_arrival_ms']['p50']} / "
-                  f"{d['publish_to_arrival_ms']['p99']} ms |",
-                  f"| deadline -> question closed p50 / p99 / max | {s['deadline_to_close_ms']['p50']} / "
-                  f"{s['deadline_to_close_ms']['p99']} / {s['deadline_to_close_ms']['max']} ms |",
-                  f"| gunicorn worker restarts | {s['worker_restarts']} |", "",
-                  f"Growth: median of the last {results['args']['window']:g} minutes against the median of the "
-                  f"{results['args']['window']:g} minutes after a {results['args']['warmup']:g}-minute warm-up; "
-                  f"target <= {TARGET_GROWTH:.0%} for the gunicorn master and workers.", "",
-                  "| metric | at start | baseline | final | max | growth | trend / 10 min | verdict |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "| events expected / delivered / lost "
+            f"| {d['expected']:,} / {d['delivered']:,} / {d['lost']:,} |",
+            f"| duplicates / streams out of order | {d['duplicates']} / {d['streams_out_of_order']} |",
+            f"| publish -> stream p50 / p99 | {d['publish_to_arrival_ms']['p50']} / "
+            f"{d['publish_to_arrival_ms']['p99']} ms |",
+            f"| deadline -> question closed p50 / p99 / max | {s['deadline_to_close_ms']['p50']} / "
+            f"{s['deadline_to_close_ms']['p99']} / {s['deadline_to_close_ms']['max']} ms |",
+            f"| gunicorn worker restarts | {s['worker_restarts']} |",
+            "",
+            f"Growth: median of the last {results['args']['window']:g} minutes against the median of the "
+            f"{results['args']['window']:g} minutes after a {results['args']['warmup']:g}-minute warm-up; "
+            f"target <= {TARGET_GROWTH:.0%} for the gunicorn master and workers.",
+            "",
+            "| metric | at start | baseline | final | max | growth | trend / 10 min | verdict |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for key, m in s["metrics"].items():
             if m:
                 trend = "" if m["trend_per_10_min"] is None else f"{m['trend_per_10_min']:+.1%}"
-                lines.append(f"| {key} | {m['at_start']} | {m['baseline']} | {m['final']} | {m['max']} | "
-                             f"{m['growth']:+.1%} | {trend} | {m['verdict']} |")
+                lines.append(
+                    f"| {key} | {m['at_start']} | {m['baseline']} | {m['final']} | {m['max']} | "
+                    f"{m['growth']:+.1%} | {trend} | {m['verdict']} |"
+                )
         if s["refusals"]:
             lines += ["", "Answers and joins that did not go through, by reason:", ""]
             lines += [f"- {count} x {why}" for why, count in s["refusals"].items()]
         if s["problems"]:
             lines += ["", "Problems seen (first 30):", ""] + [f"- {p}" for p in s["problems"]]
-        lines += ["", "## Samples", "", "| minute | streams | games | workers MB | workers fds | master MB | "
-                  "master fds | nginx MB | redis MB | redis keys | pg backends |", "| " + " --- |" * 11]
+        lines += [
+            "",
+            "## Samples",
+            "",
+            "| minute | streams | games | workers MB | workers fds | master MB | "
+            "master fds | nginx MB | redis MB | redis keys | pg backends |",
+            "| " + " --- |" * 11,
+        ]
         every = max(1, len(results["samples"]) // 40)
         for row in results["samples"][::every]:
-            lines.append(f"| {row['t'] / 60:.1f} | {row['streams_open']} | {row['games_started']} | "
-                         f"{row['workers_rss_mb']} | {row['workers_fds']} | {row['master_rss_mb']} | "
-                         f"{row['master_fds']} | {row['nginx_rss_mb']} | {row['redis_used_mb']} | "
-                         f"{row['redis_keys']} | {row['pg_backends']} |")
+            lines.append(
+                f"| {row['t'] / 60:.1f} | {row['streams_open']} | {row['games_started']} | "
+                f"{row['workers_rss_mb']} | {row['workers_fds']} | {row['master_rss_mb']} | "
+                f"{row['master_fds']} | {row['nginx_rss_mb']} | {row['redis_used_mb']} | "
+                f"{row['redis_keys']} | {row['pg_backends']} |"
+            )
     md_path.write_text("\n".join(lines) + "\n")
 
 
@@ -350,8 +433,12 @@ def main(argv=None):
     raise_nofile()
     out_dir = args.output or (HERE if args.minutes >= 30 else HERE / "out")
     json_path, md_path = out_dir / "soak.json", out_dir / "SOAK.md"
-    results = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "args": vars(args) | {"output": str(args.output)},
-               "machine": report.machine(), "versions": report.versions()}
+    results = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "args": vars(args) | {"output": str(args.output)},
+        "machine": report.machine(),
+        "versions": report.versions(),
+    }
     loop, results["client_loop"] = lean.new_loop()
     asyncio.set_event_loop(loop)
     stack = Stack("pubquiz-soak", Path(tempfile.mkdtemp(prefix="pubquiz-soak-")), workers=args.workers)

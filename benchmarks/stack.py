@@ -10,6 +10,7 @@ Every process is started in its own session and registered for cleanup: Stack.cl
 in reverse order, and an atexit hook and SIGTERM/SIGINT handlers make sure that happens on every
 exit path of the runner.
 """
+
 import atexit
 import os
 import secrets
@@ -42,6 +43,7 @@ atexit.register(_close_all)
 
 def install_signal_handlers():
     """SIGTERM (a CI timeout, make interrupted) ends the run through the normal cleanup."""
+
     def handler(signum, frame):
         raise SystemExit(128 + signum)
 
@@ -53,8 +55,11 @@ def admin_conninfo():
     """The PostgreSQL server to use, as a dict (DATABASE_URL or the local default)."""
     from psycopg.conninfo import conninfo_to_dict
 
-    return conninfo_to_dict(os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL")
-                            or "postgresql://postgres@127.0.0.1:5432/postgres")
+    return conninfo_to_dict(
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 def conninfo(base, **changes):
@@ -89,8 +94,9 @@ def _reuse_certificate(nginx):
 class Stack:
     """app: "pubquiz" (wsgi:app), or a module:app under benchmarks/ for the comparison harnesses."""
 
-    def __init__(self, name, workdir, app="pubquiz", workers=2, redis=True, database=True, env=None,
-                 profile=False):
+    def __init__(
+        self, name, workdir, app="pubquiz", workers=2, redis=True, database=True, env=None, profile=False
+    ):
         self.name = name
         self.workdir = Path(workdir) / name
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -136,17 +142,34 @@ class Stack:
     def _spawn(self, role, command, env=None):
         log = open(self.workdir / f"{role}.log", "w")
         self.logs.append(log)
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, cwd=str(ROOT))
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=str(ROOT)
+        )
         self.processes[role] = process
         return process
 
     def _start_redis(self):
         self.redis_port = free_port()
-        process = self._spawn("redis", [
-            shutil.which("redis-server") or "redis-server", "--port", str(self.redis_port),
-            "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
-            "--maxclients", "50000", "--loglevel", "warning"])
+        process = self._spawn(
+            "redis",
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+                "--maxclients",
+                "50000",
+                "--loglevel",
+                "warning",
+            ],
+        )
         wait_for_port(self.redis_port, process, "redis-server")
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
 
@@ -162,26 +185,41 @@ class Stack:
     def _start_meter(self):
         listen, self.meter_control = free_port(), free_port()
         target = f"{self.admin.get('host') or '127.0.0.1'}:{self.admin.get('port') or 5432}"
-        process = self._spawn("pgmeter", [sys.executable, "-m", "benchmarks.pgmeter", "--listen", str(listen),
-                                          "--target", target, "--control", str(self.meter_control)])
+        process = self._spawn(
+            "pgmeter",
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.pgmeter",
+                "--listen",
+                str(listen),
+                "--target",
+                target,
+                "--control",
+                str(self.meter_control),
+            ],
+        )
         wait_for_port(self.meter_control, process, "pgmeter")
-        self.app_database_url = conninfo(self.admin, dbname=self.database, host="127.0.0.1", port=listen,
-                                         sslmode="disable")
+        self.app_database_url = conninfo(
+            self.admin, dbname=self.database, host="127.0.0.1", port=listen, sslmode="disable"
+        )
 
     def _start_gunicorn(self, port=None):
         port = port or free_port()
         env = dict(os.environ)
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        env.update({
-            "PUBQUIZ_WORKERS": str(self.workers),
-            "PUBQUIZ_BIND": f"127.0.0.1:{port}",
-            "PUBQUIZ_TRUSTED_PROXIES": "1",
-            "SECRET_KEY": self.secret_key,
-            "PUBQUIZ_INSTANCE_DIR": str(self.workdir),
-            "PUBQUIZ_REDIS_PREFIX": self.redis_prefix,
-            "DATABASE_URL": getattr(self, "app_database_url", ""),
-            "REDIS_URL": self.redis_url or "",
-        })
+        env.update(
+            {
+                "PUBQUIZ_WORKERS": str(self.workers),
+                "PUBQUIZ_BIND": f"127.0.0.1:{port}",
+                "PUBQUIZ_TRUSTED_PROXIES": "1",
+                "SECRET_KEY": self.secret_key,
+                "PUBQUIZ_INSTANCE_DIR": str(self.workdir),
+                "PUBQUIZ_REDIS_PREFIX": self.redis_prefix,
+                "DATABASE_URL": getattr(self, "app_database_url", ""),
+                "REDIS_URL": self.redis_url or "",
+            }
+        )
         for limit in ("JOIN", "NEW_TEAMS", "LOOKUP", "ANSWER", "LOGIN_ADDRESS", "LOGIN_ACCOUNT", "REGISTER"):
             env[f"PUBQUIZ_LIMIT_{limit}"] = HIGH_LIMIT
         # Every benchmark client is 127.0.0.1: the per-address stream cap would stop it at 500.
@@ -214,7 +252,9 @@ class Stack:
     def _start_nginx(self):
         _reuse_certificate(nginx)
         http_port = free_port()
-        config = nginx.render(self.workdir / "nginx", [self.app_port], http_port, free_port(), ROOT / "static")
+        config = nginx.render(
+            self.workdir / "nginx", [self.app_port], http_port, free_port(), ROOT / "static"
+        )
         self._nginx = nginx.start(config)
         self.processes["nginx"] = self._nginx
         self.http_port = http_port
@@ -243,9 +283,13 @@ class Stack:
 
         try:
             with psycopg.connect(self.direct_url, autocommit=True) as conn:
-                pids = [r[0] for r in conn.execute(
-                    "select pid from pg_stat_activity where datname = current_database() "
-                    "and pid <> pg_backend_pid()")]
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "select pid from pg_stat_activity where datname = current_database() "
+                        "and pid <> pg_backend_pid()"
+                    )
+                ]
         except psycopg.Error:
             return []
         processes = []
@@ -315,9 +359,12 @@ class Stack:
         import psycopg
 
         with psycopg.connect(self.direct_url, autocommit=True) as conn:
-            row = conn.execute("select xact_commit, xact_rollback, tup_inserted, tup_fetched, tup_returned "
-                               "from pg_stat_database where datname = current_database()").fetchone()
-        return dict(zip(("xact_commit", "xact_rollback", "tup_inserted", "tup_fetched", "tup_returned"), row))
+            row = conn.execute(
+                "select xact_commit, xact_rollback, tup_inserted, tup_fetched, tup_returned "
+                "from pg_stat_database where datname = current_database()"
+            ).fetchone()
+        names = ("xact_commit", "xact_rollback", "tup_inserted", "tup_fetched", "tup_returned")
+        return dict(zip(names, row, strict=True))
 
     def sql(self, query, params=None):
         """A side-channel query straight to PostgreSQL (not through the meter)."""
@@ -340,8 +387,9 @@ class Stack:
                 nginx.stop(self._nginx)
             # The harness apps have no way to end their streams on SIGTERM (pubquiz's
             # post_worker_init hook does): gunicorn's quick shutdown, not graceful_timeout's 15 s.
-            stop_process(self.processes.get("gunicorn"),
-                         sig=signal.SIGTERM if self.app == "pubquiz" else signal.SIGINT)
+            stop_process(
+                self.processes.get("gunicorn"), sig=signal.SIGTERM if self.app == "pubquiz" else signal.SIGINT
+            )
             for role in ("pgmeter", "redis"):
                 stop_process(self.processes.get(role))
             for log in self.logs:
@@ -409,8 +457,9 @@ class Window:
         self.round_trips = meter["round_trips"] - self.meter0["round_trips"]
         self.statements = _minus(meter["statements"], self.meter0["statements"])
         self.checkouts = _minus(meter.get("checkouts", {}), self.meter0.get("checkouts", {}))
-        self.checkout_trips = _minus(meter.get("checkout_round_trips", {}),
-                                     self.meter0.get("checkout_round_trips", {}))
+        self.checkout_trips = _minus(
+            meter.get("checkout_round_trips", {}), self.meter0.get("checkout_round_trips", {})
+        )
         times = psutil.Process().cpu_times()
         self.client_cpu = round(times.user + times.system - self.self0.user - self.self0.system, 3)
         if self.stack.profile_dir and self.label:
@@ -436,8 +485,15 @@ class Window:
         return round(sum(v for k, v in self.cpu.items() if k != "pgmeter"), 3)
 
     def summary(self):
-        return {"seconds": round(self.seconds, 2), "cpu_seconds": self.cpu, "client_cpu_seconds": self.client_cpu,
-                "db_round_trips": self.round_trips, "db_statements": self.statements,
-                "db_checkouts": {k: {"times": v, "round_trips": self.checkout_trips.get(k, 0)}
-                                 for k, v in sorted(self.checkouts.items(), key=lambda kv: -kv[1])[:25]},
-                **({"profile": self.profile} if self.profile else {})}
+        return {
+            "seconds": round(self.seconds, 2),
+            "cpu_seconds": self.cpu,
+            "client_cpu_seconds": self.client_cpu,
+            "db_round_trips": self.round_trips,
+            "db_statements": self.statements,
+            "db_checkouts": {
+                k: {"times": v, "round_trips": self.checkout_trips.get(k, 0)}
+                for k, v in sorted(self.checkouts.items(), key=lambda kv: -kv[1])[:25]
+            },
+            **({"profile": self.profile} if self.profile else {}),
+        }

@@ -8,6 +8,7 @@ several addresses separated by commas), PUBQUIZ_WORKER_CONNECTIONS (default 1000
 PUBQUIZ_LOG_LEVEL (default info), PUBQUIZ_CONTROL_SOCKET (default: none). The app reads its own
 settings (DATABASE_URL, REDIS_URL, SECRET_KEY, ...): see deploy/README.md.
 """
+
 import os
 import shutil
 import signal
@@ -156,4 +157,3 @@ def child_exit(server, worker):
     except ImportError:
         return
     multiprocess.mark_process_dead(worker.pid)
-

@@ -1,6 +1,7 @@
 """A game's event history as the RedisBus keeps it (a Redis Stream per game, ids in publish order,
 each entry holding every audience's fragment): the truth about what was published, to check what
 clients received against."""
+
 import json
 
 

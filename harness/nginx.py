@@ -4,6 +4,7 @@ render() copies the production file and replaces a few of its literal lines (por
 certificate, the plain-HTTP redirect), so what the tests exercise is what production runs. A
 literal that is no longer in deploy/nginx.conf raises NginxConfigDrift: change this file with it.
 """
+
 import os
 import shutil
 import subprocess
@@ -16,8 +17,10 @@ NGINX = "/usr/sbin/nginx"
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "deploy" / "nginx.conf"
 
-UPSTREAM_SERVERS = ("        server 127.0.0.1:8001 max_fails=3 fail_timeout=10s;\n"
-                    "        server 127.0.0.1:8002 max_fails=3 fail_timeout=10s;\n")
+UPSTREAM_SERVERS = (
+    "        server 127.0.0.1:8001 max_fails=3 fail_timeout=10s;\n"
+    "        server 127.0.0.1:8002 max_fails=3 fail_timeout=10s;\n"
+)
 REDIRECT_BEGIN = "    # BEGIN plain-http redirect"
 REDIRECT_END = "    # END plain-http redirect\n"
 HTTPS_LISTEN = "        listen 443 ssl http2 default_server;\n"
@@ -40,16 +43,19 @@ def _replace(text, old, new, count=1):
         raise NginxConfigDrift(
             f"deploy/nginx.conf should contain {old!r} "
             f"{'at least once' if count is None else f'{count} time(s)'} but has it {found} time(s); "
-            f"update harness/nginx.py together with deploy/nginx.conf")
+            f"update harness/nginx.py together with deploy/nginx.conf"
+        )
     return text.replace(old, new)
 
 
 def _cut(text, begin, end):
     start, stop = text.find(begin), text.find(end)
     if start < 0 or stop < start:
-        raise NginxConfigDrift(f"deploy/nginx.conf should contain a block from {begin!r} to {end!r}; "
-                               f"update harness/nginx.py together with deploy/nginx.conf")
-    return text[:start] + text[stop + len(end):]
+        raise NginxConfigDrift(
+            f"deploy/nginx.conf should contain a block from {begin!r} to {end!r}; "
+            f"update harness/nginx.py together with deploy/nginx.conf"
+        )
+    return text[:start] + text[stop + len(end) :]
 
 
 def self_signed_certificate(workdir):
@@ -57,10 +63,29 @@ def self_signed_certificate(workdir):
     cert, key = Path(workdir) / "cert.pem", Path(workdir) / "key.pem"
     openssl = shutil.which("openssl")
     if openssl:
-        subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                        "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                        "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                openssl,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         return cert, key
     try:
         import datetime
@@ -70,22 +95,35 @@ def self_signed_certificate(workdir):
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-    except ImportError:
-        raise RuntimeError("a self-signed certificate needs the openssl command or the cryptography package")
+    except ImportError as missing:
+        raise RuntimeError(
+            "a self-signed certificate needs the openssl command or the cryptography package"
+        ) from missing
     private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                   .public_key(private.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=2))
-                   .add_extension(x509.SubjectAlternativeName([
-                       x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-                   .sign(private, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(private, hashes.SHA256())
+    )
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert, key
 
 
@@ -120,17 +158,26 @@ def render(workdir, upstream_ports, http_port, https_port, static_root, source=S
     workdir.mkdir(parents=True, exist_ok=True)
     text = _local_paths(Path(source).read_text(), workdir)
     text = _replace(text, "user www-data;\n", "")
-    text = _replace(text, UPSTREAM_SERVERS,
-                    "".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n"
-                            for port in upstream_ports))
+    text = _replace(
+        text,
+        UPSTREAM_SERVERS,
+        "".join(
+            f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;\n" for port in upstream_ports
+        ),
+    )
     text = _cut(text, REDIRECT_BEGIN, REDIRECT_END)
-    text = _replace(text, HTTPS_LISTEN,
-                    f"        listen 127.0.0.1:{https_port} ssl http2 default_server;\n"
-                    f"        listen 127.0.0.1:{http_port} default_server;\n")
+    text = _replace(
+        text,
+        HTTPS_LISTEN,
+        f"        listen 127.0.0.1:{https_port} ssl http2 default_server;\n"
+        f"        listen 127.0.0.1:{http_port} default_server;\n",
+    )
     text = _replace(text, HTTPS_LISTEN_V6, "")
-    text = _replace(text, QUIZ_LISTEN,
-                    f"        listen 127.0.0.1:{https_port} ssl http2;\n"
-                    f"        listen 127.0.0.1:{http_port};\n")
+    text = _replace(
+        text,
+        QUIZ_LISTEN,
+        f"        listen 127.0.0.1:{https_port} ssl http2;\n        listen 127.0.0.1:{http_port};\n",
+    )
     text = _replace(text, QUIZ_LISTEN_V6, "")
     text = _replace(text, QUIZ_SERVER_NAME, "        server_name quiz.example.org 127.0.0.1 localhost;\n")
     text = _replace(text, "root /srv/pubquiz;", f"root {Path(static_root).resolve().parent};")
@@ -162,8 +209,12 @@ def start(config_path, timeout=15):
     accepts connections."""
     workdir = Path(config_path).resolve().parent
     log = open(workdir / "nginx.out", "w")
-    process = subprocess.Popen(_command(config_path, "-g", "daemon off;"), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        _command(config_path, "-g", "daemon off;"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     log.close()
     deadline = time.monotonic() + timeout
     ports = _ports(config_path)

@@ -2,6 +2,7 @@
 who writes a quiz and drives the game, and teams that join, hold one SSE stream each
 (reconnecting with Last-Event-ID like htmx does) and answer. Used by tests/cluster,
 tests/test_stream_limits.py and the benchmarks."""
+
 import asyncio
 import re
 import time
@@ -19,8 +20,11 @@ class Person:
     def __init__(self, base, connector=None):
         self.base = base
         self.http = aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector,
-            connector_owner=connector is None, timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            connector=connector,
+            connector_owner=connector is None,
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
+        )
         self.token = None
 
     async def close(self):
@@ -37,8 +41,9 @@ class Person:
         headers = {"X-CSRF-Token": self.token}
         if htmx:
             headers["HX-Request"] = "true"
-        async with self.http.post(self.base + path, data=data or {}, headers=headers,
-                                  allow_redirects=False) as response:
+        async with self.http.post(
+            self.base + path, data=data or {}, headers=headers, allow_redirects=False
+        ) as response:
             return response.status, await response.text(), response.headers.get("Location", "")
 
     async def send(self, request):
@@ -83,8 +88,9 @@ class Team(Person):
         assert status == 303, (status, body[:300])
 
     async def answer(self, code, question_id, **fields):
-        status, body, _ = await self.post(f"/play/{code}/answer", dict(fields, question_id=question_id),
-                                          htmx=True)
+        status, body, _ = await self.post(
+            f"/play/{code}/answer", dict(fields, question_id=question_id), htmx=True
+        )
         return status, body
 
 
@@ -127,7 +133,7 @@ class Stream:
                         self.connects += 1
                         delay = 0.2
                         await self._read(response)
-            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+            except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 pass
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
@@ -165,12 +171,14 @@ class Stream:
                     return received
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"{needle!r} not received on {self.path} within {timeout}s; "
-                                     f"statuses {self.statuses}, last: {self.text()[-300:]!r}")
+                raise AssertionError(
+                    f"{needle!r} not received on {self.path} within {timeout}s; "
+                    f"statuses {self.statuses}, last: {self.text()[-300:]!r}"
+                )
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

@@ -1,5 +1,6 @@
 """Starting and stopping server processes on loopback: free ports, waiting until something answers,
 stopping it for sure, and enough file descriptors for thousands of sockets."""
+
 import os
 import resource
 import signal
@@ -56,9 +57,9 @@ def wait_for_http(url, process, timeout=60):
         try:
             urllib.request.urlopen(url, timeout=2)
             return
-        except OSError:
+        except OSError as error:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer within {timeout}s")
+                raise RuntimeError(f"{url} did not answer within {timeout}s") from error
             time.sleep(0.1)
 
 

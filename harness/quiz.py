@@ -1,6 +1,7 @@
 """One description of a quiz (its rounds, their questions, the quiz's settings) and the form posts
 the editor takes to build it. Each kind of person sends those posts its own way (Flask's test
 client, aiohttp, a Playwright page): build() and build_async() take that transport as `send`."""
+
 import re
 from dataclasses import dataclass, field
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 class Round:
     """title None leaves the round as the editor names it (joker and negative need a title);
     questions: the question form's fields of each (kind, prompt, ...), in play order."""
+
     title: str | None = None
     questions: list = field(default_factory=list)
     joker: bool = False
@@ -19,6 +21,7 @@ class Round:
 class Quiz:
     """rounds: Round, in play order (none: the one empty round a new quiz has); settings: the quiz
     form's fields besides the title (scoring, leaderboard_mode, ...), None to keep the defaults."""
+
     title: str
     rounds: list = field(default_factory=list)
     settings: dict | None = None
@@ -27,7 +30,9 @@ class Quiz:
 @dataclass
 class Request:
     path: str
-    fields: dict | None = None  # None: a GET, else a form POST of these fields (the CSRF token is the sender's)
+    fields: dict | None = (
+        None  # None: a GET, else a form POST of these fields (the CSRF token is the sender's)
+    )
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Reply:
 @dataclass
 class Built:
     """The ids the editor gave, in play order."""
+
     quiz_id: int
     round_ids: list
     question_ids: list  # [[question ids] per round]
@@ -47,9 +53,17 @@ class Built:
 
 def planet_question(number, time_limit=600):
     """The question form's fields of a multiple-choice question (Mars is right), numbered."""
-    return {"kind": "choice", "prompt": f"Benchmark question {number}: which planet is red?",
-            "option_0": "Venus", "option_1": "Mars", "option_2": "Jupiter", "option_3": "Saturn",
-            "correct_option": "1", "time_limit": str(time_limit), "points": "1"}
+    return {
+        "kind": "choice",
+        "prompt": f"Benchmark question {number}: which planet is red?",
+        "option_0": "Venus",
+        "option_1": "Mars",
+        "option_2": "Jupiter",
+        "option_3": "Saturn",
+        "correct_option": "1",
+        "time_limit": str(time_limit),
+        "points": "1",
+    }
 
 
 def build(quiz, send):
@@ -86,7 +100,7 @@ def steps(quiz):
         _assert_saved((yield Request(f"/quizzes/{quiz_id}/rounds", {"round_title": extra.title})))
     round_ids = list(_questions_by_round((yield Request(f"/quizzes/{quiz_id}")).text))
     assert len(round_ids) == max(1, len(quiz.rounds)), round_ids
-    for round_id, round_ in zip(round_ids, quiz.rounds):
+    for round_id, round_ in zip(round_ids, quiz.rounds, strict=True):
         if round_.title is not None:
             _assert_saved((yield Request(f"/rounds/{round_id}", _round_fields(round_))))
         for question in round_.questions:
@@ -112,5 +126,7 @@ def _assert_saved(reply):
 def _questions_by_round(editor_page):
     """{round id: [question ids]} as the editor lists them, in order."""
     parts = re.split(r'id="round-(\d+)"', editor_page)
-    return {int(round_id): [int(q) for q in re.findall(r'href="/questions/(\d+)"', section)]
-            for round_id, section in zip(parts[1::2], parts[2::2])}
+    return {
+        int(round_id): [int(q) for q in re.findall(r'href="/questions/(\d+)"', section)]
+        for round_id, section in zip(parts[1::2], parts[2::2], strict=True)
+    }

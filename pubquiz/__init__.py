@@ -9,11 +9,31 @@ def create_app(config=None):
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import (auth, config as settings, corrections, db, errors, host, limits, marking, media, ops,
-                   play, quizzes, screen, templating, tiebreak)
+    from . import (
+        auth,
+        corrections,
+        db,
+        errors,
+        host,
+        limits,
+        marking,
+        media,
+        ops,
+        play,
+        quizzes,
+        screen,
+        templating,
+        tiebreak,
+    )
+    from . import (
+        config as settings,
+    )
 
-    app = Flask(__name__, template_folder=str(settings.ROOT / "templates"),
-                static_folder=str(settings.ROOT / "static"))
+    app = Flask(
+        __name__,
+        template_folder=str(settings.ROOT / "templates"),
+        static_folder=str(settings.ROOT / "static"),
+    )
     app.config.from_mapping(settings.from_environment())
     app.config.update(config or {})
     app.config["SECRET_KEY"] = settings.secret_key(app.config)
@@ -24,8 +44,18 @@ def create_app(config=None):
     db.init_app(app)
     _live_updates(app)
     limits.init_app(app)
-    for blueprint in (auth.bp, quizzes.bp, host.bp, play.bp, screen.bp, ops.bp, corrections.bp, marking.bp,
-                      tiebreak.bp, media.bp):
+    for blueprint in (
+        auth.bp,
+        quizzes.bp,
+        host.bp,
+        play.bp,
+        screen.bp,
+        ops.bp,
+        corrections.bp,
+        marking.bp,
+        tiebreak.bp,
+        media.bp,
+    ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
     errors.init_app(app)
@@ -52,8 +82,11 @@ def _live_updates(app):
         prefix = app.config["REDIS_PREFIX"]
         bus = RedisBus(hub, redis_url, app.config["HISTORY_SIZE"], prefix)
         bus.on_recovered = background.republish
-        app.extensions.update(bus=bus, cache=RedisCache(redis_url, prefix), redis=redis.Redis.from_url(
-            redis_url, socket_timeout=2, socket_connect_timeout=2))
+        app.extensions.update(
+            bus=bus,
+            cache=RedisCache(redis_url, prefix),
+            redis=redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
+        )
     else:
         app.extensions.update(bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache())
     app.extensions.update(hub=hub, background=background, quizzes=ByRevision())

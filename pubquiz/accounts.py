@@ -1,4 +1,5 @@
 """Host accounts: creating one, who is logged in on this request, and what a host may open."""
+
 import functools
 
 from flask import abort, g, redirect, request, session, url_for

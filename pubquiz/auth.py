@@ -1,4 +1,5 @@
 """Registering, logging in and logging out (the host accounts themselves are in accounts.py)."""
+
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for

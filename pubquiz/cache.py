@@ -8,6 +8,7 @@ otherwise (the one-process laptop default).
 
 Read-mostly data that one revision number describes completely (a quiz's contents) is kept per
 process instead, under that number (ByRevision)."""
+
 import json
 import threading
 import time
@@ -53,8 +54,11 @@ class RedisCache:
         import redis
 
         # Requests wait for a free connection rather than fail in a burst (see RedisBus).
-        self.redis = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
-            url, timeout=2, socket_timeout=2, socket_connect_timeout=2))
+        self.redis = redis.Redis(
+            connection_pool=redis.BlockingConnectionPool.from_url(
+                url, timeout=2, socket_timeout=2, socket_connect_timeout=2
+            )
+        )
         self.prefix = prefix + ":cache:"
         self._put = self.redis.register_script(_PUT_IF_NEWER)
         self._down = (redis.ConnectionError, redis.TimeoutError)
@@ -68,8 +72,10 @@ class RedisCache:
 
     def put(self, key, value):
         try:
-            self._put(keys=[self.prefix + key],
-                      args=[json.dumps(value, separators=(",", ":")), value["version"], TTL])
+            self._put(
+                keys=[self.prefix + key],
+                args=[json.dumps(value, separators=(",", ":")), value["version"], TTL],
+            )
         except self._down:
             pass
 

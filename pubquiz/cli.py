@@ -3,6 +3,7 @@
 Only `click` and the standard library are imported at the top: `serve` must monkey-patch gevent
 before anything imports psycopg, redis or ssl.
 """
+
 import os
 import signal
 import subprocess
@@ -73,15 +74,20 @@ def _seed_demo(app):
     from . import demo as demo_data
 
     email, password = demo_data.seed(app.config["INSTANCE_DIR"])
-    click.echo(f"Log in as        {email}  /  {password}   "
-               "(your own account: pubquiz create-host EMAIL)")
+    click.echo(f"Log in as        {email}  /  {password}   (your own account: pubquiz create-host EMAIL)")
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network).")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every network)."
+)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=0, type=click.IntRange(0, 64),
-              help="Run gunicorn with this many gevent workers (deploy/gunicorn.conf.py); needs REDIS_URL.")
+@click.option(
+    "--workers",
+    default=0,
+    type=click.IntRange(0, 64),
+    help="Run gunicorn with this many gevent workers (deploy/gunicorn.conf.py); needs REDIS_URL.",
+)
 @click.option("--demo", is_flag=True, help="Also create the demo host and quiz (as `pubquiz demo`).")
 def serve(host, port, workers, demo):
     """Serve the app with gevent (many open streams in one process)."""
@@ -103,8 +109,9 @@ def serve(host, port, workers, demo):
     # One process migrates, seeds and serves: the embedded PostgreSQL starts once.
     app = _app(serving=True, LISTEN_HOST=host)
     db.migrate(app.config["DATABASE_URL"])
-    listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET,
-                                    backlog=WSGIServer.backlog)
+    listener = socket.create_server(
+        (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET, backlog=WSGIServer.backlog
+    )
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)  # accepted ones inherit it
     # Nothing in front compresses here (in production Nginx does, in front of gunicorn).
     server = WSGIServer(listener, compression.Compress(app), log=None, error_log=sys.stderr)
@@ -142,7 +149,9 @@ def _gunicorn(host, port, workers):
     os.environ.update(PUBQUIZ_WORKERS=str(workers), PUBQUIZ_BIND=f"{host}:{port}")
     for url in _urls(host, port):
         click.echo(f"pubquiz is serving on {url} with {workers} gunicorn workers")
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")])
+    os.execvp(
+        sys.executable, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    )
 
 
 def _urls(host, port):
@@ -152,8 +161,10 @@ def _urls(host, port):
         return [f"http://{host}:{port}"]
     from .links import lan_addresses
 
-    urls = [f"http://{address}:{port}   (open the console here: phones on the same Wi-Fi can)"
-            for address in lan_addresses()]
+    urls = [
+        f"http://{address}:{port}   (open the console here: phones on the same Wi-Fi can)"
+        for address in lan_addresses()
+    ]
     return urls + [f"http://127.0.0.1:{port}   (this machine only)"]
 
 

@@ -6,6 +6,7 @@ event stream must reach the browser event by event, never held back in a compres
 A response that is already encoded (by a proxy, or a view) is passed on as it is, and Nginx in
 turn passes an encoded response on without compressing it again.
 """
+
 import gzip
 
 from werkzeug.datastructures import Headers
@@ -16,14 +17,21 @@ try:
 except ImportError:  # gzip alone then; brotli is a wheel that not every platform has
     brotli = None
 
-TYPES = {"text/html", "text/css", "text/javascript", "application/javascript", "application/json",
-         "image/svg+xml", "text/plain"}
+TYPES = {
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "text/plain",
+}
 # Below this the headers outweigh what compression saves.
 MIN_SIZE = 512
 
 
 def encoding_for(accept_encoding):
-    """"br", "gzip" or None: the best coding the browser accepts."""
+    """ "br", "gzip" or None: the best coding the browser accepts."""
     accepted = parse_accept_header(accept_encoding)
     if brotli is not None and accepted.quality("br") > 0:
         return "br"
@@ -37,9 +45,13 @@ def compress(data, encoding):
 
 def _worth_compressing(status, headers):
     mimetype = headers.get("Content-Type", "").split(";")[0].strip().lower()
-    return (status.startswith("200") and mimetype in TYPES and "Content-Encoding" not in headers
-            and int(headers.get("Content-Length") or 0) >= MIN_SIZE
-            and "no-transform" not in headers.get("Cache-Control", ""))
+    return (
+        status.startswith("200")
+        and mimetype in TYPES
+        and "Content-Encoding" not in headers
+        and int(headers.get("Content-Length") or 0) >= MIN_SIZE
+        and "no-transform" not in headers.get("Cache-Control", "")
+    )
 
 
 class Compress:

@@ -1,4 +1,5 @@
 """Settings: defaults first, then the environment. Secrets come only from the environment."""
+
 import os
 import secrets
 from pathlib import Path
@@ -93,12 +94,16 @@ def secret_key(config):
     key = config["SECRET_KEY"]
     if key:
         if len(key) < MIN_SECRET_KEY:
-            raise SettingsError(f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY} random characters "
-                                "(openssl rand -hex 32).")
+            raise SettingsError(
+                f"SECRET_KEY is too short: use at least {MIN_SECRET_KEY} random characters "
+                "(openssl rand -hex 32)."
+            )
         return key
     if config["REDIS_URL"]:
-        raise SettingsError("SECRET_KEY must be set when REDIS_URL is: every process signs cookies with "
-                            "it, so all need the same one (openssl rand -hex 32).")
+        raise SettingsError(
+            "SECRET_KEY must be set when REDIS_URL is: every process signs cookies with "
+            "it, so all need the same one (openssl rand -hex 32)."
+        )
     return _instance_secret(Path(config["INSTANCE_DIR"]))
 
 

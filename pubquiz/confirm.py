@@ -5,6 +5,7 @@ A destructive POST without confirm=1 changes nothing and answers with the page b
 click, a double tap or an old form cannot destroy a night. With JavaScript the same words appear
 in a dialog (static/js/pubquiz.js reads them from the button's data-confirm) and it sends confirm=1.
 """
+
 from flask import make_response, redirect, render_template, request
 
 from . import rules
@@ -25,8 +26,15 @@ def ask(url):
 
 
 def page(question, consequence, action, label, cancel, fields=None):
-    return render_template("confirm.html", question=question, consequence=consequence, action=action,
-                           label=label, cancel=cancel, fields=fields or {})
+    return render_template(
+        "confirm.html",
+        question=question,
+        consequence=consequence,
+        action=action,
+        label=label,
+        cancel=cancel,
+        fields=fields or {},
+    )
 
 
 def plural(count, word):
@@ -36,8 +44,10 @@ def plural(count, word):
 def ends_early(snap):
     """Ending now skips questions or the last reveal: the natural end (after the last question's
     answer was revealed) needs no confirmation."""
-    return not (rules.is_last_question(rules.position(snap.game), snap.outline.question_ids)
-                and snap.phase in ("reveal", "leaderboard"))
+    return not (
+        rules.is_last_question(rules.position(snap.game), snap.outline.question_ids)
+        and snap.phase in ("reveal", "leaderboard")
+    )
 
 
 def end_game(snap):
@@ -51,20 +61,28 @@ def end_game(snap):
 def delete_quiz(contents):
     games = contents["game_count"]
     played = f" and {plural(games, 'game')} played with it (scores included)" if games else ""
-    return (f"The quiz, its {plural(contents['round_count'], 'round')}, "
-            f"{plural(contents['question_count'], 'question')}{played} are deleted for good.")
+    return (
+        f"The quiz, its {plural(contents['round_count'], 'round')}, "
+        f"{plural(contents['question_count'], 'question')}{played} are deleted for good."
+    )
 
 
 def delete_round(questions):
-    return (f"The round and its {plural(questions, 'question')} are deleted for good, with their answers "
-            "in games already played.")
+    return (
+        f"The round and its {plural(questions, 'question')} are deleted for good, with their answers "
+        "in games already played."
+    )
 
 
 def remove_team(team):
-    return (f"“{team['name']}” leaves the game: its phones are sent back to the join page and it "
-            "drops off the leaderboard. The name stays taken.")
+    return (
+        f"“{team['name']}” leaves the game: its phones are sent back to the join page and it "
+        "drops off the leaderboard. The name stays taken."
+    )
 
 
 def merge(team, into):
-    return (f"“{team['name']}”'s phones, answers and scores move to “{into['name']}” (where "
-            f"“{into['name']}” has none), then “{team['name']}” is gone. This cannot be undone.")
+    return (
+        f"“{team['name']}”'s phones, answers and scores move to “{into['name']}” (where "
+        f"“{into['name']}” has none), then “{team['name']}” is gone. This cannot be undone."
+    )

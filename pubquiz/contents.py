@@ -1,6 +1,7 @@
 """A quiz's contents as its games play them: the outline (rounds and their questions, in order),
 every question, kept per process under the quiz's revision (nothing to invalidate: an edit gives
 the quiz a new revision), and its rows as the scoring rules take them."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from . import scoring
 @dataclass
 class Outline:
     """The quiz as played: rounds that have questions, in order."""
+
     rounds: list  # round rows: id, title, joker_eligible, negative_marking
     question_ids: list  # one tuple of question ids per round
 
@@ -22,16 +24,21 @@ class Outline:
         rounds, ids = [], []
         for row in rows:
             if not rounds or rounds[-1]["id"] != row["round_id"]:
-                rounds.append({"id": row["round_id"], "title": row["round_title"],
-                               "joker_eligible": row["joker_eligible"],
-                               "negative_marking": row["negative_marking"]})
+                rounds.append(
+                    {
+                        "id": row["round_id"],
+                        "title": row["round_title"],
+                        "joker_eligible": row["joker_eligible"],
+                        "negative_marking": row["negative_marking"],
+                    }
+                )
                 ids.append([])
             ids[-1].append(row.get("question_id", row.get("id")))
         return cls(rounds, [tuple(r) for r in ids])
 
     @property
     def round_of(self):
-        return {q: r["id"] for r, qs in zip(self.rounds, self.question_ids) for q in qs}
+        return {q: r["id"] for r, qs in zip(self.rounds, self.question_ids, strict=True) for q in qs}
 
     def numbered(self, question_id):
         """A question's place as people say it: "R2 Q1" (round 2, its first question)."""
@@ -56,6 +63,7 @@ class Outline:
 @dataclass(frozen=True)
 class QuizContents:
     """What a quiz holds at one revision: shared by every snapshot of its games, never changed."""
+
     quiz: dict
     questions: dict  # every question by id, in quiz order
     outline: Outline
@@ -77,11 +85,22 @@ def quiz_contents(tx, quiz_id, revision):
 
 
 def to_scoring_question(q):
-    return scoring.Question(kind=q["kind"], points=q["points"], time_limit=q["time_limit"],
-                            correct_option=q["correct_option"], accepted=tuple(q["accepted"]),
-                            numeric_answer=q["numeric_answer"], tolerance=q["tolerance"] or Decimal(0))
+    return scoring.Question(
+        kind=q["kind"],
+        points=q["points"],
+        time_limit=q["time_limit"],
+        correct_option=q["correct_option"],
+        accepted=tuple(q["accepted"]),
+        numeric_answer=q["numeric_answer"],
+        tolerance=q["tolerance"] or Decimal(0),
+    )
 
 
 def to_scoring_answer(a):
-    return scoring.Answer(id=a["id"], choice=a["choice"], text=a["text"], number=a["number"],
-                          seconds_taken=float(a.get("seconds_taken") or 0))
+    return scoring.Answer(
+        id=a["id"],
+        choice=a["choice"],
+        text=a["text"],
+        number=a["number"],
+        seconds_taken=float(a.get("seconds_taken") or 0),
+    )

@@ -1,5 +1,6 @@
 """The host's scores page: every team's points for every question, corrections with a reason,
 fixing a wrong answer key after the fact (re-scoring everyone), and the audit log."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from . import db, games, live, questions, snapshot, templating, views
@@ -11,28 +12,44 @@ bp = Blueprint("corrections", __name__)
 
 def _page(game, errors=None, form=None, status=200):
     snap = snapshot.load(game["id"])
-    corrections = {(c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=game["id"])}
+    corrections = {
+        (c["team_id"], c["question_id"]): c for c in db.all("current_corrections", game_id=game["id"])
+    }
     played = snap.played()
-    return render_template("corrections/table.html", snap=snap, played=played, lines=lines(snap, played),
-                           corrections=corrections, kinds=questions.KINDS, errors=errors or {},
-                           form=form or {}), status
+    return render_template(
+        "corrections/table.html",
+        snap=snap,
+        played=played,
+        lines=lines(snap, played),
+        corrections=corrections,
+        kinds=questions.KINDS,
+        errors=errors or {},
+        form=form or {},
+    ), status
 
 
 def lines(snap, played):
     """Each team's game, best first: the points of every question played, its paper sheets and
     what its joker added; together they make its total, so a host can check the sum by eye."""
-    questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids))
+    questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids, strict=True))
     result = []
     for _, team in snap.leaderboard:
         paper = [v for (t, _), v in snap.paper.items() if t == team["id"]]
-        line = {"team": team, "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
-                "paper": sum(paper) if team["paper"] else None, "joker": None}
+        line = {
+            "team": team,
+            "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
+            "paper": sum(paper) if team["paper"] else None,
+            "joker": None,
+        }
         joker_round = snap.jokers.get(team["id"])
         if joker_round:  # the joker's round counts twice: once in its cells, once more here
             line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(
-                snap.points.get((team["id"], q), 0) for q in questions_of[joker_round])
-            line["joker_round"] = (f"R{snap.outline.round_number(joker_round)}",
-                                   snap.outline.describe_round(joker_round))
+                snap.points.get((team["id"], q), 0) for q in questions_of[joker_round]
+            )
+            line["joker_round"] = (
+                f"R{snap.outline.round_number(joker_round)}",
+                snap.outline.describe_round(joker_round),
+            )
         result.append(line)
     return result
 
@@ -60,12 +77,24 @@ def correct(code):
     if not v.ok:
         return _page(game, v.errors, request.form, 422)
     with db.transaction() as tx:
-        tx.run("insert_correction", game_id=game["id"], team_id=team_id, question_id=question_id,
-               points=points, reason=reason, actor=views.actor())
+        tx.run(
+            "insert_correction",
+            game_id=game["id"],
+            team_id=team_id,
+            question_id=question_id,
+            points=points,
+            reason=reason,
+            actor=views.actor(),
+        )
         snap = snapshot.read(tx, game["id"])
         said = templating.points_said(points)
-        games.audit(tx, game["id"], views.actor(), "correct points",
-                    f"{team['name']}, {snap.outline.describe(question)}: {said} ({reason})")
+        games.audit(
+            tx,
+            game["id"],
+            views.actor(),
+            "correct points",
+            f"{team['name']}, {snap.outline.describe(question)}: {said} ({reason})",
+        )
     live.publish(snap)
     flash(f"{team['name']} now has {said} for {snap.outline.numbered(question_id)}.")
     return redirect(url_for("corrections.table", code=game["code"]), 303)
@@ -80,16 +109,26 @@ def fix_key(code, question_id):
     if question is None or question["quiz_id"] != game["quiz_id"]:
         abort(404)
     # Only the key changes: the question's text, options, time and points stay as they are.
-    form = dict(request.form, kind=question["kind"], prompt=question["prompt"],
-                time_limit=str(question["time_limit"]), points=str(question["points"]),
-                **{f"option_{i}": option for i, option in enumerate(question["options"])})
+    form = dict(
+        request.form,
+        kind=question["kind"],
+        prompt=question["prompt"],
+        time_limit=str(question["time_limit"]),
+        points=str(question["points"]),
+        **{f"option_{i}": option for i, option in enumerate(question["options"])},
+    )
     values, errors = questions.parse(form)
     if errors:
         return _page(game, {f"key-{question_id}": next(iter(errors.values()))}, request.form, 422)
     with db.transaction() as tx:
-        tx.run("update_answer_key", id=question_id, correct_option=values["correct_option"],
-               accepted=values["accepted"], numeric_answer=values["numeric_answer"],
-               tolerance=values["tolerance"])
+        tx.run(
+            "update_answer_key",
+            id=question_id,
+            correct_option=values["correct_option"],
+            accepted=values["accepted"],
+            numeric_answer=values["numeric_answer"],
+            tolerance=values["tolerance"],
+        )
         # Read after the key changed: the row's quiz_revision is the new one, so rescoring and the
         # snapshot use the new key, in this process and (at their next change) in every other.
         game_row = tx.one("game_by_id", id=game["id"])
@@ -105,4 +144,6 @@ def fix_key(code, question_id):
 @login_required
 def audit_log(code):
     game = views.own_game(code)
-    return render_template("corrections/audit.html", code=game["code"], entries=db.all("audit_of_game", game_id=game["id"]))
+    return render_template(
+        "corrections/audit.html", code=game["code"], entries=db.all("audit_of_game", game_id=game["id"])
+    )

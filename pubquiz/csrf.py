@@ -1,5 +1,6 @@
 """CSRF protection: a token per session, checked on every state-changing request, and never
 carried by a fragment pushed to many clients."""
+
 import hmac
 import secrets
 from contextvars import ContextVar

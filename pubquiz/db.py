@@ -1,5 +1,6 @@
 """PostgreSQL access: a connection pool, named queries from sql/queries/*.sql, migrations
 from sql/migrations/NNNN_name.sql, and the embedded server used when DATABASE_URL is unset."""
+
 import logging
 import re
 from contextlib import contextmanager
@@ -142,9 +143,7 @@ def migrate(url):
         for path in sorted((SQL / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql")):
             with conn.transaction():
                 conn.execute("select pg_advisory_xact_lock(7201)")
-                done = conn.execute(
-                    "select 1 from schema_migration where name = %s", (path.name,)
-                ).fetchone()
+                done = conn.execute("select 1 from schema_migration where name = %s", (path.name,)).fetchone()
                 if done:
                     continue
                 conn.execute(path.read_text())

@@ -1,6 +1,7 @@
 """A demo host and a classic six-round pub quiz (a picture round, a music round, a free-text
 round for a marker, joker rounds, negative marking) so a fresh install can run a night at once.
 Its pictures and sounds are drawn here, so the demo needs no files and no internet."""
+
 import io
 import math
 import secrets
@@ -32,8 +33,12 @@ def flag_png(stripes, vertical=True, width=300, height=200):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def beeps_wav(count, frequency=660, rate=16000):
@@ -52,8 +57,15 @@ def beeps_wav(count, frequency=660, rate=16000):
     return out.getvalue()
 
 
-BLUE, WHITE, RED, GREEN, BLACK, GOLD, YELLOW = ((0, 85, 164), (255, 255, 255), (239, 65, 53), (0, 146, 70),
-                                                (0, 0, 0), (255, 206, 0), (254, 221, 0))
+BLUE, WHITE, RED, GREEN, BLACK, GOLD, YELLOW = (
+    (0, 85, 164),
+    (255, 255, 255),
+    (239, 65, 53),
+    (0, 146, 70),
+    (0, 0, 0),
+    (255, 206, 0),
+    (254, 221, 0),
+)
 
 
 def _choice(prompt, options, correct, **extra):
@@ -69,43 +81,113 @@ def _number(prompt, answer, tolerance=0, **extra):
 
 
 def _true_false(prompt, truth, **extra):
-    return dict(kind="truefalse", prompt=prompt, options=["True", "False"], correct_option=0 if truth else 1, **extra)
+    return dict(
+        kind="truefalse", prompt=prompt, options=["True", "False"], correct_option=0 if truth else 1, **extra
+    )
 
 
 # (title, joker round, negative marking, questions)
 ROUNDS = [
-    ("General knowledge", False, False, [
-        _choice("Which planet is known as the Red Planet?", ["Venus", "Mars", "Jupiter", "Mercury"], 1, time_limit=20),
-        _true_false("The Great Wall of China is visible from the Moon with the naked eye.", False, time_limit=15),
-        _choice("How many players does a rugby union team have on the field?", ["11", "13", "15", "18"], 2, time_limit=20),
-    ]),
-    ("Picture round: flags", True, False, [
-        _choice("Whose flag is this?", ["Ireland", "France", "Italy", "Romania"], 1, time_limit=20,
-                image=flag_png([BLUE, WHITE, RED]), image_on_phones=True),
-        _choice("Whose flag is this?", ["Mexico", "Ireland", "Italy", "Hungary"], 2, time_limit=20,
-                image=flag_png([GREEN, WHITE, RED]), image_on_phones=True),
-        _text("Whose flag is this?", ["Germany", "Deutschland"], time_limit=30,
-              image=flag_png([BLACK, RED, GOLD], vertical=False)),
-    ]),
-    ("Music round", True, False, [
-        _number("How many beeps do you hear?", 3, time_limit=25, audio=beeps_wav(3)),
-        _number("And now: how many beeps?", 5, time_limit=25, audio=beeps_wav(5, frequency=440)),
-    ]),
-    ("Free text: the marker's round", False, False, [
-        _text("Who composed the “Moonlight” Sonata?", ["Beethoven", "Ludwig van Beethoven"], time_limit=30),
-        _text("Name the Shakespeare play with the line “To be, or not to be”.", ["Hamlet"], time_limit=30),
-        _text("What is the chemical symbol for gold?", ["Au"], time_limit=20),
-    ]),
-    ("True or false: wrong answers lose a point", False, True, [
-        _true_false("Bananas are berries.", True, time_limit=15),
-        _true_false("Lightning never strikes the same place twice.", False, time_limit=15),
-        _true_false("Octopuses have three hearts.", True, time_limit=15),
-    ]),
-    ("Numbers: closest wins", True, False, [
-        _number("In what year did the first person walk on the Moon?", 1969, time_limit=20),
-        _number("How many bones are in the adult human body?", 206, tolerance=5, time_limit=25, points=2),
-        _number("How tall is the Eiffel Tower, in metres (to the tip)?", 330, tolerance=10, time_limit=25, points=2),
-    ]),
+    (
+        "General knowledge",
+        False,
+        False,
+        [
+            _choice(
+                "Which planet is known as the Red Planet?",
+                ["Venus", "Mars", "Jupiter", "Mercury"],
+                1,
+                time_limit=20,
+            ),
+            _true_false(
+                "The Great Wall of China is visible from the Moon with the naked eye.", False, time_limit=15
+            ),
+            _choice(
+                "How many players does a rugby union team have on the field?",
+                ["11", "13", "15", "18"],
+                2,
+                time_limit=20,
+            ),
+        ],
+    ),
+    (
+        "Picture round: flags",
+        True,
+        False,
+        [
+            _choice(
+                "Whose flag is this?",
+                ["Ireland", "France", "Italy", "Romania"],
+                1,
+                time_limit=20,
+                image=flag_png([BLUE, WHITE, RED]),
+                image_on_phones=True,
+            ),
+            _choice(
+                "Whose flag is this?",
+                ["Mexico", "Ireland", "Italy", "Hungary"],
+                2,
+                time_limit=20,
+                image=flag_png([GREEN, WHITE, RED]),
+                image_on_phones=True,
+            ),
+            _text(
+                "Whose flag is this?",
+                ["Germany", "Deutschland"],
+                time_limit=30,
+                image=flag_png([BLACK, RED, GOLD], vertical=False),
+            ),
+        ],
+    ),
+    (
+        "Music round",
+        True,
+        False,
+        [
+            _number("How many beeps do you hear?", 3, time_limit=25, audio=beeps_wav(3)),
+            _number("And now: how many beeps?", 5, time_limit=25, audio=beeps_wav(5, frequency=440)),
+        ],
+    ),
+    (
+        "Free text: the marker's round",
+        False,
+        False,
+        [
+            _text(
+                "Who composed the “Moonlight” Sonata?", ["Beethoven", "Ludwig van Beethoven"], time_limit=30
+            ),
+            _text(
+                "Name the Shakespeare play with the line “To be, or not to be”.", ["Hamlet"], time_limit=30
+            ),
+            _text("What is the chemical symbol for gold?", ["Au"], time_limit=20),
+        ],
+    ),
+    (
+        "True or false: wrong answers lose a point",
+        False,
+        True,
+        [
+            _true_false("Bananas are berries.", True, time_limit=15),
+            _true_false("Lightning never strikes the same place twice.", False, time_limit=15),
+            _true_false("Octopuses have three hearts.", True, time_limit=15),
+        ],
+    ),
+    (
+        "Numbers: closest wins",
+        True,
+        False,
+        [
+            _number("In what year did the first person walk on the Moon?", 1969, time_limit=20),
+            _number("How many bones are in the adult human body?", 206, tolerance=5, time_limit=25, points=2),
+            _number(
+                "How tall is the Eiffel Tower, in metres (to the tip)?",
+                330,
+                tolerance=10,
+                time_limit=25,
+                points=2,
+            ),
+        ],
+    ),
 ]
 
 
@@ -119,7 +201,9 @@ def seed(instance_dir):
         host = tx.one("host_by_email", email=DEMO_EMAIL)
         if host is None:
             password = password or secrets.token_urlsafe(9)
-            host_id = tx.value("insert_host", email=DEMO_EMAIL, password_hash=accounts.hash_password(password))
+            host_id = tx.value(
+                "insert_host", email=DEMO_EMAIL, password_hash=accounts.hash_password(password)
+            )
         else:
             host_id = host["id"]
             if not (password and check_password_hash(host["password_hash"], password)):
@@ -134,26 +218,54 @@ def seed(instance_dir):
 
 
 def _media(tx, host_id, kind, content_type, filename, data):
-    return tx.value("insert_media", host_id=host_id, kind=kind, content_type=content_type, filename=filename,
-                    size=len(data), sha256=sha256(data).hexdigest(), bytes=data)
+    return tx.value(
+        "insert_media",
+        host_id=host_id,
+        kind=kind,
+        content_type=content_type,
+        filename=filename,
+        size=len(data),
+        sha256=sha256(data).hexdigest(),
+        bytes=data,
+    )
 
 
 def _add_quiz(tx, host_id):
     quiz_id = tx.value("insert_quiz", host_id=host_id, title=DEMO_TITLE)
-    tx.run("update_quiz", id=quiz_id, title=DEMO_TITLE, speed_bonus=False, leaderboard_mode="round",
-           leaderboard_top=10)
+    tx.run(
+        "update_quiz",
+        id=quiz_id,
+        title=DEMO_TITLE,
+        speed_bonus=False,
+        leaderboard_mode="round",
+        leaderboard_top=10,
+    )
     for title, joker, negative, questions in ROUNDS:
         round_id = tx.value("insert_round", quiz_id=quiz_id, title=title)
         tx.run("update_round", id=round_id, title=title, joker_eligible=joker, negative_marking=negative)
         for question in questions:
-            values = dict(options=[], correct_option=None, accepted=[], numeric_answer=None, tolerance=0,
-                          time_limit=30, points=1, image_on_phones=False)
+            values = dict(
+                options=[],
+                correct_option=None,
+                accepted=[],
+                numeric_answer=None,
+                tolerance=0,
+                time_limit=30,
+                points=1,
+                image_on_phones=False,
+            )
             values.update(question)
             image, audio = values.pop("image", None), values.pop("audio", None)
             question_id = tx.value("insert_question", round_id=round_id, **values)
             if image:
-                tx.run("set_question_image", id=question_id,
-                       media_id=_media(tx, host_id, "image", "image/png", "flag.png", image))
+                tx.run(
+                    "set_question_image",
+                    id=question_id,
+                    media_id=_media(tx, host_id, "image", "image/png", "flag.png", image),
+                )
             if audio:
-                tx.run("set_question_audio", id=question_id,
-                       media_id=_media(tx, host_id, "audio", "audio/wav", "beeps.wav", audio))
+                tx.run(
+                    "set_question_audio",
+                    id=question_id,
+                    media_id=_media(tx, host_id, "audio", "audio/wav", "beeps.wav", audio),
+                )

@@ -1,5 +1,6 @@
 """Every error a person can meet is a page in the site's style with a clear message: never a
 stack trace, never a bare 500."""
+
 import logging
 
 import psycopg
@@ -26,8 +27,8 @@ TITLES = {
 SECURITY_HEADERS = {
     # No inline scripts anywhere: htmx and our own script come from /static.
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
-                               "base-uri 'self'; form-action 'self'",
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -97,7 +98,8 @@ def init_app(app):
             response.headers.setdefault("Strict-Transport-Security", "max-age=63072000")
         if request.endpoint == "static":
             if response.status_code in (200, 304) and templating.fingerprinted(
-                    request.view_args["filename"], request.args.get("v")):
+                request.view_args["filename"], request.args.get("v")
+            ):
                 response.headers["Cache-Control"] = templating.IMMUTABLE
         elif not response.cache_control.public:
             # Only what a view declares public (media) may be kept: every other response may carry

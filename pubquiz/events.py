@@ -9,6 +9,7 @@ Each process has one Hub. It maps a game to the local streams subscribed to it a
 pre-encoded bytes to every subscriber of an audience: fragments are rendered once per audience by
 the publisher and encoded once per process here, never once per client.
 """
+
 import itertools
 import json
 import logging
@@ -49,8 +50,17 @@ class Subscription:
     """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
     arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
 
-    __slots__ = ("game_id", "audiences", "address", "closed", "writer", "writing_since", "_items",
-                 "_bytes", "_ready")
+    __slots__ = (
+        "game_id",
+        "audiences",
+        "address",
+        "closed",
+        "writer",
+        "writing_since",
+        "_items",
+        "_bytes",
+        "_ready",
+    )
     # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
     LIMIT = 1 << 20
@@ -112,8 +122,9 @@ class Hub:
         self._lock = threading.Lock()
         self._stopped = threading.Event()
 
-    def subscribe(self, game_id: int, audiences: Sequence[str],
-                  address: str | None = None) -> Subscription | None:
+    def subscribe(
+        self, game_id: int, audiences: Sequence[str], address: str | None = None
+    ) -> Subscription | None:
         """A new stream's subscription; None when this address holds too many streams already."""
         sub = Subscription(game_id, tuple(audiences), address)
         with self._lock:
@@ -193,6 +204,7 @@ class Hub:
         """A comment line to every stream every `interval` seconds, from one timer for all of
         them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. The same
         timer drops stalled streams, so a stream is dropped within send_timeout + interval."""
+
         def beat():
             while not self._stopped.wait(interval):
                 self.drop_stalled()
@@ -261,7 +273,7 @@ class MemoryBus:
             return history
         for index in range(len(history) - 1, -1, -1):
             if history[index].id == last_id:
-                return history[index + 1:]
+                return history[index + 1 :]
         return None
 
     def close(self) -> None:
@@ -301,16 +313,20 @@ class RedisBus:
         self._errors = (redis.ConnectionError, redis.TimeoutError, OSError)
         # A burst of streams opening at once (a pub's phones reconnecting) waits for one of the
         # pool's connections: redis-py's default pool fails past 100 with "Too many connections".
-        self.redis = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(
-            url, timeout=5, socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=True))
+        self.redis = redis.Redis(
+            connection_pool=redis.BlockingConnectionPool.from_url(
+                url, timeout=5, socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=True
+            )
+        )
         self._publish = self.redis.register_script(_PUBLISH)
         self._unpublished = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.on_recovered = lambda game_ids: None
         self.connected = threading.Event()
-        self._thread = threading.Thread(target=self._listen, args=(url,), daemon=True,
-                                        name="pubquiz-redis-bus")
+        self._thread = threading.Thread(
+            target=self._listen, args=(url,), daemon=True, name="pubquiz-redis-bus"
+        )
         self._thread.start()
 
     def _key(self, game_id):
@@ -321,8 +337,9 @@ class RedisBus:
         payload = json.dumps({"g": game_id, "p": parts}, separators=(",", ":"))
         ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
         try:
-            event_id = self._publish(keys=[self._key(game_id), self.channel],
-                                     args=[self.history_size, payload, ttl])
+            event_id = self._publish(
+                keys=[self._key(game_id), self.channel], args=[self.history_size, payload, ttl]
+            )
         except self._errors as error:
             log.warning("Redis unavailable, game %s will be published again: %s", game_id, error)
             with self._lock:
@@ -357,8 +374,9 @@ class RedisBus:
         import redis
 
         # Its own connection with no read timeout: a quiet night is not an error.
-        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_keepalive=True,
-                                      health_check_interval=10)
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=3, socket_keepalive=True, health_check_interval=10
+        )
         delay, was_down = 0.1, False
         while not self._stop.is_set():
             pubsub = client.pubsub(ignore_subscribe_messages=True)

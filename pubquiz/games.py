@@ -1,6 +1,7 @@
 """Games in PostgreSQL: create one, move it (one transaction per transition, exactly once, with its
 audit row), pause it, close questions at their deadlines, and (re)score a question. Each change
 returns the snapshot its transaction built, for the publisher to render from."""
+
 import secrets
 
 from flask import current_app
@@ -35,8 +36,10 @@ CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms")
 def remember(row):
     """Store a game's committed state in the cache (call after commit)."""
     deadline = row.get("deadline_at")
-    state = dict({k: row[k] for k in CACHED if k in row},
-                 deadline_ms=int(deadline.timestamp() * 1000) if deadline else 0)
+    state = dict(
+        {k: row[k] for k in CACHED if k in row},
+        deadline_ms=int(deadline.timestamp() * 1000) if deadline else 0,
+    )
     current_app.extensions["cache"].put("game:" + row["code"], state)
     return state
 
@@ -72,19 +75,32 @@ def transition(game_id, action, expected_version=None, *, actor):
 def _move(tx, row, action, actor):
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     outline = contents.outline
-    new = rules.apply(action, rules.position(row), outline.question_ids,
-                      leaderboard=contents.quiz["leaderboard_mode"])
+    new = rules.apply(
+        action, rules.position(row), outline.question_ids, leaderboard=contents.quiz["leaderboard_mode"]
+    )
     question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = contents.questions[question_id]["time_limit"] if opens else 0
     if new.phase == "closed":
         rescore(tx, row, row["question_id"])
-    moved = tx.one("move_game", id=row["id"], phase=new.phase, round_index=new.round_index,
-                   question_index=new.question_index, question_id=question_id, opens=opens,
-                   time_limit=time_limit)
+    moved = tx.one(
+        "move_game",
+        id=row["id"],
+        phase=new.phase,
+        round_index=new.round_index,
+        question_index=new.question_index,
+        question_id=question_id,
+        opens=opens,
+        time_limit=time_limit,
+    )
     # What the host pressed, and where it took the game: "open", "R1 Q2 “Capital of France?”".
-    audit(tx, row["id"], actor, action.removesuffix("_question").replace("_", " "),
-          _described(contents, new, question_id))
+    audit(
+        tx,
+        row["id"],
+        actor,
+        action.removesuffix("_question").replace("_", " "),
+        _described(contents, new, question_id),
+    )
     return snapshot.build(tx, moved)
 
 
@@ -119,15 +135,20 @@ def rescore(tx, row, question_id):
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     question, quiz = contents.questions[question_id], contents.quiz
     answers = tx.all("answers_to_question", game_id=row["id"], question_id=question_id)
-    verdicts = {m["answer_key"]: m["verdict"]
-                for m in tx.all("current_markings", game_id=row["id"], question_id=question_id)}
-    scores = scoring.score(to_scoring_question(question), [to_scoring_answer(a) for a in answers],
-                           speed_bonus=quiz["speed_bonus"], negative=question["negative_marking"],
-                           verdicts=verdicts)
+    verdicts = {
+        m["answer_key"]: m["verdict"]
+        for m in tx.all("current_markings", game_id=row["id"], question_id=question_id)
+    }
+    scores = scoring.score(
+        to_scoring_question(question),
+        [to_scoring_answer(a) for a in answers],
+        speed_bonus=quiz["speed_bonus"],
+        negative=question["negative_marking"],
+        verdicts=verdicts,
+    )
     if scores:
         ids = list(scores)
-        tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids],
-               points=[scores[i][1] for i in ids])
+        tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids], points=[scores[i][1] for i in ids])
 
 
 def close_due():

@@ -1,5 +1,6 @@
 """The host console: start a game from a quiz and drive it. Each control is
 validate -> change in one transaction -> commit -> publish."""
+
 import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -64,9 +65,14 @@ def confirm_end(code):
     if "end" not in snap.allowed:
         flash("The game is over already." if snap.phase == "ended" else "The game cannot end now.", "error")
         return redirect(url_for("host.console", code=game["code"]), 303)
-    return confirm.page("End the game now?", confirm.end_game(snap),
-                        url_for("host.control", code=game["code"], action="end"), "End the game",
-                        url_for("host.console", code=game["code"]), {"version": snap.game["version"]})
+    return confirm.page(
+        "End the game now?",
+        confirm.end_game(snap),
+        url_for("host.control", code=game["code"], action="end"),
+        "End the game",
+        url_for("host.console", code=game["code"]),
+        {"version": snap.game["version"]},
+    )
 
 
 @bp.post("/host/<code>/manage/pause")
@@ -147,7 +153,9 @@ def invite_marker(code):
 @login_required
 def teams_page(code):
     game = views.own_game(code)
-    return render_template("host/teams.html", snap=snapshot.load(game["id"]), confirm_remove=confirm.remove_team)
+    return render_template(
+        "host/teams.html", snap=snapshot.load(game["id"]), confirm_remove=confirm.remove_team
+    )
 
 
 @bp.post("/host/<code>/manage/teams")
@@ -193,9 +201,13 @@ def rename_team(code, team_id):
 def confirm_kick(code, team_id):
     game = views.own_game(code)
     team = db.one("team_by_id", id=team_id, game_id=game["id"]) or abort(404)
-    return confirm.page(f"Remove “{team['name']}”?", confirm.remove_team(team),
-                        url_for("host.kick_team", code=game["code"], team_id=team_id), "Remove the team",
-                        url_for("host.teams_page", code=game["code"]))
+    return confirm.page(
+        f"Remove “{team['name']}”?",
+        confirm.remove_team(team),
+        url_for("host.kick_team", code=game["code"], team_id=team_id),
+        "Remove the team",
+        url_for("host.teams_page", code=game["code"]),
+    )
 
 
 @bp.post("/host/<code>/manage/teams/<int:team_id>/kick")
@@ -237,10 +249,14 @@ def confirm_merge(code):
     if pair is None:
         return teams_done(game, message=NOT_A_MERGE)
     team, into = pair
-    return confirm.page(f"Merge “{team['name']}” into “{into['name']}”?", confirm.merge(team, into),
-                        url_for("host.merge_teams", code=game["code"]), "Merge the teams",
-                        url_for("host.teams_page", code=game["code"]),
-                        {"from": team["id"], "into": into["id"]})
+    return confirm.page(
+        f"Merge “{team['name']}” into “{into['name']}”?",
+        confirm.merge(team, into),
+        url_for("host.merge_teams", code=game["code"]),
+        "Merge the teams",
+        url_for("host.teams_page", code=game["code"]),
+        {"from": team["id"], "into": into["id"]},
+    )
 
 
 @bp.post("/host/<code>/manage/merge")
@@ -268,5 +284,8 @@ def merge_teams(code):
 @login_required
 def events(code):
     game = views.own_game(code)
-    return stream.respond(game["id"], ("host",), lambda: live.render_pushed(
-        "host/_console.html", snap=snapshot.load(game["id"])))
+    return stream.respond(
+        game["id"],
+        ("host",),
+        lambda: live.render_pushed("host/_console.html", snap=snapshot.load(game["id"])),
+    )

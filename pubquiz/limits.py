@@ -7,6 +7,7 @@ stream reconnecting, is not guessing), with a daily cap; a team's browser is nev
 own game. New teams count per client and game, answers per team, logins per address and per
 account (a browser the owner logged in with before has a budget of its own). The limits are
 settings (PUBQUIZ_LIMIT_*); the README has the arithmetic."""
+
 import hashlib
 import ipaddress
 import logging
@@ -83,6 +84,7 @@ def _once_per_request(decide):
         if key not in g:
             setattr(g, key, decide(response))
         return getattr(g, key)
+
     return decided
 
 
@@ -95,8 +97,11 @@ def _wrong_lookup(response):
 def _wrong_join(response):
     form = request.form
     return g.get("wrong_guess", False) and _fresh_guess(
-        "join", games.normalise_code(form.get("code")), (form.get("name") or "").strip().lower(),
-        form.get("pin") or "")
+        "join",
+        games.normalise_code(form.get("code")),
+        (form.get("name") or "").strip().lower(),
+        form.get("pin") or "",
+    )
 
 
 def _own_team():
@@ -112,8 +117,9 @@ def _team_key():
 
 failed_join = limiter.shared_limit(_setting("LIMIT_JOIN"), scope="join", deduct_when=_wrong_join)
 # Every route with a code in its path (see guard_code_routes), one budget for all of them.
-failed_lookup = limiter.shared_limit(_setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup,
-                                     exempt_when=_own_team)
+failed_lookup = limiter.shared_limit(
+    _setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup, exempt_when=_own_team
+)
 answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
 register = limiter.limit(_setting("LIMIT_REGISTER"))
 
@@ -123,8 +129,10 @@ def refusal(spent):
     team refused for wrong codes needs the right one, not patience."""
     window = spent.limit.get_expiry()
     if window >= 86400 and spent.scope in ("join", "look-up"):
-        return ("Too many wrong codes from your network today. Check the code on the screen, "
-                "or ask the quiz master for the join link.")
+        return (
+            "Too many wrong codes from your network today. Check the code on the screen, "
+            "or ask the quiz master for the join link."
+        )
     if window >= 86400:
         return "Too many attempts from here today. Try again tomorrow."
     if window >= 3600:
@@ -179,8 +187,14 @@ def trust_this_browser(response, email):
     devices = _devices()
     devices[email.strip().lower()] = secrets.token_urlsafe(8)
     recent = dict(list(devices.items())[-5:])  # the cookie stays small on a shared laptop
-    response.set_cookie(DEVICE_COOKIE, _serializer().dumps(recent), max_age=DEVICE_DAYS * 86400,
-                        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _serializer().dumps(recent),
+        max_age=DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 
@@ -194,8 +208,9 @@ def init_app(app):
     if app.config["REDIS_URL"]:
         # The storage's own keys start with our prefix too (its default is one "LIMITS:" for
         # everyone): a reset, or another deployment on the same Redis, touches only ours.
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
-                              {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"})
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"key_prefix": app.config["REDIS_PREFIX"] + ":limits"}
+        )
     # If Redis is down, limits fall back to this process's memory instead of failing requests.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)

@@ -3,6 +3,7 @@
 They are built on PUBQUIZ_PUBLIC_URL, else on the address the game's host opened the console at,
 else they are relative. Never on the Host header of the request at hand: anyone can send any
 Host, and a team's join is what pushes the console the fragment with the marker link in it."""
+
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -38,8 +39,9 @@ def qr_svg(url):
     """The QR code of an absolute URL; None for a relative one, which no phone camera can open."""
     if not urlsplit(url).scheme:
         return None
-    svg = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True,
-                                                title="QR code to join the game")
+    svg = segno.make(url, error="m").svg_inline(
+        scale=1, border=2, omitsize=True, title="QR code to join the game"
+    )
     return Markup(svg)  # segno's own markup; the URL inside is encoded as modules, not text
 
 
@@ -96,6 +98,7 @@ def background_context(app):
     Templates build paths with path_for (their url_for)."""
     public = urlsplit(app.config["PUBLIC_URL"] or "http://pubquiz.invalid")
     context = app.app_context()
-    context.url_adapter = app.url_map.bind(public.netloc, script_name=app.config["APPLICATION_ROOT"],
-                                           url_scheme=public.scheme)
+    context.url_adapter = app.url_map.bind(
+        public.netloc, script_name=app.config["APPLICATION_ROOT"], url_scheme=public.scheme
+    )
     return context

@@ -1,5 +1,6 @@
 """Publishing after commit: render each audience's fragments once per change and hand them to the
 bus; push answer counts coalesced; close questions at their deadlines."""
+
 import logging
 import threading
 
@@ -53,7 +54,8 @@ def publish(snap, audio=False, extra=None):
         answers = {a["team_id"]: a for a in snap.answers}
         for team in snap.phone_teams:
             parts["team:%d" % team["id"]] = render_pushed(
-                "play/_result.html", snap=snap, team=team, answer=answers.get(team["id"]))
+                "play/_result.html", snap=snap, team=team, answer=answers.get(team["id"])
+            )
     metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
 
@@ -73,9 +75,14 @@ def publish_pick(game_id, team_id):
     if row is None or row["phase"] != "question":  # deleted with its quiz meanwhile, or closed
         return
     answer = db.one("answer_of_team", team_id=team_id, question_id=row["question_id"])
-    html = render_pushed("play/_answer_box.html", code=row["code"], question_id=row["question_id"],
-                         question=db.one("question_by_id", id=row["question_id"]), answer=answer,
-                         problem=None)
+    html = render_pushed(
+        "play/_answer_box.html",
+        code=row["code"],
+        question_id=row["question_id"],
+        question=db.one("question_by_id", id=row["question_id"]),
+        answer=answer,
+        problem=None,
+    )
     metrics.PUBLISHED.inc()
     current_app.extensions["bus"].publish(game_id, {"team:%d" % team_id: html})
 
@@ -135,10 +142,18 @@ class Background:
         with self._lock:
             self._pending.discard(game_id)
         counts = db.one("count_answers", game_id=game_id, question_id=question_id)
-        html = render_pushed("host/_answer_count.html", question_id=question_id,
-                             answered=counts["answered"], team_count=counts["teams"])
-        waiting = render_pushed("host/_waiting.html", question_id=question_id,
-                                answered=counts["answered"], waiting=counts["waiting"])
+        html = render_pushed(
+            "host/_answer_count.html",
+            question_id=question_id,
+            answered=counts["answered"],
+            team_count=counts["teams"],
+        )
+        waiting = render_pushed(
+            "host/_waiting.html",
+            question_id=question_id,
+            answered=counts["answered"],
+            waiting=counts["waiting"],
+        )
         metrics.PUBLISHED.inc()
         current_app.extensions["bus"].publish(game_id, {"host": html + waiting, "screen": html})
 
@@ -164,8 +179,9 @@ class Background:
         interval = self.app.config["DEADLINE_SWEEP_SECONDS"]
         if interval <= 0:
             return
-        thread = threading.Thread(target=self._sweep_loop, args=(interval,), daemon=True,
-                                  name="pubquiz-deadlines")
+        thread = threading.Thread(
+            target=self._sweep_loop, args=(interval,), daemon=True, name="pubquiz-deadlines"
+        )
         thread.start()
 
     def _sweep_loop(self, interval):

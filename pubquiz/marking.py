@@ -2,6 +2,7 @@
 answers grouped by their normalised text, near-matches suggested, one click marks a whole group
 right, half or wrong (re-scoring every team that gave it), every verdict undoable and logged.
 Markers also type in the round scores of teams that play on paper."""
+
 import hmac
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -54,15 +55,25 @@ def groups(snap, question, answers, markings):
     result = {}
     for a in answers:
         key = scoring.normalise(a["text"])
-        group = result.setdefault(key, {"key": key, "label": a["text"], "teams": [],
-                                        "automatic": "right" if a["id"] in automatic else "wrong"})
+        group = result.setdefault(
+            key,
+            {
+                "key": key,
+                "label": a["text"],
+                "teams": [],
+                "automatic": "right" if a["id"] in automatic else "wrong",
+            },
+        )
         group["teams"].append(snap.team_name(a["team_id"]))
     for group in result.values():
         group["verdict"] = current.get(group["key"], group["automatic"])
         group["marked"] = group["key"] in current
         match = process.extractOne(group["key"], list(accepted), scorer=fuzz.WRatio) if accepted else None
-        group["suggestion"] = (accepted[match[0]], round(match[1])) if (
-            match and match[1] >= SUGGEST_FROM and group["automatic"] == "wrong") else None
+        group["suggestion"] = (
+            (accepted[match[0]], round(match[1]))
+            if (match and match[1] >= SUGGEST_FROM and group["automatic"] == "wrong")
+            else None
+        )
     return sorted(result.values(), key=lambda g_: (-len(g_["teams"]), g_["label"]))
 
 
@@ -70,8 +81,12 @@ def groups(snap, question, answers, markings):
 def queue(code):
     game, who = _access(code)
     after = live.last_event_id(game["id"])
-    return render_template("marking/page.html", who=who, after=after,
-                           **_current_queue(game["id"], request.args.get("question", type=int)))
+    return render_template(
+        "marking/page.html",
+        who=who,
+        after=after,
+        **_current_queue(game["id"], request.args.get("question", type=int)),
+    )
 
 
 def _current_queue(game_id, question_id):
@@ -83,9 +98,16 @@ def _current_queue(game_id, question_id):
 def _queue_context(tx, snap, question_id=None):
     text_questions = snap.closed_text_questions()
     question = next((q for q in text_questions if q["id"] == question_id), None) or (
-        text_questions[0] if text_questions else None)
-    context = {"snap": snap, "text_questions": text_questions, "question": question, "groups": [], "history": [],
-               "next_question": None}
+        text_questions[0] if text_questions else None
+    )
+    context = {
+        "snap": snap,
+        "text_questions": text_questions,
+        "question": question,
+        "groups": [],
+        "history": [],
+        "next_question": None,
+    }
     if question:
         # In the order played: the one after this, or from the last back to the first.
         played = text_questions[::-1]
@@ -108,8 +130,14 @@ def mark(code, question_id):
     if verdict not in VERDICTS or not key:
         abort(400, "Mark a group of answers right, half or wrong.")
     with db.transaction() as tx:
-        tx.run("insert_marking", game_id=game["id"], question_id=question_id, answer_key=key,
-               verdict=verdict, actor=who)
+        tx.run(
+            "insert_marking",
+            game_id=game["id"],
+            question_id=question_id,
+            answer_key=key,
+            verdict=verdict,
+            actor=who,
+        )
         game_row = tx.one("game_by_id", id=game["id"])
         games.rescore(tx, game_row, question_id)
         snap = snapshot.build(tx, game_row)
@@ -129,8 +157,13 @@ def undo(code, marking_id):
         games.rescore(tx, game_row, undone["question_id"])
         snap = snapshot.build(tx, game_row)
         question = snap.questions[undone["question_id"]]
-        games.audit(tx, game["id"], who, "undo marking",
-                    f"“{undone['answer_key']}” {undone['verdict']} ({snap.outline.describe(question)})")
+        games.audit(
+            tx,
+            game["id"],
+            who,
+            "undo marking",
+            f"“{undone['answer_key']}” {undone['verdict']} ({snap.outline.describe(question)})",
+        )
         queue = _queue_context(tx, snap, undone["question_id"])
     return _marked(game, snap, queue, undone["question_id"])
 
@@ -155,8 +188,13 @@ def paper_score(code):
         if round_id not in {r["id"] for r in outline.rounds}:
             abort(400, refused)  # nothing written yet
         tx.run("set_paper_score", team_id=team_id, round_id=round_id, points=points)
-        games.audit(tx, game["id"], who, "paper score",
-                    f"{team['name']}, {outline.describe_round(round_id)}: {templating.points(points)}")
+        games.audit(
+            tx,
+            game["id"],
+            who,
+            "paper score",
+            f"{team['name']}, {outline.describe_round(round_id)}: {templating.points(points)}",
+        )
         snap = snapshot.build(tx, game_row)
     live.publish(snap)
     return redirect(url_for("marking.queue", code=game["code"]), 303)
@@ -173,5 +211,8 @@ def _marked(game, snap, queue, question_id):
 def events(code):
     game, _ = _access(code)
     question_id = request.args.get("question", type=int)
-    return stream.respond(game["id"], ("marking",), lambda: live.render_pushed(
-        "marking/_queue.html", **_current_queue(game["id"], question_id)))
+    return stream.respond(
+        game["id"],
+        ("marking",),
+        lambda: live.render_pushed("marking/_queue.html", **_current_queue(game["id"], question_id)),
+    )

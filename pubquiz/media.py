@@ -1,6 +1,7 @@
 """Pictures and music for questions: uploaded by the host, checked by their bytes (not by the name
 or the type the browser claims), stored in PostgreSQL so every app instance can serve them, and
 served under an unguessable address with long cache headers."""
+
 import hmac
 from hashlib import sha256
 
@@ -29,8 +30,13 @@ def sniff(data):
         return "audio", "audio/ogg"
     # An MP3 frame: 11 sync bits, an MPEG version that is not reserved, layer III. Sync bits
     # alone would also match the UTF-16 byte-order mark (FF FE) of a text or HTML file.
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0
-                                   and data[1] & 0x18 != 0x08 and data[1] & 0x06 == 0x02):
+    if data.startswith(b"ID3") or (
+        len(data) > 1
+        and data[0] == 0xFF
+        and data[1] & 0xE0 == 0xE0
+        and data[1] & 0x18 != 0x08
+        and data[1] & 0x06 == 0x02
+    ):
         return "audio", "audio/mpeg"
     if data[4:8] == b"ftyp" and data[8:11] in (b"M4A", b"mp4", b"iso"):
         return "audio", "audio/mp4"
@@ -57,10 +63,21 @@ def upload(question_id):
         return back
     filename = "".join(c for c in upload_.filename if c.isprintable())[-120:]
     with db.transaction() as tx:
-        media_id = tx.value("insert_media", host_id=g.host["id"], kind=kind, content_type=content_type,
-                            filename=filename, size=len(data), sha256=sha256(data).hexdigest(), bytes=data)
-        tx.run("set_question_image" if kind == "image" else "set_question_audio", id=question["id"],
-               media_id=media_id)
+        media_id = tx.value(
+            "insert_media",
+            host_id=g.host["id"],
+            kind=kind,
+            content_type=content_type,
+            filename=filename,
+            size=len(data),
+            sha256=sha256(data).hexdigest(),
+            bytes=data,
+        )
+        tx.run(
+            "set_question_image" if kind == "image" else "set_question_audio",
+            id=question["id"],
+            media_id=media_id,
+        )
     flash(f"{'Picture' if kind == 'image' else 'Sound'} “{filename}” added.")
     return back
 
@@ -85,8 +102,9 @@ def show(media_id, secret):
     if row is None or not hmac.compare_digest(row["secret"].encode(), secret.encode()):
         abort(404)
     unchanged = request.if_none_match.contains(row["sha256"])
-    response = Response(status=304) if unchanged else Response(bytes(row["bytes"]),
-                                                               content_type=row["content_type"])
+    response = (
+        Response(status=304) if unchanged else Response(bytes(row["bytes"]), content_type=row["content_type"])
+    )
     response.set_etag(row["sha256"])
     # An address names one upload, whose bytes never change: browsers and Nginx may keep it a year.
     response.headers["Cache-Control"] = templating.IMMUTABLE

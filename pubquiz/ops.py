@@ -1,4 +1,5 @@
 """For operators: liveness, readiness, metrics, request ids and JSON logs."""
+
 import hmac
 import ipaddress
 import json
@@ -74,8 +75,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the request id when there is a request."""
 
     def format(self, record):
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if has_request_context() and "request_id" in g:
             entry["request_id"] = g.request_id
         for key in ("method", "path", "status", "ms", "client"):
@@ -112,7 +117,17 @@ def init_app(app):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if app.config["ACCESS_LOG"]:
             # The path only: query strings and bodies can carry tokens or passwords.
-            log.info("%s %s %s", request.method, request.path, response.status_code,
-                     extra={"method": request.method, "path": request.path, "status": response.status_code,
-                            "ms": round(elapsed * 1000, 1), "client": request.remote_addr})
+            log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 1),
+                    "client": request.remote_addr,
+                },
+            )
         return response

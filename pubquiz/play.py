@@ -1,6 +1,7 @@
 """Teams: join a game (or a team, with its PIN), come back as the same member, pick and lock in
 answers, play the joker."""
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, url_for)
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams, views
 from .validation import Validation
@@ -13,8 +14,9 @@ JOKER_REFUSED = "The joker can only be played once, on a joker round that has no
 
 def _join_form(code="", name="", pin="", errors=None, status=200, home=False):
     form = {"code": code, "name": name, "pin": pin}
-    return render_template("play/join.html", form=form, errors=errors or {}, home=home,
-                           code_length_message=CODE_LENGTH_MESSAGE), status
+    return render_template(
+        "play/join.html", form=form, errors=errors or {}, home=home, code_length_message=CODE_LENGTH_MESSAGE
+    ), status
 
 
 @bp.get("/")
@@ -28,8 +30,11 @@ def join(code):
     game = games.by_code(code)
     if game and teams.identity(game):
         return redirect(url_for("play.show", code=game["code"]), 303)
-    return _join_form(games.normalise_code(code), request.args.get("team", "")[:teams.MAX_NAME],
-                      request.args.get("pin", "")[:4])
+    return _join_form(
+        games.normalise_code(code),
+        request.args.get("team", "")[: teams.MAX_NAME],
+        request.args.get("pin", "")[:4],
+    )
 
 
 @bp.post("/join")
@@ -55,14 +60,19 @@ def join_game():
     if v.ok and teams.identity(game):
         return redirect(url_for("play.show", code=game["code"]), 303)
     if v.ok:
-        member, snap, problem = teams.join(game["id"], name, pin, current_app.config["MAX_TEAMS"],
-                                     may_add_team=lambda: limits.may_add_team(game["code"]))
+        member, snap, problem = teams.join(
+            game["id"],
+            name,
+            pin,
+            current_app.config["MAX_TEAMS"],
+            may_add_team=lambda: limits.may_add_team(game["code"]),
+        )
         if member:
             teams.remember(game["code"], member)
             live.publish(snap)
             return redirect(url_for("play.show", code=game["code"]), 303)
         v.error("pin" if pin else "name", problem)
-    return _join_form(code, request.form.get("name", "")[:teams.MAX_NAME * 2], pin, v.errors, 422)
+    return _join_form(code, request.form.get("name", "")[: teams.MAX_NAME * 2], pin, v.errors, 422)
 
 
 def _team_state(game_id, member):
@@ -105,7 +115,9 @@ def submit_answer(code):
         background.answer_accepted(accepted["game_id"], question_id)
         if not accepted["locked"]:  # a team of several phones: show the pick on the others
             background.pick_changed(accepted["game_id"], accepted["team_id"])
-        return _answered(code, question_id, dict(answer, locked=accepted["locked"], option_text=accepted["option_text"]))
+        return _answered(
+            code, question_id, dict(answer, locked=accepted["locked"], option_text=accepted["option_text"])
+        )
     game_row = db.one("game_by_id", id=views.game_or_404(code)["id"])
     member = teams.identity(game_row)
     current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
@@ -126,8 +138,9 @@ def lock_answer(code):
     problem = None
     if not member["captain"]:
         problem = "Only your team's captain (the phone that joined first) can lock in."
-    elif not v.ok or not db.one("lock_answer", team_id=member["id"], question_id=question_id,
-                                token=member["token"]):
+    elif not v.ok or not db.one(
+        "lock_answer", team_id=member["id"], question_id=question_id, token=member["token"]
+    ):
         problem = "There is no open pick to lock in."
     else:
         current_app.extensions["background"].pick_changed(game["id"], member["id"])
@@ -142,8 +155,14 @@ def _answered(code, question_id, answer, problem=None, member=None):
         # other paths read the question for the form or the words.
         words = answer and answer.get("locked") and "option_text" in answer
         question = None if words else db.one("question_by_id", id=question_id)
-        return render_template("play/_answer_box.html", code=code, question=question,
-                               question_id=question_id, answer=answer, problem=problem)
+        return render_template(
+            "play/_answer_box.html",
+            code=code,
+            question=question,
+            question_id=question_id,
+            answer=answer,
+            problem=problem,
+        )
     if problem and member is None:
         return redirect(url_for("play.join", code=code), 303)
     if problem:
@@ -213,5 +232,8 @@ def events(code):
     member = game and teams.identity(game)
     if not member:  # no such game and not yours look the same
         abort(404, "Join the game first.")
-    return stream.respond(game["id"], ("player", "team:%d" % member["id"]), lambda: live.render_pushed(
-        "play/_stage.html", **_team_state(game["id"], member)))
+    return stream.respond(
+        game["id"],
+        ("player", "team:%d" % member["id"]),
+        lambda: live.render_pushed("play/_stage.html", **_team_state(game["id"], member)),
+    )

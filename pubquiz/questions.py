@@ -1,4 +1,5 @@
 """The question form: what each kind needs, checked on the server with clear messages."""
+
 from .validation import Validation
 
 KINDS = {
@@ -15,9 +16,18 @@ TRUE_FALSE = ["True", "False"]
 
 
 def blank(kind="choice"):
-    return {"kind": kind if kind in KINDS else "choice", "prompt": "", "options": ["", "", "", ""],
-            "correct_option": 0, "accepted": [], "numeric_answer": None, "tolerance": 0,
-            "time_limit": 30, "points": 1, "image_on_phones": False}
+    return {
+        "kind": kind if kind in KINDS else "choice",
+        "prompt": "",
+        "options": ["", "", "", ""],
+        "correct_option": 0,
+        "accepted": [],
+        "numeric_answer": None,
+        "tolerance": 0,
+        "time_limit": 30,
+        "points": 1,
+        "image_on_phones": False,
+    }
 
 
 def parse(form):
@@ -43,8 +53,9 @@ def parse(form):
         options = [" ".join((form.get(f"option_{i}") or "").split()) for i in range(MAX_OPTIONS)]
         if any(len(o) > 120 for o in options):
             v.error("options", "Each option can be at most 120 characters.")
-        correct = v.integer("correct_option", "The correct option", minimum=0, maximum=MAX_OPTIONS - 1,
-                            default=0)
+        correct = v.integer(
+            "correct_option", "The correct option", minimum=0, maximum=MAX_OPTIONS - 1, default=0
+        )
         if correct is not None and 0 <= correct < MAX_OPTIONS and not options[correct]:
             v.error("correct_option", "The option marked correct is empty.")
         kept = [o for o in options if o]

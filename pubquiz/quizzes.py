@@ -1,4 +1,5 @@
 """Authoring: a host's quizzes, their rounds and their questions."""
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from . import confirm, db, questions, rules
@@ -15,7 +16,8 @@ def index():
         "quizzes/index.html",
         quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
         games=db.all("games_of_host", host_id=g.host["id"]),
-        form={}, errors={},
+        form={},
+        errors={},
     )
 
 
@@ -29,7 +31,8 @@ def create_quiz():
             "quizzes/index.html",
             quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
             games=db.all("games_of_host", host_id=g.host["id"]),
-            form=request.form, errors=v.errors,
+            form=request.form,
+            errors=v.errors,
         ), 422
     with db.transaction() as tx:
         quiz_id = tx.value("insert_quiz", host_id=g.host["id"], title=title)
@@ -43,8 +46,13 @@ def _quiz_page(quiz, errors=None, form=None, status=200):
     for question in db.all("questions_of_quiz", quiz_id=quiz["id"]):
         by_round[question["round_id"]].append(question)
     return render_template(
-        "quizzes/edit.html", quiz=quiz, rounds=rounds, by_round=by_round,
-        kinds=questions.KINDS, errors=errors or {}, form=form or quiz,
+        "quizzes/edit.html",
+        quiz=quiz,
+        rounds=rounds,
+        by_round=by_round,
+        kinds=questions.KINDS,
+        errors=errors or {},
+        form=form or quiz,
         confirm_delete_quiz=confirm.delete_quiz(db.one("quiz_contents", id=quiz["id"])),
         confirm_delete_round=confirm.delete_round,
     ), status
@@ -68,8 +76,14 @@ def update_quiz(quiz_id):
     top = v.integer("leaderboard_top", "Places shown", minimum=1, maximum=100, default=0) or None
     if not v.ok:
         return _quiz_page(quiz, v.errors, request.form, 422)
-    db.run("update_quiz", id=quiz_id, title=title, speed_bonus=request.form.get("scoring") == "speed",
-           leaderboard_mode=mode, leaderboard_top=top)
+    db.run(
+        "update_quiz",
+        id=quiz_id,
+        title=title,
+        speed_bonus=request.form.get("scoring") == "speed",
+        leaderboard_mode=mode,
+        leaderboard_top=top,
+    )
     flash("Quiz saved.")
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
@@ -78,10 +92,13 @@ def update_quiz(quiz_id):
 @login_required
 def confirm_delete_quiz(quiz_id):
     quiz = owned(db.one("quiz_by_id", id=quiz_id))
-    return confirm.page(f"Delete the quiz “{quiz['title']}”?",
-                        confirm.delete_quiz(db.one("quiz_contents", id=quiz_id)),
-                        url_for("quizzes.delete_quiz", quiz_id=quiz_id), "Delete the quiz",
-                        url_for("quizzes.edit", quiz_id=quiz_id))
+    return confirm.page(
+        f"Delete the quiz “{quiz['title']}”?",
+        confirm.delete_quiz(db.one("quiz_contents", id=quiz_id)),
+        url_for("quizzes.delete_quiz", quiz_id=quiz_id),
+        "Delete the quiz",
+        url_for("quizzes.edit", quiz_id=quiz_id),
+    )
 
 
 @bp.post("/quizzes/<int:quiz_id>/delete")
@@ -114,8 +131,13 @@ def update_round(round_id):
     v = Validation(request.form)
     title = v.text("title", "Round title", max_length=120)
     if v.ok:
-        db.run("update_round", id=round_id, title=title, joker_eligible=request.form.get("joker_eligible") == "on",
-               negative_marking=request.form.get("negative_marking") == "on")
+        db.run(
+            "update_round",
+            id=round_id,
+            title=title,
+            joker_eligible=request.form.get("joker_eligible") == "on",
+            negative_marking=request.form.get("negative_marking") == "on",
+        )
     else:
         flash(v.errors["title"], "error")
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
@@ -126,9 +148,13 @@ def update_round(round_id):
 def confirm_delete_round(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
     questions_in_round = len(db.all("questions_of_round", round_id=round_id))
-    return confirm.page(f"Delete the round “{round_['title']}”?", confirm.delete_round(questions_in_round),
-                        url_for("quizzes.delete_round", round_id=round_id), "Delete the round",
-                        url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}")
+    return confirm.page(
+        f"Delete the round “{round_['title']}”?",
+        confirm.delete_round(questions_in_round),
+        url_for("quizzes.delete_round", round_id=round_id),
+        "Delete the round",
+        url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}",
+    )
 
 
 @bp.post("/rounds/<int:round_id>/delete")
@@ -172,8 +198,14 @@ def move_round(round_id):
 def _question_page(round_, question, form, errors=None):
     """The question form: empty for a new question, filled in to edit one, or sent back with
     what was typed and what is wrong with it (422)."""
-    page = render_template("quizzes/question.html", round=round_, question=question, form=form,
-                           kinds=questions.KINDS, errors=errors or {})
+    page = render_template(
+        "quizzes/question.html",
+        round=round_,
+        question=question,
+        form=form,
+        kinds=questions.KINDS,
+        errors=errors or {},
+    )
     return (page, 422) if errors else page
 
 
@@ -213,7 +245,9 @@ def update_question(question_id):
         return _question_page(db.one("round_by_id", id=question["round_id"]), question, values, errors)
     db.run("update_question", id=question_id, **values)
     flash("Question saved.")
-    return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303)
+    return redirect(
+        url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303
+    )
 
 
 @bp.post("/questions/<int:question_id>/delete")
@@ -232,4 +266,6 @@ def move_question(question_id):
     with db.transaction() as tx:
         ids = [q["id"] for q in tx.all("questions_of_round", round_id=question["round_id"])]
         tx.run("set_question_positions", ids=_moved(ids, question_id, _direction()))
-    return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303)
+    return redirect(
+        url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303
+    )

@@ -3,6 +3,7 @@
 No Flask and no SQL here. A game's position is (phase, round_index, question_index) inside an
 outline: one tuple of question ids per round, empty rounds left out.
 """
+
 from dataclasses import dataclass, replace
 
 PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")

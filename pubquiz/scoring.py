@@ -1,5 +1,6 @@
 """Scoring as pure functions: answer matching, points per answer (with markers' verdicts,
 speed bonus, negative marking), totals (with corrections, jokers and paper scores), ranks."""
+
 import string
 import unicodedata
 from collections import defaultdict

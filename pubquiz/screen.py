@@ -1,5 +1,6 @@
 """The projector: no controls, readable from the back of the pub. Anyone with the code may watch
 it; it shows nothing a team's own phone will not show at the same moment."""
+
 from flask import Blueprint
 
 from . import live, snapshot, stream, views
@@ -16,5 +17,8 @@ def show(code):
 @bp.get("/screen/<code>/events")
 def events(code):
     game = views.game_or_404(code)
-    return stream.respond(game["id"], ("screen",), lambda: live.render_pushed(
-        "screen/_stage.html", snap=snapshot.load(game["id"])))
+    return stream.respond(
+        game["id"],
+        ("screen",),
+        lambda: live.render_pushed("screen/_stage.html", snap=snapshot.load(game["id"])),
+    )

@@ -1,8 +1,9 @@
 """Everything the host console, the projector and the phones show of one game, built once per
 change (never once per client), inside the change's own transaction: build() takes the game row
 that transaction holds. A GET page, which changes nothing, load()s one."""
+
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import contents, db, rules, scoring
 
@@ -100,16 +101,20 @@ class Snapshot:
             return []
         current = self.game["round_index"]
         started = self.phase not in ("lobby", "intro") or self.game["question_index"] >= 0
-        return [r for index, r in enumerate(self.outline.rounds)
-                if r["joker_eligible"] and (index > current or (index == current and not started))
-                and self.phase != "ended"]
+        return [
+            r
+            for index, r in enumerate(self.outline.rounds)
+            if r["joker_eligible"]
+            and (index > current or (index == current and not started))
+            and self.phase != "ended"
+        ]
 
     @property
     def seconds_left(self):
         deadline = self.game["deadline_at"]
         if deadline is None:
             return 0.0
-        now = self.game["paused_at"] or datetime.now(timezone.utc)
+        now = self.game["paused_at"] or datetime.now(UTC)
         return max(0.0, (deadline - now).total_seconds())
 
     @property
@@ -121,8 +126,11 @@ class Snapshot:
     def spread(self):
         if not self.question:
             return []
-        return scoring.spread(contents.to_scoring_question(self.question), self.question["options"],
-                              [contents.to_scoring_answer(a) for a in self.answers])
+        return scoring.spread(
+            contents.to_scoring_question(self.question),
+            self.question["options"],
+            [contents.to_scoring_answer(a) for a in self.answers],
+        )
 
     @property
     def podium_ties(self):
@@ -132,15 +140,23 @@ class Snapshot:
         """[(round, question)] of the questions that have been opened, in quiz order."""
         reached = (self.game["round_index"], self.game["question_index"])
         over = self.phase in ("ended", "tiebreak")
-        return [(round_, self.questions[q])
-                for index, (round_, ids) in enumerate(zip(self.outline.rounds, self.outline.question_ids))
-                for position, q in enumerate(ids) if over or (index, position) <= reached]
+        return [
+            (round_, self.questions[q])
+            for index, (round_, ids) in enumerate(
+                zip(self.outline.rounds, self.outline.question_ids, strict=True)
+            )
+            for position, q in enumerate(ids)
+            if over or (index, position) <= reached
+        ]
 
     def closed_text_questions(self):
         """Free-text questions whose answers are in (ready for marking), newest first."""
         current = self.question and self.question["id"]
-        return [q for _, q in reversed(self.played())
-                if q["kind"] == "text" and not (q["id"] == current and self.phase == "question")]
+        return [
+            q
+            for _, q in reversed(self.played())
+            if q["kind"] == "text" and not (q["id"] == current and self.phase == "question")
+        ]
 
     def team_name(self, team_id):
         return next((t["name"] for t in self.teams if t["id"] == team_id), "?")
@@ -174,8 +190,13 @@ def build(tx, row):
     quiz's contents come from the cache, the rest is read here."""
     game_id = row["id"]
     quiz = contents.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
-    snap = Snapshot(game=row, quiz=quiz.quiz, outline=quiz.outline,
-                    teams=tx.all("teams_of_game", game_id=game_id), questions=quiz.questions)
+    snap = Snapshot(
+        game=row,
+        quiz=quiz.quiz,
+        outline=quiz.outline,
+        teams=tx.all("teams_of_game", game_id=game_id),
+        questions=quiz.questions,
+    )
     if row["question_id"] and row["phase"] in QUESTION_PHASES:
         snap.question = snap.questions[row["question_id"]]
         snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
@@ -191,10 +212,16 @@ def build(tx, row):
         for tb in closed:
             tb["guesses"] = _guesses(tx, tb)
     snap.jokers = {e["team_id"]: e["round_id"] for e in extras if e["kind"] == "joker"}
-    _rank(snap, scored, [e for e in extras if e["kind"] == "correction"],
-          [e for e in extras if e["kind"] == "paper"], closed)
-    snap.allowed = rules.allowed_actions(rules.position(row), snap.outline.question_ids,
-                                         snap.quiz["leaderboard_mode"])
+    _rank(
+        snap,
+        scored,
+        [e for e in extras if e["kind"] == "correction"],
+        [e for e in extras if e["kind"] == "paper"],
+        closed,
+    )
+    snap.allowed = rules.allowed_actions(
+        rules.position(row), snap.outline.question_ids, snap.quiz["leaderboard_mode"]
+    )
     return snap
 
 
@@ -205,7 +232,9 @@ def _guesses(tx, tiebreak):
 def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):
     round_of = snap.outline.round_of
     points = {(a["team_id"], a["question_id"]): a["points"] for a in scored if a["question_id"] in round_of}
-    fixed = {(c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of}
+    fixed = {
+        (c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of
+    }
     snap.points = {**points, **fixed}
     snap.paper = {(p["team_id"], p["round_id"]): p["points"] for p in paper}
     totals = scoring.totals(points, round_of, fixed, snap.jokers, snap.paper)

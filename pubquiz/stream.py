@@ -4,6 +4,7 @@ The caller has already authorised the viewer. Here: subscribe first, then work o
 missed (so nothing published in between is lost), send it, then whatever the hub delivers, with
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
+
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,10 +45,14 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
         finally:
             hub.unsubscribe(sub)
 
-    return Response(generate(), mimetype="text/event-stream", headers={
-        "Cache-Control": "no-cache, no-transform",
-        "X-Accel-Buffering": "no",  # tell Nginx not to buffer this response
-    })
+    return Response(
+        generate(),
+        mimetype="text/event-stream",
+        headers={
+            "Cache-Control": "no-cache, no-transform",
+            "X-Accel-Buffering": "no",  # tell Nginx not to buffer this response
+        },
+    )
 
 
 def _missed(bus, game_id: int, audiences: Sequence[str], position: str) -> list[bytes] | None:

@@ -1,5 +1,6 @@
 """Teams and their members (the phones that play for one team): who a browser plays as, joining a
 game or a team, and the host's team management (rename, kick, merge, paper teams)."""
+
 import hmac
 import secrets
 
@@ -8,8 +9,16 @@ from flask import abort, current_app, redirect, session, url_for
 from . import db, games, limits, snapshot
 
 MAX_NAME = 30
-SAFE_NAMES = ("The Quizzly Bears", "Quiz in My Pants", "Les Quizerables", "The Smarty Pints",
-              "Trivia Newton John", "Universally Challenged", "The Brainy Bunch", "Agatha Quiztie")
+SAFE_NAMES = (
+    "The Quizzly Bears",
+    "Quiz in My Pants",
+    "Les Quizerables",
+    "The Smarty Pints",
+    "Trivia Newton John",
+    "Universally Challenged",
+    "The Brainy Bunch",
+    "Agatha Quiztie",
+)
 
 
 def new_pin():
@@ -37,8 +46,10 @@ def identity(game):
 
 
 def _cacheable(member):
-    return {key: member[key] for key in ("id", "game_id", "name", "pin", "version", "kicked",
-                                         "member_id", "captain", "token")}
+    return {
+        key: member[key]
+        for key in ("id", "game_id", "name", "pin", "version", "kicked", "member_id", "captain", "token")
+    }
 
 
 def members(tx, team_id):
@@ -72,14 +83,32 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
         captain = team is None
         if team is None:
             if tx.one("game_by_id", id=game_id)["lobby_closed"]:
-                return None, None, ("The quiz master has closed this game to new teams. If your team is "
-                              "playing already, join it with its name and PIN.")
+                return (
+                    None,
+                    None,
+                    (
+                        "The quiz master has closed this game to new teams. If your team is "
+                        "playing already, join it with its name and PIN."
+                    ),
+                )
             if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
-                return None, None, (f"This game is full: it has {max_teams} teams. Join a teammate's team "
-                              "with its name and PIN.")
+                return (
+                    None,
+                    None,
+                    (
+                        f"This game is full: it has {max_teams} teams. Join a teammate's team "
+                        "with its name and PIN."
+                    ),
+                )
             if not may_add_team():
-                return None, None, ("So many teams have joined this game from this network that no more "
-                              "can. Join a teammate's team with its name and PIN, or ask the quiz master.")
+                return (
+                    None,
+                    None,
+                    (
+                        "So many teams have joined this game from this network that no more "
+                        "can. Join a teammate's team with its name and PIN, or ask the quiz master."
+                    ),
+                )
             team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
             if team is None:  # taken a moment ago, or by a team the host removed
                 return None, None, "That team name is taken in this game. Pick another name."
@@ -88,8 +117,14 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
         elif not pin or not hmac.compare_digest(pin, team["pin"]):
             if pin:
                 limits.wrong_guess()
-            return None, None, ("A team with this name has already joined. If it is yours, enter the "
-                          "team PIN shown on your teammate's phone.")
+            return (
+                None,
+                None,
+                (
+                    "A team with this name has already joined. If it is yours, enter the "
+                    "team PIN shown on your teammate's phone."
+                ),
+            )
         tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
         member = tx.one("member_identity", game_id=game_id, token=token)
         snap = snapshot.read(tx, game_id)

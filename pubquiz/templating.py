@@ -1,4 +1,5 @@
 """What templates need besides their context: CSRF helpers, labels, number formatting."""
+
 import time
 from decimal import Decimal
 from functools import lru_cache
@@ -29,7 +30,7 @@ def points(value):
 
 
 def points_said(value):
-    """"½ point", "1 point", "0 points", "7½ points": for messages written in Python."""
+    """ "½ point", "1 point", "0 points", "7½ points": for messages written in Python."""
     return f"{points(value)} point{'' if 0 < abs(Decimal(value)) <= 1 else 's'}"
 
 

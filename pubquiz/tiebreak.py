@@ -1,5 +1,6 @@
 """Tie-breaks: when teams share a podium place at the end, the host asks those teams one numeric
 question; the closest guess wins the better place. Shown on the projector as it happens."""
+
 from flask import Blueprint, request, url_for
 
 from . import db, errors, games, live, snapshot, teams, views
@@ -26,8 +27,14 @@ def start(code):
     with db.transaction() as tx:
         if tx.one("lock_game", id=game["id"])["phase"] != "ended":
             return views.done(game, message="The game is not at its end.")
-        tx.run("insert_tiebreak", game_id=game["id"], prompt=prompt, answer=answer, team_ids=sorted(tied),
-               seconds=SECONDS)
+        tx.run(
+            "insert_tiebreak",
+            game_id=game["id"],
+            prompt=prompt,
+            answer=answer,
+            team_ids=sorted(tied),
+            seconds=SECONDS,
+        )
         moved = tx.one("set_phase", id=game["id"], phase="tiebreak")
         games.audit(tx, game["id"], views.actor(), "tie-break", f"{prompt} (answer {answer})")
         snap = snapshot.build(tx, moved)

@@ -1,4 +1,5 @@
 """Form validation that re-renders the form with its values and one message per field."""
+
 from decimal import Decimal, InvalidOperation
 
 

@@ -3,6 +3,7 @@ logged-in host owns, who the audit log names, and how a change is answered (htmx
 
 A game here is its cached state from games.by_code (id, code, host, phase, version…), not a
 database row."""
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from . import games, links, live, snapshot
@@ -29,8 +30,14 @@ def live_page(template, game):
     after = live.last_event_id(game["id"])
     snap = snapshot.load(game["id"])
     url = links.join_url(snap.game)
-    return render_template(template, snap=snap, after=after, join_url=url, qr=links.qr_svg(url),
-                           loopback=links.loopback_warning(snap.game))
+    return render_template(
+        template,
+        snap=snap,
+        after=after,
+        join_url=url,
+        qr=links.qr_svg(url),
+        loopback=links.loopback_warning(snap.game),
+    )
 
 
 def actor():

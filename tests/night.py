@@ -1,5 +1,6 @@
 """Helpers for the quiz-night tests (teams, marking, scores, media): building a quiz with rounds
 and settings through the host's forms, reading what a page shows, and reading SSE streams."""
+
 import html
 import re
 
@@ -41,8 +42,13 @@ def game_id(app, code):
 
 
 def team_id(app, code, name):
-    rows = query(app, "select t.id from team t join game g on g.id = t.game_id "
-                      "where g.code = %s and lower(t.name) = lower(%s)", code, name)
+    rows = query(
+        app,
+        "select t.id from team t join game g on g.id = t.game_id "
+        "where g.code = %s and lower(t.name) = lower(%s)",
+        code,
+        name,
+    )
     return rows[0]["id"]
 
 
@@ -53,8 +59,11 @@ def question_id(page):
 def build_quiz(host, title="Pub night", rounds=(), leaderboard_mode="question", leaderboard_top=None):
     """rounds: harness.quiz Round; pub rules, with this leaderboard. Returns (quiz id, [round ids],
     [[question ids] per round]) in play order."""
-    settings = {"scoring": "pub", "leaderboard_mode": leaderboard_mode,
-                "leaderboard_top": "" if leaderboard_top is None else str(leaderboard_top)}
+    settings = {
+        "scoring": "pub",
+        "leaderboard_mode": leaderboard_mode,
+        "leaderboard_top": "" if leaderboard_top is None else str(leaderboard_top),
+    }
     built = host.build_quiz(Quiz(title, list(rounds), settings))
     return built.quiz_id, built.round_ids, built.question_ids
 
@@ -65,8 +74,9 @@ def play(host, code, answers=(), reveal=True):
     current = _current_question(host, code)
     for team, fields in dict(answers).items():
         answered = team.answer(code, current, htmx=True, **fields)
-        assert answered.status_code == 200 and 'role="alert"' not in answered.get_data(as_text=True), \
+        assert answered.status_code == 200 and 'role="alert"' not in answered.get_data(as_text=True), (
             answered.get_data(as_text=True)
+        )
     host.act(code, "close_question")
     if reveal:
         host.act(code, "reveal")
@@ -74,4 +84,6 @@ def play(host, code, answers=(), reveal=True):
 
 
 def _current_question(host, code):
-    return query(host.client.application, "select question_id from game where code = %s", code)[0]["question_id"]
+    return query(host.client.application, "select question_id from game where code = %s", code)[0][
+        "question_id"
+    ]

@@ -10,6 +10,7 @@ Denied: 403 or 404, or a redirect to /login or /join/... . Allowed: anything els
 400/409/422 for the empty form we send means the authorization check passed). No response may be
 a 5xx.
 """
+
 import io
 import re
 import struct
@@ -26,10 +27,10 @@ from harness.quiz import Round
 RULES = {
     "public": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
     "anyone-with-token": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
-    "login": {"host", "other_host"},          # any logged-in host (acting on their own things)
-    "host": {"host"},                         # only the host who owns the quiz or game
-    "marker": {"host", "marker"},             # the owning host or a marker invited to the game
-    "team": {"team"},                         # only a team (member) of this game
+    "login": {"host", "other_host"},  # any logged-in host (acting on their own things)
+    "host": {"host"},  # only the host who owns the quiz or game
+    "marker": {"host", "marker"},  # the owning host or a marker invited to the game
+    "team": {"team"},  # only a team (member) of this game
 }
 
 ACCESS = {
@@ -120,11 +121,17 @@ METHODS = ("GET", "POST")
 
 def png():
     """A real 1x1 PNG: signature, IHDR, IDAT (a zlib-compressed scanline), IEND."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
@@ -136,9 +143,13 @@ def world(app):
     assert other_host.register("b@example.org").status_code == 303
 
     quiz_id, (round_id,), ((choice_id, text_id),) = build_quiz(
-        host, rounds=[Round("Round 1", [CHOICE, TEXT])])
-    uploaded = host.post(f"/questions/{choice_id}/media", {"file": (io.BytesIO(png()), "dot.png")},
-                         content_type="multipart/form-data")
+        host, rounds=[Round("Round 1", [CHOICE, TEXT])]
+    )
+    uploaded = host.post(
+        f"/questions/{choice_id}/media",
+        {"file": (io.BytesIO(png()), "dot.png")},
+        content_type="multipart/form-data",
+    )
     assert uploaded.status_code == 303
     (media,) = query(app, "select id, secret from media")
     code = host.start_game(quiz_id)
@@ -154,14 +165,32 @@ def world(app):
     token = re.search(r'href="[^"]*/mark/%s/join/([^"]+)"' % code, console).group(1)
     marker = Browser(app)
     assert marker.get(f"/mark/{code}/join/{token}").status_code == 303
-    assert host.post(f"/mark/{code}/{text_id}", {"answer_key": "beethoven", "verdict": "right"}).status_code == 303
+    assert (
+        host.post(f"/mark/{code}/{text_id}", {"answer_key": "beethoven", "verdict": "right"}).status_code
+        == 303
+    )
     (marking,) = query(app, "select id from marking")
 
-    clients = {"anonymous": Browser(app), "team": team, "other_team": other_team, "host": host,
-               "other_host": other_host, "marker": marker}
-    params = {"code": code, "quiz_id": quiz_id, "round_id": round_id, "question_id": text_id,
-              "team_id": team_id(app, code, "Reds"), "marking_id": marking["id"], "action": "start",
-              "token": token, "media_id": media["id"], "secret": media["secret"]}
+    clients = {
+        "anonymous": Browser(app),
+        "team": team,
+        "other_team": other_team,
+        "host": host,
+        "other_host": other_host,
+        "marker": marker,
+    }
+    params = {
+        "code": code,
+        "quiz_id": quiz_id,
+        "round_id": round_id,
+        "question_id": text_id,
+        "team_id": team_id(app, code, "Reds"),
+        "marking_id": marking["id"],
+        "action": "start",
+        "token": token,
+        "media_id": media["id"],
+        "secret": media["secret"],
+    }
     return clients, params
 
 
@@ -205,8 +234,10 @@ def test_access(app, world, endpoint):
             for role in ROLES:
                 response = request_as(clients[role], method, path)
                 checked += 1
-                where = f"{method} {path} ({endpoint}, rule {ACCESS[endpoint]!r}) as {role}: " \
-                        f"{response.status_code} {response.headers.get('Location', '')}"
+                where = (
+                    f"{method} {path} ({endpoint}, rule {ACCESS[endpoint]!r}) as {role}: "
+                    f"{response.status_code} {response.headers.get('Location', '')}"
+                )
                 if response.status_code >= 500:
                     problems.append(f"{where}: a server error")
                 elif role in allowed and denied(response):
@@ -227,10 +258,17 @@ def test_a_wrong_marker_token_is_refused_to_everyone(world):
 def everything(app):
     """A fingerprint of every row of every table (a table added later included): what a refused
     request must not change."""
-    tables = [r["tablename"] for r in query(app, "select tablename from pg_tables where schemaname = 'public'")]
+    tables = [
+        r["tablename"] for r in query(app, "select tablename from pg_tables where schemaname = 'public'")
+    ]
     assert "answer" in tables
-    return {table: query(app, f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h "
-                              f'from "{table}" t')[0]["h"] for table in tables}
+    return {
+        table: query(
+            app,
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h from \"{table}\" t",
+        )[0]["h"]
+        for table in tables
+    }
 
 
 def test_every_state_changing_route_refuses_a_request_without_this_sessions_csrf_token(app, world):
@@ -241,18 +279,26 @@ def test_every_state_changing_route_refuses_a_request_without_this_sessions_csrf
     adapter = app.url_map.bind("localhost")
     attackers_token = csrf_token(clients["other_host"].client)
     before = everything(app)
-    posts = [(rule.endpoint, adapter.build(rule.endpoint, {n: params[n] for n in rule.arguments}))
-             for rule in app.url_map.iter_rules() if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+    posts = [
+        (rule.endpoint, adapter.build(rule.endpoint, {n: params[n] for n in rule.arguments}))
+        for rule in app.url_map.iter_rules()
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    ]
     assert {"play.submit_answer", "host.control", "media.upload", "marking.mark", "auth.logout"} <= {
-        endpoint for endpoint, _ in posts}
+        endpoint for endpoint, _ in posts
+    }
     problems = []
     for endpoint, path in posts:
         for role in ("host", "team", "marker"):
             for token in (None, attackers_token):
                 data = {} if token is None else {"csrf_token": token}
                 response = clients[role].client.post(path, data=data)
-                if response.status_code != 400 or "did not come from this site" not in response.get_data(as_text=True):
-                    problems.append(f"POST {path} ({endpoint}) as {role}, token {'none' if token is None else 'foreign'}: "
-                                    f"{response.status_code}")
+                if response.status_code != 400 or "did not come from this site" not in response.get_data(
+                    as_text=True
+                ):
+                    problems.append(
+                        f"POST {path} ({endpoint}) as {role}, "
+                        f"token {'none' if token is None else 'foreign'}: {response.status_code}"
+                    )
     assert not problems, "\n".join(problems)
     assert everything(app) == before

@@ -1,4 +1,5 @@
 """Host accounts and CSRF, against the real database."""
+
 from urllib.parse import urlsplit
 
 import hypothesis.strategies as st
@@ -21,6 +22,7 @@ def test_register_logs_in_and_shows_my_quizzes(app):
 def test_password_is_stored_hashed_with_a_kdf(app, host):
     with app.app_context():
         from pubquiz import db
+
         stored = db.one("host_by_email", email="host@example.org")["password_hash"]
     assert "correct horse" not in stored
     assert stored.startswith("scrypt:")
@@ -47,8 +49,9 @@ def test_login_wrong_password_then_right(app, host):
 
 def test_login_does_not_redirect_off_site(app, host):
     browser = HostActions(app)
-    response = browser.post("/login?next=//evil.example/steal",
-                            {"email": "host@example.org", "password": "correct horse battery"})
+    response = browser.post(
+        "/login?next=//evil.example/steal", {"email": "host@example.org", "password": "correct horse battery"}
+    )
     assert response.headers["Location"] == "/quizzes"
 
 
@@ -79,7 +82,10 @@ def test_logout_ends_copies_of_the_session_cookie_too(app, host):
     response = thief.get("/quizzes")
     assert response.status_code == 303 and "/login" in response.headers["Location"]
     again = HostActions(app)
-    assert again.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
+    assert (
+        again.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code
+        == 303
+    )
     again.forget_token()
     assert again.get("/quizzes").status_code == 200  # a new login works
 
@@ -109,7 +115,10 @@ def test_login_replaces_a_planted_session(app, host):
         planted["teams"] = {"ABCDEF": [1, "planted"]}
         planted["csrf"] = "planted-token"
     browser._token = "planted-token"
-    assert browser.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code == 303
+    assert (
+        browser.post("/login", {"email": "host@example.org", "password": "correct horse battery"}).status_code
+        == 303
+    )
     with browser.client.session_transaction() as after:
         assert "teams" not in after and after.get("csrf") != "planted-token"
 
@@ -143,19 +152,32 @@ def test_a_browser_trusted_for_one_account_is_a_stranger_to_another(app, host):
     assert fresh.post("/login", {"email": "host@example.org", "password": "guess"}).status_code == 429
 
 
-@pytest.mark.parametrize("target", ["/%09/evil.example/", "/%5Cevil.example", "/%5C%09evil.example",
-                                    "%20//evil.example", "/%0A/evil.example", "https://evil.example/",
-                                    "//evil.example", "javascript:alert(1)", "/%E3%80%80/evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example/",
+        "/%5Cevil.example",
+        "/%5C%09evil.example",
+        "%20//evil.example",
+        "/%0A/evil.example",
+        "https://evil.example/",
+        "//evil.example",
+        "javascript:alert(1)",
+        "/%E3%80%80/evil.example",
+    ],
+)
 def test_login_never_redirects_to_another_site(app, host, target):
-    response = HostActions(app).post(f"/login?next={target}",
-                                     {"email": "host@example.org", "password": "correct horse battery"})
+    response = HostActions(app).post(
+        f"/login?next={target}", {"email": "host@example.org", "password": "correct horse battery"}
+    )
     assert response.status_code == 303
     assert _same_site(response.headers["Location"]), response.headers["Location"]
 
 
 def test_a_newline_in_next_is_no_header(app, host):
-    response = HostActions(app).post("/login?next=/%0D%0AX-Injected:1",
-                                     {"email": "host@example.org", "password": "correct horse battery"})
+    response = HostActions(app).post(
+        "/login?next=/%0D%0AX-Injected:1", {"email": "host@example.org", "password": "correct horse battery"}
+    )
     assert response.status_code == 303 and "X-Injected" not in response.headers
     assert response.headers["Location"] == "/X-Injected:1"
 
@@ -171,22 +193,56 @@ def test_login_returns_to_the_page_that_asked_for_it(app, host):
 def _same_site(location):
     """A Location a browser opens on this site: ASCII, printable, a path that does not start with
     two slashes once backslashes are read as slashes."""
-    return (location.isascii() and location.isprintable() and location.startswith("/")
-            and location[1:2] not in ("/", "\\") and not urlsplit(location).netloc)
+    return (
+        location.isascii()
+        and location.isprintable()
+        and location.startswith("/")
+        and location[1:2] not in ("/", "\\")
+        and not urlsplit(location).netloc
+    )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(target=st.text(st.characters(codec="utf-8"), max_size=30)
-       | st.lists(st.sampled_from(["/", "\\", "\t", "\r\n", "%", "%2F", "%5C", "evil.example", ":", "@",
-                                   "?", "#", " ", "\x00", "\u3000", "http:", "."]), max_size=8)
-         .map(lambda parts: "/" + "".join(parts)))
+@given(
+    target=st.text(st.characters(codec="utf-8"), max_size=30)
+    | st.lists(
+        st.sampled_from(
+            [
+                "/",
+                "\\",
+                "\t",
+                "\r\n",
+                "%",
+                "%2F",
+                "%5C",
+                "evil.example",
+                ":",
+                "@",
+                "?",
+                "#",
+                " ",
+                "\x00",
+                "\u3000",
+                "http:",
+                ".",
+            ]
+        ),
+        max_size=8,
+    ).map(lambda parts: "/" + "".join(parts))
+)
 def test_any_next_value_ends_on_this_site(app, host, target):
     """Whatever next= holds (the test client encodes it once, as a link would): a 303 to a path
     on this site, or the quiz list; never a 500, never another site."""
     app.config["LIMIT_LOGIN_ADDRESS"] = app.config["LIMIT_LOGIN_ACCOUNT"] = "100000 per minute"
-    response = host.client.post("/login", query_string={"next": target},
-                                data={"email": "host@example.org", "password": "correct horse battery",
-                                      "csrf_token": csrf_token(host.client)})
+    response = host.client.post(
+        "/login",
+        query_string={"next": target},
+        data={
+            "email": "host@example.org",
+            "password": "correct horse battery",
+            "csrf_token": csrf_token(host.client),
+        },
+    )
     if "\x00" in target:
         assert response.status_code == 400  # refused at the door, like every NUL
         return

@@ -1,5 +1,6 @@
 """`make run` (`pubquiz serve --demo`) as a quiz master sees it on the laptop: the address phones
 can open first, the login, how to stop, and little else; the login stays the same run after run."""
+
 import os
 import secrets
 import signal
@@ -22,9 +23,22 @@ def _make_run(database_url, instance):
     env = dict(os.environ, DATABASE_URL=database_url, PUBQUIZ_INSTANCE_DIR=str(instance))
     env.pop("REDIS_URL", None)
     with open(out, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--demo",
-                                    "--host", "0.0.0.0", "--port", str(free_port())],
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pubquiz.cli",
+                "serve",
+                "--demo",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                str(free_port()),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while "Ctrl+C" not in out.read_text() and process.poll() is None:
             assert time.monotonic() < deadline, "the server never said it was ready:\n" + out.read_text()
@@ -55,6 +69,7 @@ def test_make_run_again_keeps_the_demo_login(clean_db, tmp_path):
     first = password(_make_run(clean_db, tmp_path))
     assert password(_make_run(clean_db, tmp_path)) == first
     with psycopg.connect(clean_db) as conn:
-        (stored,) = conn.execute("select password_hash from host where email = %s",
-                                 ("demo@pubquiz.local",)).fetchone()
+        (stored,) = conn.execute(
+            "select password_hash from host where email = %s", ("demo@pubquiz.local",)
+        ).fetchone()
     assert check_password_hash(stored, first)

@@ -1,4 +1,5 @@
 """Compression on the laptop path (`pubquiz serve` wraps the app in compression.Compress)."""
+
 import gzip
 import re
 
@@ -50,8 +51,10 @@ def test_the_event_stream_is_never_compressed(app, host):
 def test_small_pictures_and_encoded_responses_are_left_alone(app):
     def already_encoded(environ, start_response):
         body = gzip.compress(b"x" * 2000)
-        start_response("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
-                                  ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK",
+            [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
     response = Client(Compress(already_encoded)).get("/", headers={"Accept-Encoding": "gzip"})

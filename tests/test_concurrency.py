@@ -7,6 +7,7 @@ transaction (holding whatever it locked) and the second one starts only once Pos
 the first asleep: the overlap is forced, not hoped for. Without the locks in the SQL (`FOR UPDATE
 SKIP LOCKED` in due_games, `FOR UPDATE` in lock_game, `FOR SHARE` in insert_answer) these tests fail.
 """
+
 import threading
 import time
 
@@ -39,15 +40,19 @@ def execute(app, sql, *params):
 def slow_close(app):
     execute(app, SLOW_CLOSE)
     yield
-    execute(app, "drop trigger if exists pubquiz_test_slow_close on game; "
-                 "drop function if exists pubquiz_test_slow_close()")
+    execute(
+        app,
+        "drop trigger if exists pubquiz_test_slow_close on game; "
+        "drop function if exists pubquiz_test_slow_close()",
+    )
 
 
 def wait_until_asleep(app, seconds=10):
     """Until some connection of this test's database sleeps in the trigger (bounded)."""
     deadline = time.monotonic() + seconds
-    while not query(app, "select 1 from pg_stat_activity where wait_event = 'PgSleep' "
-                         "and datname = current_database()"):
+    while not query(
+        app, "select 1 from pg_stat_activity where wait_event = 'PgSleep' and datname = current_database()"
+    ):
         assert time.monotonic() < deadline, "the first closer never reached the trigger"
         time.sleep(0.01)
 
@@ -119,8 +124,11 @@ def test_many_sweepers_at_once_close_each_due_question_once(app, host, new_team)
     code, _ = open_game(host, new_team)
     the_game = game_id(app, code)
     for _ in range(25):
-        execute(app, "update game set phase = 'question', deadline_at = now() - interval '1 second' "
-                     "where id = %s", the_game)
+        execute(
+            app,
+            "update game set phase = 'question', deadline_at = now() - interval '1 second' where id = %s",
+            the_game,
+        )
         before = version(app, code)
         barrier = threading.Barrier(4)
         sweepers = [Worker(app, closed_games, barrier) for _ in range(4)]
@@ -164,20 +172,31 @@ def test_answers_racing_the_close_are_either_scored_or_refused(app, host, new_te
         question_id = query(app, "select question_id from game where code = %s", code)[0]["question_id"]
         the_version = version(app, code)
         barrier = threading.Barrier(len(players) + 1)
-        tappers = [Worker(app, lambda team=team: team.answer(code, question_id, htmx=True, choice="1"), barrier)
-                   for team in players]
-        closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", the_version,
-                                                      actor="host@example.org"), barrier)
+        tappers = [
+            Worker(app, lambda team=team, q=question_id: team.answer(code, q, htmx=True, choice="1"), barrier)
+            for team in players
+        ]
+        closer = Worker(
+            app,
+            lambda v=the_version: games.transition(
+                game_id(app, code), "close_question", v, actor="host@example.org"
+            ),
+            barrier,
+        )
         for worker in (*tappers, closer):
             worker.start()
         replies = [tapper.finish().get_data(as_text=True) for tapper in tappers]
         closer.finish()
         told_locked = {f"Team {i}" for i, reply in enumerate(replies) if "locked in" in reply.lower()}
-        told_late = {f"Team {i}" for i, reply in enumerate(replies) if "Too late" in reply
-                     or "no longer open" in reply}
+        told_late = {
+            f"Team {i}" for i, reply in enumerate(replies) if "Too late" in reply or "no longer open" in reply
+        }
         assert told_locked | told_late == {f"Team {i}" for i in range(len(players))}, replies
-        stored = query(app, "select t.name, a.correct from answer a join team t on t.id = a.team_id "
-                            "where a.question_id = %s", question_id)
+        stored = query(
+            app,
+            "select t.name, a.correct from answer a join team t on t.id = a.team_id where a.question_id = %s",
+            question_id,
+        )
         assert {row["name"] for row in stored} == told_locked
         assert all(row["correct"] is not None for row in stored), "an accepted answer escaped scoring"
         if number < 9:
@@ -190,12 +209,18 @@ def test_answers_sent_while_the_question_closes_wait_and_are_refused(app, host, 
     wait for it (FOR SHARE on the game) and are told it is too late, none is stored unscored."""
     code, players = open_game(host, new_team, teams=8)
     question_id = query(app, "select question_id from game where code = %s", code)[0]["question_id"]
-    closer = Worker(app, lambda: games.transition(game_id(app, code), "close_question", version(app, code),
-                                                       actor="host@example.org"))
+    closer = Worker(
+        app,
+        lambda: games.transition(
+            game_id(app, code), "close_question", version(app, code), actor="host@example.org"
+        ),
+    )
     closer.start()
     wait_until_asleep(app)
-    tappers = [Worker(app, lambda team=team: team.answer(code, question_id, htmx=True, choice="1"))
-               for team in players]
+    tappers = [
+        Worker(app, lambda team=team: team.answer(code, question_id, htmx=True, choice="1"))
+        for team in players
+    ]
     for tapper in tappers:
         tapper.start()
     replies = [tapper.finish().get_data(as_text=True) for tapper in tappers]

@@ -1,6 +1,7 @@
 """Nothing destroys a night on one tap: ending a game early, deleting a quiz or a round, removing or
 merging a team change nothing without confirm=1 and answer with a confirmation page that says what
 will happen; the page's own button does it."""
+
 import re
 
 from helpers import CHOICE, NUMERIC, TEXT
@@ -20,8 +21,9 @@ def _confirmation(host, response):
 def _fields(host, path):
     """The hidden fields the confirmation page's form posts."""
     page = host.get(path).get_data(as_text=True)
-    form = re.search(r'class="confirm-actions">.*?<form method="post" action="([^"]+)"[^>]*>(.*?)</form>',
-                     page, re.S)
+    form = re.search(
+        r'class="confirm-actions">.*?<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S
+    )
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
     fields.pop("csrf_token")
     return form.group(1), fields
@@ -73,8 +75,9 @@ def test_deleting_a_quiz_asks_first(app, host):
     path, page = _confirmation(host, host.post(f"/quizzes/{quiz_id}/delete"))
     assert query(app, "select count(*) as n from quiz")[0]["n"] == 1
     assert "Delete the quiz “Friday”?" in page
-    assert ("The quiz, its 1 round, 2 questions and 1 game played with it (scores included) are deleted"
-            in page)
+    assert (
+        "The quiz, its 1 round, 2 questions and 1 game played with it (scores included) are deleted" in page
+    )
     action, fields = _fields(host, path)
     assert host.post(action, fields).status_code == 303
     assert query(app, "select count(*) as n from quiz")[0]["n"] == 0

@@ -1,5 +1,6 @@
 """The host's scores: corrections with an audit log, fixing the answer key, leaderboard modes,
 top N and hidden scores on the projector, jokers, negative marking, and tie-breaks."""
+
 import re
 from decimal import Decimal
 
@@ -26,12 +27,17 @@ def _current_question(app, code):
 def _screen_leaderboard(host, code):
     """[(rank, name, total)] as the projector lists them."""
     page = host.get(f"/screen/{code}").get_data(as_text=True)
-    items = re.findall(r'<li[^>]*><span class="rank">(.*?)</span><span class="team">(.*?)</span>'
-                       r'<span class="total">(.*?)</span></li>', page, re.S)
+    items = re.findall(
+        r'<li[^>]*><span class="rank">(.*?)</span><span class="team">(.*?)</span>'
+        r'<span class="total">(.*?)</span></li>',
+        page,
+        re.S,
+    )
     return [(visible(r), visible(n), visible(t)) for r, n, t in items]
 
 
 # --- corrections ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def played(app, host, new_team):
@@ -49,20 +55,30 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
     code, (q1, q2), bears, wolves = played
     assert totals(app, code) == {"Bears": 2, "Wolves": 0}
     wolves_id = team_id(app, code, "Wolves")
-    response = host.post(f"/host/{code}/scores/correct", {
-        "team_id": wolves_id, "question_id": q1, "points": "2", "reason": "Jupiter is red too, says the book"})
+    response = host.post(
+        f"/host/{code}/scores/correct",
+        {
+            "team_id": wolves_id,
+            "question_id": q1,
+            "points": "2",
+            "reason": "Jupiter is red too, says the book",
+        },
+    )
     assert response.status_code == 303 and response.headers["Location"] == f"/host/{code}/scores"
     page = text(host.get(response.headers["Location"]))
     assert "Wolves now has 2 points for R1 Q1." in page
     assert totals(app, code) == {"Bears": 2, "Wolves": 2}
     assert "Wolves: 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
     audit = text(host.get(f"/host/{code}/audit"))
-    assert ("correct points Wolves, R1 Q1 “Which planet is red?”: 2 points "
-            "(Jupiter is red too, says the book)") in audit
+    assert (
+        "correct points Wolves, R1 Q1 “Which planet is red?”: 2 points (Jupiter is red too, says the book)"
+    ) in audit
     # A correction for a question the team did not answer counts too; the newest one wins.
     for question, points in ((q2, "1"), (q1, "0")):
-        host.post(f"/host/{code}/scores/correct",
-                  {"team_id": wolves_id, "question_id": question, "points": points, "reason": "second thoughts"})
+        host.post(
+            f"/host/{code}/scores/correct",
+            {"team_id": wolves_id, "question_id": question, "points": points, "reason": "second thoughts"},
+        )
     assert leaderboard(app, code) == [(1, "Bears", 2), (2, "Wolves", 1)]
     assert "Wolves: 2nd of 2 with 1 point" in text(wolves.get(f"/play/{code}"))
     assert query(app, "select count(*) as n from correction") == [{"n": 3}]
@@ -72,30 +88,44 @@ def test_corrections_go_in_halves_and_say_so(app, host, played):
     code, (q1, q2), bears, wolves = played
     wolves_id = team_id(app, code, "Wolves")
     for typed, expected in (("1.5", "1.5"), ("1,5", "1.5"), ("1½", "1.5"), ("−½", "-0.5")):
-        saved = host.post(f"/host/{code}/scores/correct",
-                          {"team_id": wolves_id, "question_id": q1, "points": typed, "reason": "a half"})
+        saved = host.post(
+            f"/host/{code}/scores/correct",
+            {"team_id": wolves_id, "question_id": q1, "points": typed, "reason": "a half"},
+        )
         assert saved.status_code == 303, text(saved)
         assert totals(app, code)["Wolves"] == Decimal(expected)
     page = text(host.get(f"/host/{code}/scores"))
     assert "Wolves now has −½ point for R1 Q1." in page
-    refused = host.post(f"/host/{code}/scores/correct",
-                        {"team_id": wolves_id, "question_id": q1, "points": "7.3", "reason": "a third"})
+    refused = host.post(
+        f"/host/{code}/scores/correct",
+        {"team_id": wolves_id, "question_id": q1, "points": "7.3", "reason": "a third"},
+    )
     assert refused.status_code == 422 and "Points go in halves, like 7 or 7½." in text(refused)
     assert 'value="7.3"' in refused.get_data(as_text=True)  # the form keeps what was typed
     assert totals(app, code)["Wolves"] == Decimal("-0.5")
     assert "Wolves, R1 Q1 “Which planet is red?”: 1½ points (a half)" in text(host.get(f"/host/{code}/audit"))
     # The database itself holds points to halves.
     with pytest.raises(Exception, match="correction_points_halves"):
-        query(app, "insert into correction (game_id, team_id, question_id, points, reason, actor) "
-                   "select game_id, id, %s, 0.3, 'x', 'x' from team where id = %s", q1, wolves_id)
+        query(
+            app,
+            "insert into correction (game_id, team_id, question_id, points, reason, actor) "
+            "select game_id, id, %s, 0.3, 'x', 'x' from team where id = %s",
+            q1,
+            wolves_id,
+        )
 
 
 def _score_rows(page):
     """{team: ([cell values], total)} from the scores table: what a host adds up by eye."""
-    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page[page.index("<tbody>"):], re.S)
+    rows = re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page[page.index("<tbody>") :], re.S)
     cell, total = r'<span class="cell-points">(.*?)</span>', r'<strong class="row-total">(.*?)</strong>'
-    return {visible(name): ([visible(v) for v in re.findall(cell, cells)],
-                            visible(re.search(total, cells).group(1))) for name, cells in rows}
+    return {
+        visible(name): (
+            [visible(v) for v in re.findall(cell, cells)],
+            visible(re.search(total, cells).group(1)),
+        )
+        for name, cells in rows
+    }
 
 
 def _halves(said):
@@ -108,8 +138,9 @@ def _halves(said):
 
 
 def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, host, new_team):
-    quiz_id, _, (first, second) = build_quiz(host, rounds=[
-        Round("Warm-up", [CHOICE]), Round("Music", [TEXT, CHOICE], joker=True)])
+    quiz_id, _, (first, second) = build_quiz(
+        host, rounds=[Round("Warm-up", [CHOICE]), Round("Music", [TEXT, CHOICE], joker=True)]
+    )
     code = host.start_game(quiz_id)
     bears, wolves = _teams(new_team, code, "Bears", "Wolves")
     host.post(f"/host/{code}/manage/teams", {"name": "Paper Tigers"})
@@ -121,24 +152,36 @@ def test_the_scores_page_numbers_questions_by_round_and_its_cells_add_up(app, ho
     play(host, code, {bears: {"text": "Beethoven"}, wolves: {"text": "Bethoven"}})
     host.post(f"/mark/{code}/{second[0]}", {"answer_key": "bethoven", "verdict": "half"})
     play(host, code, {bears: {"choice": "1"}})
-    host.post(f"/host/{code}/scores/correct", {"team_id": team_id(app, code, "Wolves"),
-                                               "question_id": first[0], "points": "1½", "reason": "generous"})
+    host.post(
+        f"/host/{code}/scores/correct",
+        {
+            "team_id": team_id(app, code, "Wolves"),
+            "question_id": first[0],
+            "points": "1½",
+            "reason": "generous",
+        },
+    )
     paper = team_id(app, code, "Paper Tigers")
     for question, points in ((first[0], "3½"), (second[0], "2")):
         round_id = query(app, "select round_id from question where id = %s", question)[0]["round_id"]
         host.post(f"/mark/{code}/paper", {"team_id": paper, "round_id": round_id, "points": points})
     page = host.get(f"/host/{code}/scores").get_data(as_text=True)
     headers = re.findall(r'<th title="([^"]*)">(R\d Q\d)<br>', page)
-    assert headers == [("Which planet is red?", "R1 Q1"), ("Who wrote the Moonlight Sonata?", "R2 Q1"),
-                       ("Which planet is red?", "R2 Q2")]
+    assert headers == [
+        ("Which planet is red?", "R1 Q1"),
+        ("Who wrote the Moonlight Sonata?", "R2 Q1"),
+        ("Which planet is red?", "R2 Q2"),
+    ]
     rows = _score_rows(page)
-    assert rows == {"Bears ★": (["2", "1", "2", "–", "+3"], "8"),
-                    "Wolves": (["1½", "½", "–", "–", "–"], "2"),
-                    "Paper Tigers": (["–", "–", "–", "5½", "–"], "5½")}
+    assert rows == {
+        "Bears ★": (["2", "1", "2", "–", "+3"], "8"),
+        "Wolves": (["1½", "½", "–", "–", "–"], "2"),
+        "Paper Tigers": (["–", "–", "–", "5½", "–"], "5½"),
+    }
     for name, (cells, total) in rows.items():
         assert sum(_halves(c) for c in cells) == _halves(total), name
     assert totals(app, code) == {"Bears": 8, "Paper Tigers": Decimal("5.5"), "Wolves": 2}
-    assert "✎ corrected" in visible(page[page.index("Wolves"):])
+    assert "✎ corrected" in visible(page[page.index("Wolves") :])
     assert 'title="Corrected by the host: generous"' in page
     assert "R2 × 2 joker" in visible(page)
     assert 'title="Joker on round 2 “Music”: its points count twice"' in page
@@ -159,18 +202,29 @@ def test_random_corrections_one_by_one_end_where_the_final_ones_do(app, host, pl
     final = {}
     for i in range(10):
         name, question, points = rng.choice(list(teams)), rng.choice(questions), rng.randint(-3, 5)
-        host.post(f"/host/{code}/scores/correct", {"team_id": teams[name], "question_id": question,
-                                                   "points": str(points), "reason": f"correction {i}"})
+        host.post(
+            f"/host/{code}/scores/correct",
+            {
+                "team_id": teams[name],
+                "question_id": question,
+                "points": str(points),
+                "reason": f"correction {i}",
+            },
+        )
         final[(name, question)] = points
-        expected = {name: sum(final.get((name, q), scored.get((name, q), 0)) for q in questions) for name in teams}
+        expected = {
+            name: sum(final.get((name, q), scored.get((name, q), 0)) for q in questions) for name in teams
+        }
         assert totals(app, code) == expected, (i, final)
     assert query(app, "select count(*) as n from correction") == [{"n": 10}]
 
 
 def test_a_correction_needs_a_reason(app, host, played):
     code, (q1, _), _, wolves = played
-    response = host.post(f"/host/{code}/scores/correct", {
-        "team_id": team_id(app, code, "Wolves"), "question_id": q1, "points": "5", "reason": "   "})
+    response = host.post(
+        f"/host/{code}/scores/correct",
+        {"team_id": team_id(app, code, "Wolves"), "question_id": q1, "points": "5", "reason": "   "},
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "A reason is required." in visible(page)
@@ -182,8 +236,10 @@ def test_a_correction_needs_a_reason(app, host, played):
 @pytest.mark.parametrize("points", ["lots", "1001", ""])
 def test_a_correction_needs_whole_points_in_range(app, host, played, points):
     code, (q1, _), _, _ = played
-    response = host.post(f"/host/{code}/scores/correct", {
-        "team_id": team_id(app, code, "Wolves"), "question_id": q1, "points": points, "reason": "why not"})
+    response = host.post(
+        f"/host/{code}/scores/correct",
+        {"team_id": team_id(app, code, "Wolves"), "question_id": q1, "points": points, "reason": "why not"},
+    )
     assert response.status_code == 422 and "Points" in text(response)
     assert totals(app, code) == {"Bears": 2, "Wolves": 0}
 
@@ -205,21 +261,27 @@ def test_a_kicked_team_or_a_foreign_question_cannot_be_corrected(app, host, play
     code, (q1, _), _, _ = played
     wolves_id = team_id(app, code, "Wolves")
     host.post(f"/host/{code}/manage/teams/{wolves_id}/kick", {"confirm": "1"})
-    response = host.post(f"/host/{code}/scores/correct", {
-        "team_id": wolves_id, "question_id": q1, "points": "2", "reason": "sorry"})
+    response = host.post(
+        f"/host/{code}/scores/correct",
+        {"team_id": wolves_id, "question_id": q1, "points": "2", "reason": "sorry"},
+    )
     assert response.status_code == 422
     assert "That team or question is not part of this game." in text(response)
     other_quiz = host.create_quiz("Another quiz", questions=[CHOICE])
-    foreign = query(app, "select x.id from question x join round r on r.id = x.round_id where r.quiz_id = %s",
-                    other_quiz)[0]["id"]
-    response = host.post(f"/host/{code}/scores/correct", {
-        "team_id": team_id(app, code, "Bears"), "question_id": foreign, "points": "2", "reason": "x"})
+    foreign = query(
+        app, "select x.id from question x join round r on r.id = x.round_id where r.quiz_id = %s", other_quiz
+    )[0]["id"]
+    response = host.post(
+        f"/host/{code}/scores/correct",
+        {"team_id": team_id(app, code, "Bears"), "question_id": foreign, "points": "2", "reason": "x"},
+    )
     assert response.status_code == 422
     assert query(app, "select count(*) as n from correction") == [{"n": 0}]
     assert totals(app, code) == {"Bears": 2}
 
 
 # --- fixing the answer key ------------------------------------------------------------------
+
 
 def test_changing_a_choice_key_after_reveal_rescores_every_team(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
@@ -230,10 +292,18 @@ def test_changing_a_choice_key_after_reveal_rescores_every_team(app, host, new_t
 
     response = host.post(f"/host/{code}/scores/key/{qid}", {"correct_option": "0"})
     assert response.status_code == 303
-    assert "Answer key changed; every team's answer was scored again." in text(host.get(response.headers["Location"]))
+    assert "Answer key changed; every team's answer was scored again." in text(
+        host.get(response.headers["Location"])
+    )
     assert totals(app, code) == {"Martians": 0, "Silent": 0, "Venusians": 2}
     assert query(app, "select options, correct_option, prompt, points from question where id = %s", qid) == [
-        {"options": ["Venus", "Mars", "Jupiter"], "correct_option": 0, "prompt": "Which planet is red?", "points": 2}]
+        {
+            "options": ["Venus", "Mars", "Jupiter"],
+            "correct_option": 0,
+            "prompt": "Which planet is red?",
+            "points": 2,
+        }
+    ]
     assert "Right! +2 points" in text(venus.get(f"/play/{code}"))
     assert "Not this time" in text(mars.get(f"/play/{code}"))
     assert "Answer: A: Venus" in text(venus.get(f"/play/{code}"))
@@ -244,13 +314,18 @@ def test_adding_an_accepted_spelling_rescores(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[TEXT]))
     typo, right, wrong = _teams(new_team, code, "Typos", "Right", "Wrong")
     host.act(code, "start")
-    qid = play(host, code, {typo: {"text": "Bethoven"}, right: {"text": "beethoven"}, wrong: {"text": "Bach"}})
+    qid = play(
+        host, code, {typo: {"text": "Bethoven"}, right: {"text": "beethoven"}, wrong: {"text": "Bach"}}
+    )
     assert totals(app, code) == {"Right": 1, "Typos": 0, "Wrong": 0}
-    response = host.post(f"/host/{code}/scores/key/{qid}", {"accepted": "Beethoven\nLudwig van Beethoven\nBethoven"})
+    response = host.post(
+        f"/host/{code}/scores/key/{qid}", {"accepted": "Beethoven\nLudwig van Beethoven\nBethoven"}
+    )
     assert response.status_code == 303
     assert totals(app, code) == {"Right": 1, "Typos": 1, "Wrong": 0}
     assert query(app, "select accepted from question where id = %s", qid) == [
-        {"accepted": ["Beethoven", "Ludwig van Beethoven", "Bethoven"]}]
+        {"accepted": ["Beethoven", "Ludwig van Beethoven", "Bethoven"]}
+    ]
     # An empty key is refused with the form's message, and changes nothing.
     refused = host.post(f"/host/{code}/scores/key/{qid}", {"accepted": "  \n "})
     assert refused.status_code == 422
@@ -260,7 +335,7 @@ def test_adding_an_accepted_spelling_rescores(app, host, new_team):
 
 def test_a_markers_verdict_still_wins_after_a_key_change(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[TEXT]))
-    typo, = _teams(new_team, code, "Typos")
+    (typo,) = _teams(new_team, code, "Typos")
     host.act(code, "start")
     qid = play(host, code, {typo: {"text": "Bethoven"}}, reveal=False)
     host.post(f"/mark/{code}/{qid}", {"answer_key": "bethoven", "verdict": "wrong"})
@@ -270,15 +345,20 @@ def test_a_markers_verdict_still_wins_after_a_key_change(app, host, new_team):
 
 # --- leaderboard modes, top N, hidden scores --------------------------------------------------
 
+
 def _two_round_quiz(host, mode, top=None):
-    return build_quiz(host, leaderboard_mode=mode, leaderboard_top=top, rounds=[
-        Round("Planets", [CHOICE, dict(CHOICE, prompt="Red planet again?")]), Round("Music", [TEXT])])
+    return build_quiz(
+        host,
+        leaderboard_mode=mode,
+        leaderboard_top=top,
+        rounds=[Round("Planets", [CHOICE, dict(CHOICE, prompt="Red planet again?")]), Round("Music", [TEXT])],
+    )
 
 
 def test_leaderboard_mode_round_only_after_a_rounds_last_question(app, host, new_team):
     quiz_id, _, _ = _two_round_quiz(host, "round")
     code = host.start_game(quiz_id)
-    bears, = _teams(new_team, code, "Bears")
+    (bears,) = _teams(new_team, code, "Bears")
     host.act(code, "start")
     play(host, code, {bears: {"choice": "1"}})
     assert 'data-action="show_leaderboard"' not in host.get(f"/host/{code}").get_data(as_text=True)
@@ -297,7 +377,7 @@ def test_leaderboard_mode_end_never_shows_it_before_the_podium(app, host, new_te
     code = host.start_game(quiz_id)
     bears, wolves = _teams(new_team, code, "Bears", "Wolves")
     host.act(code, "start")
-    for question in range(2):
+    for _ in range(2):
         play(host, code, {bears: {"choice": "1"}})
         refused = host.act(code, "show_leaderboard", htmx=True)
         assert "“Show leaderboard” is not possible now" in text(refused)
@@ -344,11 +424,17 @@ def test_hidden_scores_show_question_marks_on_the_projector(app, host, new_team)
 
 # --- jokers ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def joker_game(app, host, new_team):
-    quiz_id, round_ids, _ = build_quiz(host, rounds=[
-        Round("Picture round", [CHOICE], joker=True), Round("Warm-up", [CHOICE]),
-        Round("Sport", [CHOICE], joker=True)])
+    quiz_id, round_ids, _ = build_quiz(
+        host,
+        rounds=[
+            Round("Picture round", [CHOICE], joker=True),
+            Round("Warm-up", [CHOICE]),
+            Round("Sport", [CHOICE], joker=True),
+        ],
+    )
     code = host.start_game(quiz_id)
     return code, round_ids, _teams(new_team, code, "Jokers", "Steady", "Latecomers")
 
@@ -413,19 +499,24 @@ def test_a_joker_on_a_started_or_ordinary_round_is_refused(app, host, joker_game
     assert _refused(late, code, started)
     unknown = _joker(late, code, 10**9)
     assert _refused(late, code, unknown)
-    assert query(app, "select count(*) as n from joker where team_id <> %s", team_id(app, code, "Steady")) == [{"n": 0}]
+    assert query(
+        app, "select count(*) as n from joker where team_id <> %s", team_id(app, code, "Steady")
+    ) == [{"n": 0}]
     # A later joker round is still open to the team.
     assert "Sport ×2" in text(late.get(f"/play/{code}"))
     assert _joker(late, code, sport).status_code == 303
-    assert query(app, "select t.name, j.round_id from joker j join team t on t.id = j.team_id order by t.name") == [
-        {"name": "Latecomers", "round_id": sport}, {"name": "Steady", "round_id": pictures}]
+    assert query(
+        app, "select t.name, j.round_id from joker j join team t on t.id = j.team_id order by t.name"
+    ) == [{"name": "Latecomers", "round_id": sport}, {"name": "Steady", "round_id": pictures}]
 
 
 # --- negative marking -----------------------------------------------------------------------
 
+
 def test_a_negative_marking_round(app, host, new_team):
-    quiz_id, _, _ = build_quiz(host, rounds=[Round("Risky", [CHOICE], negative=True),
-                                             Round("Safe", [CHOICE])])
+    quiz_id, _, _ = build_quiz(
+        host, rounds=[Round("Risky", [CHOICE], negative=True), Round("Safe", [CHOICE])]
+    )
     code = host.start_game(quiz_id)
     wrong, silent, right = _teams(new_team, code, "Wrong", "Silent", "Right")
     host.act(code, "start")
@@ -441,9 +532,10 @@ def test_a_negative_marking_round(app, host, new_team):
 
 # --- tie-breaks -----------------------------------------------------------------------------
 
+
 def _end_with_scores(app, host, new_team, right, wrong):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
-    phones = dict(zip(right + wrong, _teams(new_team, code, *right, *wrong)))
+    phones = dict(zip(right + wrong, _teams(new_team, code, *right, *wrong), strict=True))
     host.act(code, "start")
     play(host, code, {phones[name]: {"choice": "1" if name in right else "0"} for name in right + wrong})
     host.act(code, "end")
@@ -451,8 +543,10 @@ def _end_with_scores(app, host, new_team, right, wrong):
 
 
 def _start_tiebreak(app, host, code, names, prompt="How tall is the Eiffel Tower, in metres?", answer="330"):
-    return host.post(f"/host/{code}/tiebreak", {"team": [str(team_id(app, code, n)) for n in names],
-                                               "prompt": prompt, "answer": answer})
+    return host.post(
+        f"/host/{code}/tiebreak",
+        {"team": [str(team_id(app, code, n)) for n in names], "prompt": prompt, "answer": answer},
+    )
 
 
 def test_a_tiebreak_decides_the_winner(app, host, new_team):
@@ -485,8 +579,9 @@ def test_a_tiebreak_decides_the_winner(app, host, new_team):
     assert again.status_code == 303 and "Only the tied teams" in text(phones["Alpha"].get(f"/play/{code}"))
     assert phones["Bravo"].post(f"/play/{code}/tiebreak", {"number": "300"}).status_code == 303
     assert "Your tie-break guess: 320" in text(phones["Alpha"].get(f"/play/{code}"))
-    assert query(app, "select t.name, a.number from tiebreak_answer a join team t on t.id = a.team_id "
-                      "order by t.name") == [{"name": "Alpha", "number": 320}, {"name": "Bravo", "number": 300}]
+    assert query(
+        app, "select t.name, a.number from tiebreak_answer a join team t on t.id = a.team_id order by t.name"
+    ) == [{"name": "Alpha", "number": 320}, {"name": "Bravo", "number": 300}]
 
     assert host.post(f"/host/{code}/tiebreak/close", {}).status_code == 303
     assert query(app, "select phase from game") == [{"phase": "ended"}]
@@ -556,6 +651,7 @@ def test_a_three_way_tie_settled_in_two_tiebreaks(app, host, new_team):
 
 # --- the half-points migration ----------------------------------------------------------------
 
+
 def test_the_half_points_migration_keeps_the_points_already_stored(database_url):
     """A database from before 0005 with whole points in it: after migrating, the same points,
     now numeric, and the database refuses anything that is not a whole number of halves."""
@@ -573,8 +669,10 @@ def test_the_half_points_migration_keeps_the_points_already_stored(database_url)
     try:
         before = sorted(p for p in (db.SQL / "migrations").glob("*.sql") if p.name < "0005")
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("create table schema_migration (name text primary key, "
-                         "applied_at timestamptz not null default now())")
+            conn.execute(
+                "create table schema_migration (name text primary key, "
+                "applied_at timestamptz not null default now())"
+            )
             for path in before:
                 conn.execute(path.read_text())
                 conn.execute("insert into schema_migration (name) values (%s)", (path.name,))
@@ -592,9 +690,11 @@ def test_the_half_points_migration_keeps_the_points_already_stored(database_url)
             """)
         assert db.migrate(url)[0] == "0005_half_points.sql"  # and the ones after it
         with psycopg.connect(url, autocommit=True) as conn:
-            kept = conn.execute("select (select points from answer) as answer, "
-                                "(select points from correction) as correction, "
-                                "(select points from paper_score) as paper").fetchone()
+            kept = conn.execute(
+                "select (select points from answer) as answer, "
+                "(select points from correction) as correction, "
+                "(select points from paper_score) as paper"
+            ).fetchone()
             assert kept == (Decimal(3), Decimal(-2), Decimal(7))
             conn.execute("update paper_score set points = 7.5")
             with pytest.raises(psycopg.errors.CheckViolation, match="paper_score_points_halves"):

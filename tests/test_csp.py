@@ -1,6 +1,7 @@
 """The Content-Security-Policy is strong, read from the responses themselves (not compared with the
 app's own constant): scripts only from this site, never inline; and no page carries an inline
 script, an event-handler attribute or a javascript: URL that such a policy would have to allow."""
+
 import re
 
 from helpers import CHOICE, TEXT
@@ -25,17 +26,30 @@ def pages_of_a_night(app, host, new_team):
     team = new_team()
     team.join(code, "Alpha")
     seen = []
-    for path, who in (("/", team), ("/login", team), ("/register", team), (f"/join/{code}", new_team()),
-                      ("/quizzes", host), (f"/quizzes/{quiz_id}", host), (f"/host/{code}", host),
-                      (f"/host/{code}/teams", host), (f"/host/{code}/scores", host),
-                      (f"/host/{code}/audit", host), (f"/mark/{code}", host), (f"/screen/{code}", team),
-                      (f"/play/{code}", team), ("/no-such-page", team)):
+    for path, who in (
+        ("/", team),
+        ("/login", team),
+        ("/register", team),
+        (f"/join/{code}", new_team()),
+        ("/quizzes", host),
+        (f"/quizzes/{quiz_id}", host),
+        (f"/host/{code}", host),
+        (f"/host/{code}/teams", host),
+        (f"/host/{code}/scores", host),
+        (f"/host/{code}/audit", host),
+        (f"/mark/{code}", host),
+        (f"/screen/{code}", team),
+        (f"/play/{code}", team),
+        ("/no-such-page", team),
+    ):
         seen.append((path, who.get(path)))
     for action in ("start", "open_question"):
         host.act(code, action)
-    seen += [(f"/play/{code} (question)", team.get(f"/play/{code}")),
-             (f"/screen/{code} (question)", team.get(f"/screen/{code}")),
-             (f"/host/{code} (question)", host.get(f"/host/{code}"))]
+    seen += [
+        (f"/play/{code} (question)", team.get(f"/play/{code}")),
+        (f"/screen/{code} (question)", team.get(f"/screen/{code}")),
+        (f"/host/{code} (question)", host.get(f"/host/{code}")),
+    ]
     assert game_id(app, code)
     return seen
 

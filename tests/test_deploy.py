@@ -1,6 +1,7 @@
 """The production deployment files in deploy/: Nginx's config is valid and does what the streams
 need, gunicorn's config loads, and a gunicorn instance ends its open streams at once when it is
 told to stop or reload, so browsers reconnect to another instance without waiting."""
+
 import gzip
 import http.client
 import os
@@ -31,8 +32,10 @@ SSE_LOCATION = "location ~ ^/(play|host|screen|mark)/[^/]+/events$ {"
 
 
 def _require_nginx():
-    require(os.path.exists(loopback_nginx.NGINX),
-            f"no nginx at {loopback_nginx.NGINX} (apt-get install nginx-light)")
+    require(
+        os.path.exists(loopback_nginx.NGINX),
+        f"no nginx at {loopback_nginx.NGINX} (apt-get install nginx-light)",
+    )
 
 
 def _new_game(database_url):
@@ -41,11 +44,16 @@ def _new_game(database_url):
 
     code = new_code()
     with psycopg.connect(database_url, autocommit=True) as conn:
-        host_id = conn.execute("insert into host (email, password_hash) values (%s, 'not-a-hash') returning id",
-                               (f"deploy-{secrets.token_hex(4)}@example.org",)).fetchone()[0]
-        quiz_id = conn.execute("insert into quiz (host_id, title) values (%s, 'Deploy test') returning id",
-                               (host_id,)).fetchone()[0]
-        conn.execute("insert into game (quiz_id, host_id, code) values (%s, %s, %s)", (quiz_id, host_id, code))
+        host_id = conn.execute(
+            "insert into host (email, password_hash) values (%s, 'not-a-hash') returning id",
+            (f"deploy-{secrets.token_hex(4)}@example.org",),
+        ).fetchone()[0]
+        quiz_id = conn.execute(
+            "insert into quiz (host_id, title) values (%s, 'Deploy test') returning id", (host_id,)
+        ).fetchone()[0]
+        conn.execute(
+            "insert into game (quiz_id, host_id, code) values (%s, %s, %s)", (quiz_id, host_id, code)
+        )
     return code
 
 
@@ -57,17 +65,29 @@ class Gunicorn:
         self.log_path = Path(workdir) / "gunicorn.log"
         metrics = Path(workdir) / "metrics"
         metrics.mkdir(exist_ok=True)
-        self.env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="deploy-test-" + secrets.token_hex(8),
-                        PUBQUIZ_WORKERS="1", PUBQUIZ_BIND=f"127.0.0.1:{self.port}",
-                        PUBQUIZ_INSTANCE_DIR=str(workdir), PROMETHEUS_MULTIPROC_DIR=str(metrics), **env)
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            SECRET_KEY="deploy-test-" + secrets.token_hex(8),
+            PUBQUIZ_WORKERS="1",
+            PUBQUIZ_BIND=f"127.0.0.1:{self.port}",
+            PUBQUIZ_INSTANCE_DIR=str(workdir),
+            PROMETHEUS_MULTIPROC_DIR=str(metrics),
+            **env,
+        )
         self.workdir = workdir
         self.process = None
 
     def start(self, timeout=30):
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)],
-                                            cwd=self.workdir, env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -104,8 +124,10 @@ class RawStream:
 
     def __init__(self, port, path, headers=""):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
-                          f"{headers}\r\n".encode())
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n"
+            f"{headers}\r\n".encode()
+        )
         self.data = b""
         self.eof = False
 
@@ -121,7 +143,7 @@ class RawStream:
         self.sock.settimeout(max(0.01, min(1.0, deadline - time.monotonic())))
         try:
             chunk = self.sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             return
         except ConnectionResetError:
             chunk = b""
@@ -171,8 +193,14 @@ def test_nginx_accepts_the_production_config_and_its_test_rendering(tmp_path):
     text = rendered.read_text()
     assert SSE_LOCATION in text
     sse_block = text.split(SSE_LOCATION, 1)[1].split("}", 1)[0]
-    for directive in ("proxy_buffering off;", "proxy_cache off;", "gzip off;", "proxy_read_timeout 1h;",
-                      "proxy_http_version 1.1;", 'proxy_set_header Connection "";'):
+    for directive in (
+        "proxy_buffering off;",
+        "proxy_cache off;",
+        "gzip off;",
+        "proxy_read_timeout 1h;",
+        "proxy_http_version 1.1;",
+        'proxy_set_header Connection "";',
+    ):
         assert directive in sse_block, directive
     assert "text/event-stream" not in text.split("gzip_types", 1)[1].split(";", 1)[0]
 
@@ -187,10 +215,19 @@ def test_a_change_to_a_line_the_test_config_needs_fails_loudly(tmp_path):
 
 
 def test_gunicorn_accepts_its_config_from_any_folder(database_url, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "-c", str(GUNICORN_CONF)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                            env=dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="check-config-" + secrets.token_hex(8),
-                                     PUBQUIZ_INSTANCE_DIR=str(tmp_path)))
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "-c", str(GUNICORN_CONF)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            SECRET_KEY="check-config-" + secrets.token_hex(8),
+            PUBQUIZ_INSTANCE_DIR=str(tmp_path),
+        ),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -202,8 +239,11 @@ def _bus_env(bus):
 
 
 @pytest.mark.parametrize("bus", ["memory", "redis"])
-@pytest.mark.parametrize("signum, master_exits", [(signal.SIGTERM, True), (signal.SIGHUP, False)],
-                         ids=["stop (SIGTERM)", "reload (SIGHUP)"])
+@pytest.mark.parametrize(
+    "signum, master_exits",
+    [(signal.SIGTERM, True), (signal.SIGHUP, False)],
+    ids=["stop (SIGTERM)", "reload (SIGHUP)"],
+)
 def test_stop_and_reload_end_open_streams_at_once(database_url, tmp_path, signum, master_exits, bus):
     """SIGTERM to the master (systemctl stop, a container stop) and SIGHUP (systemctl reload, a
     code deploy) both send SIGTERM to the workers: each must end its streams straight away, not
@@ -219,12 +259,17 @@ def test_stop_and_reload_end_open_streams_at_once(database_url, tmp_path, signum
         sent = time.monotonic()
         server.process.send_signal(signum)
         ended, closed = stream.wait_end(GRACEFUL_TIMEOUT + 5)
-        print(f"\n{signal.Signals(signum).name}: response ended after {ended} s, connection closed after {closed} s")
-        assert ended is not None and ended < BEFORE_THE_TIMEOUT, \
-            f"the server did not end the stream before graceful_timeout (ended={ended}, closed={closed}):" \
+        print(
+            f"\n{signal.Signals(signum).name}: response ended after {ended} s, "
+            f"connection closed after {closed} s"
+        )
+        assert ended is not None and ended < BEFORE_THE_TIMEOUT, (
+            f"the server did not end the stream before graceful_timeout (ended={ended}, closed={closed}):"
             f"\n{server.log()}"
-        assert closed is not None and closed < BEFORE_THE_TIMEOUT, \
+        )
+        assert closed is not None and closed < BEFORE_THE_TIMEOUT, (
             f"the connection stayed open:\n{server.log()}"
+        )
 
         if master_exits:
             server.process.wait(timeout=GRACEFUL_TIMEOUT + 5)
@@ -254,7 +299,9 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
     # The default heartbeat (15 s) is the app's only write on an idle stream: a buffering proxy
     # would hold the first bytes far longer than the test waits.
     # Secure cookies: the app sends HSTS itself, and Nginx must not add a second one.
-    server = Gunicorn(database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15", PUBQUIZ_SECURE_COOKIES="1").start()
+    server = Gunicorn(
+        database_url, tmp_path, PUBQUIZ_HEARTBEAT_SECONDS="15", PUBQUIZ_SECURE_COOKIES="1"
+    ).start()
     http_port, https_port = free_port(), free_port()
     config = loopback_nginx.render(tmp_path / "nginx", [server.port], http_port, https_port, REPO / "static")
     nginx = None
@@ -280,12 +327,16 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
         assert response.status == 200
         assert response.getheader("Content-Encoding") == "gzip"
         assert b"<html" in gzip.decompress(body).lower()
-        assert response.headers.get_all("Content-Security-Policy") == [SECURITY_HEADERS["Content-Security-Policy"]]
+        assert response.headers.get_all("Content-Security-Policy") == [
+            SECURITY_HEADERS["Content-Security-Policy"]
+        ]
         # Set by the app; Nginx adds it only where the app did not, so never twice.
         assert response.headers.get_all("X-Content-Type-Options") == ["nosniff"]
         assert response.headers.get_all("Strict-Transport-Security") == ["max-age=63072000"]
         # Nginx's request id reaches the app (which echoes it), so both logs carry the same id.
-        assert re.fullmatch(r"[0-9a-f]{32}", response.getheader("X-Request-ID") or ""), response.getheader("X-Request-ID")
+        assert re.fullmatch(r"[0-9a-f]{32}", response.getheader("X-Request-ID") or ""), response.getheader(
+            "X-Request-ID"
+        )
 
         conn.request("GET", "/metrics")
         response = conn.getresponse()
@@ -313,7 +364,9 @@ def test_nginx_serves_static_files_streams_and_pages(database_url, tmp_path):
         with socket.create_connection(("127.0.0.1", https_port), timeout=5) as raw:
             with context.wrap_socket(raw, server_hostname="localhost") as tls:
                 assert tls.selected_alpn_protocol() == "h2"
-        secure = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10, context=ssl._create_unverified_context())
+        secure = http.client.HTTPSConnection(
+            "127.0.0.1", https_port, timeout=10, context=ssl._create_unverified_context()
+        )
         secure.request("GET", "/static/js/pubquiz.js")
         assert secure.getresponse().status == 200
         secure.close()
@@ -369,15 +422,18 @@ def test_stopping_one_instance_moves_its_streams_to_the_other(database_url, tmp_
         first.start()
         second.start()
         http_port = free_port()
-        config = loopback_nginx.render(tmp_path / "nginx", [first.port, second.port], http_port, free_port(),
-                                      REPO / "static")
+        config = loopback_nginx.render(
+            tmp_path / "nginx", [first.port, second.port], http_port, free_port(), REPO / "static"
+        )
         nginx = loopback_nginx.start(config)
 
         for _ in range(2):
             streams.append(RawStream(http_port, f"/screen/{code}/events"))
             assert streams[-1].read_until(b": ping", 5), streams[-1].data
-        assert _wait_for(lambda: (_open_streams(first.port), _open_streams(second.port)) == (1, 1), 5), \
-            (_open_streams(first.port), _open_streams(second.port))
+        assert _wait_for(lambda: (_open_streams(first.port), _open_streams(second.port)) == (1, 1), 5), (
+            _open_streams(first.port),
+            _open_streams(second.port),
+        )
 
         sent = time.monotonic()
         first.process.send_signal(signal.SIGTERM)
@@ -450,8 +506,10 @@ def test_nginx_refuses_a_host_name_that_is_not_the_quizs(tmp_path):
         plain.close()
         unverified = ssl._create_unverified_context()
         # TLS for the quiz's name (SNI localhost), then a request for another.
-        for connection in (http.client.HTTPConnection("127.0.0.1", http_port, timeout=10),
-                           http.client.HTTPSConnection("localhost", https_port, timeout=10, context=unverified)):
+        for connection in (
+            http.client.HTTPConnection("127.0.0.1", http_port, timeout=10),
+            http.client.HTTPSConnection("localhost", https_port, timeout=10, context=unverified),
+        ):
             connection.request("GET", "/join/ABCDEF", headers={"Host": "evil.example"})
             with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
                 connection.getresponse()

@@ -1,15 +1,16 @@
 """Whatever people type (team names, answers, quiz text, file names) is shown as text, on pages and in the
 fragments pushed over the streams: a corpus of XSS payloads goes through every input."""
+
 import pytest
-from markupsafe import escape
 from helpers import CHOICE, Stream
+from markupsafe import escape
 from night import query
 from test_media import png, upload
 
 PAYLOADS = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
-    "\"><svg onload=alert(1)>",
+    '"><svg onload=alert(1)>',
     "javascript:alert(1)",
     "<a href='javascript:alert(1)'>x</a>",
     "{{ 7*7 }}",
@@ -40,11 +41,17 @@ def test_quiz_text_and_team_names_are_escaped_everywhere(payload, host, new_team
     stream = Stream(host.get(f"/host/{code}/events", buffered=False))
     host.act(code, "start")
     host.act(code, "open_question")
-    pushed = stream.read_until("data-phase=\"question\"")
+    pushed = stream.read_until('data-phase="question"')
     stream.close()
-    editor, console, phone, screen = (page.get_data(as_text=True) for page in (
-        host.get(f"/quizzes/{quiz_id}"), host.get(f"/host/{code}"), team.get(f"/play/{code}"),
-        team.get(f"/screen/{code}")))
+    editor, console, phone, screen = (
+        page.get_data(as_text=True)
+        for page in (
+            host.get(f"/quizzes/{quiz_id}"),
+            host.get(f"/host/{code}"),
+            team.get(f"/play/{code}"),
+            team.get(f"/screen/{code}"),
+        )
+    )
     shown_as_text(editor, "Quiz " + payload)
     for html in (console, phone, screen, pushed):
         shown_as_text(html, "Q " + payload)
@@ -71,8 +78,12 @@ def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_tea
     host.act(code, "close_question")
     pushed = stream.read_until('data-phase="closed"')
     stream.close()
-    for html in (pushed, host.get(f"/host/{code}").get_data(as_text=True),
-                 team.get(f"/screen/{code}").get_data(as_text=True), host.get(f"/mark/{code}").get_data(as_text=True)):
+    for html in (
+        pushed,
+        host.get(f"/host/{code}").get_data(as_text=True),
+        team.get(f"/screen/{code}").get_data(as_text=True),
+        host.get(f"/mark/{code}").get_data(as_text=True),
+    ):
         shown_as_text(html, payload)
 
 

@@ -1,4 +1,5 @@
 """The event path: hub fan-out, replay history, and SSE streams over HTTP."""
+
 import secrets
 import time
 
@@ -49,7 +50,7 @@ def _before_marker(bus, sub, game_id, audience):
     items = []
     while marker not in items:
         items += _drain(sub)
-    return items[:items.index(marker)]
+    return items[: items.index(marker)]
 
 
 def test_each_subscriber_gets_only_its_audiences(bus):
@@ -60,7 +61,8 @@ def test_each_subscriber_gets_only_its_audiences(bus):
     event = bus.publish(1, {"host": "<p>host</p>", "player": "<p>all</p>", "team:7": "<p>you</p>"})
     assert _before_marker(bus, host, 1, "host") == [encode(event.id, "<p>host</p>")]
     assert _before_marker(bus, team, 1, "team:7") == [
-        encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")]
+        encode(event.id, "<p>all</p>") + encode(event.id, "<p>you</p>")
+    ]
     assert _before_marker(bus, other_team, 1, "team:8") == [encode(event.id, "<p>all</p>")]
     assert _before_marker(bus, other_game, 2, "host") == []
 
@@ -91,7 +93,7 @@ def test_history_is_bounded_and_too_old_means_full_refresh(bus):
 def test_a_client_too_slow_to_keep_up_is_closed_not_buffered_forever(bus):
     sub = bus.hub.subscribe(1, ("host",))
     big = "x" * (Subscription.LIMIT // 10)
-    for i in range(12):
+    for _ in range(12):
         bus.publish(1, {"host": big})
     _wait_for(lambda: sub.closed)
     assert _drain(sub) == [None]
@@ -124,7 +126,6 @@ def test_unsubscribe_stops_delivery(bus):
 
 
 # --- over HTTP ----------------------------------------------------------------------------
-
 
 
 def _game_with_team(host, new_team):

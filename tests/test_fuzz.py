@@ -12,21 +12,46 @@ derandomized: the same examples every time, so a failure in CI fails the same wa
 Typed text may hold anything a browser can send, NUL included (PostgreSQL text cannot hold it:
 the app refuses it at the door with a 400 and a message).
 """
+
 from decimal import Decimal
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
-                                 run_state_machine_as_test)
 from helpers import CHOICE, NUMERIC, TABLES, TEXT, HostActions, TeamActions
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from night import build_quiz, query
 
 from harness.quiz import Round
 from pubquiz import db, games, limits, rules, snapshot
 
-ODD_NAMES = ("Ünïcödé 🍺", "ＦＵＬＬＷＩＤＴＨ", "e\u0301te\u0301", "\u202eevil\u202c", "zero\u200bwidth",
-             "Straße", "STRASSE", "İstanbul", "ǅemal", "  spaced   out  ", "ﷺ", "🏳️‍🌈 team", "a" * 30,
-             "b" * 31, "   ", "Σίσυφος", "ΣΊΣΥΦΟΣ", "tab\tand\nnewline", "nul\x00byte")
+ODD_NAMES = (
+    "Ünïcödé 🍺",
+    "ＦＵＬＬＷＩＤＴＨ",
+    "e\u0301te\u0301",
+    "\u202eevil\u202c",
+    "zero\u200bwidth",
+    "Straße",
+    "STRASSE",
+    "İstanbul",
+    "ǅemal",
+    "  spaced   out  ",
+    "ﷺ",
+    "🏳️‍🌈 team",
+    "a" * 30,
+    "b" * 31,
+    "   ",
+    "Σίσυφος",
+    "ΣΊΣΥΦΟΣ",
+    "tab\tand\nnewline",
+    "nul\x00byte",
+)
 TYPED = st.characters(blacklist_categories=("Cs",))  # any character but lone surrogates (not UTF-8)
 NAMES = st.one_of(st.sampled_from(ODD_NAMES), st.text(TYPED, min_size=1, max_size=12))
 KINDS = {"choice": CHOICE, "text": TEXT, "numeric": NUMERIC}
@@ -64,8 +89,11 @@ class QuizNight(RuleBasedStateMachine):
         where, params = "game_id = %s", [self.game_id]
         if question_id is not None:
             where, params = where + " and question_id = %s", params + [question_id]
-        rows = self.sql(f"select id, team_id, question_id, choice, text, number, locked, points "
-                        f"from answer where {where} order by id", *params)
+        rows = self.sql(
+            f"select id, team_id, question_id, choice, text, number, locked, points "
+            f"from answer where {where} order by id",
+            *params,
+        )
         return [tuple(r.values()) for r in rows]
 
     def open_question(self):
@@ -74,9 +102,13 @@ class QuizNight(RuleBasedStateMachine):
 
     # -- setup: an empty database and a fresh short quiz -----------------------------------
 
-    @initialize(rounds=st.lists(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=2),
-                                min_size=1, max_size=2).filter(lambda rs: 2 <= sum(map(len, rs)) <= 3),
-                mode=st.sampled_from(rules.LEADERBOARD_MODES), teams=st.integers(0, 2))
+    @initialize(
+        rounds=st.lists(
+            st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=2), min_size=1, max_size=2
+        ).filter(lambda rs: 2 <= sum(map(len, rs)) <= 3),
+        mode=st.sampled_from(rules.LEADERBOARD_MODES),
+        teams=st.integers(0, 2),
+    )
     def setup(self, rounds, mode, teams):
         with self.app.app_context():
             with db.transaction() as tx:
@@ -89,8 +121,10 @@ class QuizNight(RuleBasedStateMachine):
         self.mode = mode
         self.outline = [tuple(ids) for ids in self.question_ids]
         self.all_questions = [q for ids in self.question_ids for q in ids]
-        self.kind = {r["id"]: r["kind"] for r in self.sql(
-            "select id, kind from question where id = any(%s)", self.all_questions)}
+        self.kind = {
+            r["id"]: r["kind"]
+            for r in self.sql("select id, kind from question where id = any(%s)", self.all_questions)
+        }
         self.code = self.host.start_game(self.quiz_id)
         self.game_id = self.sql("select id from game where code = %s", self.code)[0]["id"]
         for name in ("Quizzly Bears", "Smarty Pints")[:teams]:
@@ -106,8 +140,11 @@ class QuizNight(RuleBasedStateMachine):
         self.check(self.host.post(f"/host/{self.code}/{action}", fields, htmx=htmx))
         after = self.row()
         pos = rules.position(before)
-        if (version == before["version"] and before["paused_at"] is None
-                and rules.allowed(action, pos, self.outline, self.mode)):
+        if (
+            version == before["version"]
+            and before["paused_at"] is None
+            and rules.allowed(action, pos, self.outline, self.mode)
+        ):
             expected = rules.apply(action, pos, self.outline, self.mode)
             assert rules.position(after) == expected, (action, before, after)
             assert after["version"] == before["version"] + 1
@@ -116,8 +153,11 @@ class QuizNight(RuleBasedStateMachine):
             assert after["version"] == before["version"]
         return after
 
-    @rule(action=st.sampled_from([a for a in rules.ACTIONS if a != "end"] * 4 + ["end"]),
-          stale=st.booleans(), htmx=st.booleans())
+    @rule(
+        action=st.sampled_from([a for a in rules.ACTIONS if a != "end"] * 4 + ["end"]),
+        stale=st.booleans(),
+        htmx=st.booleans(),
+    )
     def host_action(self, action, stale, htmx):
         version = self.row()["version"]
         self._act(action, version - 1 if stale else version, htmx)
@@ -129,7 +169,9 @@ class QuizNight(RuleBasedStateMachine):
         offered = rules.allowed_actions(rules.position(row), self.outline, self.mode)
         offered = [a for a in offered if a != "end"] or offered
         if offered:
-            after = self._act(data.draw(st.sampled_from(offered)), row["version"], htmx=data.draw(st.booleans()))
+            after = self._act(
+                data.draw(st.sampled_from(offered)), row["version"], htmx=data.draw(st.booleans())
+            )
             if after["phase"] == "question" and self.teams:  # what a pub does next: someone taps
                 self.team_answers(data, "valid")
 
@@ -143,12 +185,14 @@ class QuizNight(RuleBasedStateMachine):
     def pause_or_resume(self, paused, stale):
         before = self.row()
         version = before["version"] - (1 if stale else 0)
-        self.check(self.host.post(f"/host/{self.code}/manage/{'pause' if paused else 'resume'}",
-                                  {"version": version}))
+        self.check(
+            self.host.post(
+                f"/host/{self.code}/manage/{'pause' if paused else 'resume'}", {"version": version}
+            )
+        )
         after = self.row()
         assert rules.position(after) == rules.position(before)
-        changes = (not stale and before["phase"] != "ended"
-                   and paused == (before["paused_at"] is None))
+        changes = not stale and before["phase"] != "ended" and paused == (before["paused_at"] is None)
         assert (after["paused_at"] is not None) == (paused if changes else before["paused_at"] is not None)
         assert after["version"] == before["version"] + (1 if changes else 0)
 
@@ -156,8 +200,11 @@ class QuizNight(RuleBasedStateMachine):
     def deadline_passes(self):
         with self.app.app_context():
             with db.transaction() as tx:
-                tx.conn.execute("update game set deadline_at = now() - interval '1 second' "
-                                "where id = %s and phase = 'question'", (self.game_id,))
+                tx.conn.execute(
+                    "update game set deadline_at = now() - interval '1 second' "
+                    "where id = %s and phase = 'question'",
+                    (self.game_id,),
+                )
             games.close_due()
         row = self.row()
         if row["paused_at"] is None:
@@ -181,8 +228,10 @@ class QuizNight(RuleBasedStateMachine):
         if not joined:
             self.strays.append(phone)
             return None
-        return phone, self.sql("select t.id, t.name, t.pin, m.captain from member m join team t "
-                               "on t.id = m.team_id order by m.id desc limit 1")[0]
+        return phone, self.sql(
+            "select t.id, t.name, t.pin, m.captain from member m join team t "
+            "on t.id = m.team_id order by m.id desc limit 1"
+        )[0]
 
     @rule(name=NAMES)
     def team_joins(self, name):
@@ -190,8 +239,15 @@ class QuizNight(RuleBasedStateMachine):
         if joined:
             phone, team = joined
             assert team["captain"] and team["id"] not in {t["id"] for t in self.teams}
-            self.teams.append({"id": team["id"], "name": team["name"], "pin": team["pin"],
-                               "phones": [phone], "captain": phone})
+            self.teams.append(
+                {
+                    "id": team["id"],
+                    "name": team["name"],
+                    "pin": team["pin"],
+                    "phones": [phone],
+                    "captain": phone,
+                }
+            )
 
     @precondition(lambda self: self.teams)
     @rule(data=st.data(), upper=st.booleans())
@@ -202,8 +258,9 @@ class QuizNight(RuleBasedStateMachine):
         if joined:
             phone, row = joined
             assert row["id"] != team["id"], "joined an existing team without its PIN"
-            self.teams.append({"id": row["id"], "name": row["name"], "pin": row["pin"],
-                               "phones": [phone], "captain": phone})
+            self.teams.append(
+                {"id": row["id"], "name": row["name"], "pin": row["pin"], "phones": [phone], "captain": phone}
+            )
 
     @precondition(lambda self: self.teams)
     @rule(data=st.data(), right_pin=st.booleans())
@@ -221,18 +278,24 @@ class QuizNight(RuleBasedStateMachine):
     def _answer(self, phone, shape, question_id, data):
         kind = self.kind.get(question_id)
         if shape == "valid":
-            fields = {"choice": {"choice": str(data.draw(st.integers(0, 2)))},
-                      "text": {"text": data.draw(st.sampled_from(["Beethoven", "  beethoven ", "Mozart"]))},
-                      "numeric": {"number": data.draw(st.sampled_from(["1969", "1969.0", "1,5", "-3"]))},
-                      None: {"choice": "0"}}[kind]
+            fields = {
+                "choice": {"choice": str(data.draw(st.integers(0, 2)))},
+                "text": {"text": data.draw(st.sampled_from(["Beethoven", "  beethoven ", "Mozart"]))},
+                "numeric": {"number": data.draw(st.sampled_from(["1969", "1969.0", "1,5", "-3"]))},
+                None: {"choice": "0"},
+            }[kind]
         elif shape == "invalid_choice":
-            fields = {"choice": data.draw(st.sampled_from(["3", "5", "6", "-1", "99999999999999999999", "x", ""]))}
+            fields = {
+                "choice": data.draw(st.sampled_from(["3", "5", "6", "-1", "99999999999999999999", "x", ""]))
+            }
         elif shape == "choice":
             fields = {"choice": str(data.draw(st.integers(0, 5)))}
         elif shape == "text":
             fields = {"text": data.draw(st.text(TYPED, max_size=250))}
         elif shape == "number":
-            fields = {"number": data.draw(st.sampled_from(["42", "1e20", "NaN", "Infinity", "", "1e-400", "٣"]))}
+            fields = {
+                "number": data.draw(st.sampled_from(["42", "1e20", "NaN", "Infinity", "", "1e-400", "٣"]))
+            }
         else:
             fields = {"choice": "0"}
         before = self.row()
@@ -258,10 +321,16 @@ class QuizNight(RuleBasedStateMachine):
         before, existing, fields, response = self._answer(phone, shape, question_id, data)
         after = self.answers(question_id)
         mine = [r for r in after if r[1] == team["id"]]
-        open_now = (before["phase"] == "question" and before["question_id"] == question_id
-                    and before["paused_at"] is None)
+        open_now = (
+            before["phase"] == "question"
+            and before["question_id"] == question_id
+            and before["paused_at"] is None
+        )
         if not open_now:
-            assert not mine or (existing and mine == existing), ("an answer to a question that is not open", fields)
+            assert not mine or (existing and mine == existing), (
+                "an answer to a question that is not open",
+                fields,
+            )
         elif existing and existing[0][6]:
             assert mine == existing, "a locked answer changed"
         elif shape == "valid":
@@ -272,7 +341,10 @@ class QuizNight(RuleBasedStateMachine):
                 response = self.check(phone.get(response.headers["Location"]))
             # Told why: next to the answer box, or (a NUL character, refused at the door) on an error page.
             page = response.get_data(as_text=True)
-            assert 'class="problem"' in page or "error-page" in page, ("a refused answer got no message", fields)
+            assert 'class="problem"' in page or "error-page" in page, (
+                "a refused answer got no message",
+                fields,
+            )
 
     @precondition(lambda self: self.teams and self.open_question())
     @rule(data=st.data())
@@ -316,13 +388,18 @@ class QuizNight(RuleBasedStateMachine):
         question_id = self.open_question() or data.draw(st.sampled_from(self.all_questions))
         before = self.row()
         mine_before = [r for r in self.answers(question_id) if r[1] == team["id"]]
-        self.check(phone.post(f"/play/{self.code}/lock", {"question_id": question_id},
-                              htmx=data.draw(st.booleans())))
+        self.check(
+            phone.post(f"/play/{self.code}/lock", {"question_id": question_id}, htmx=data.draw(st.booleans()))
+        )
         mine = [r for r in self.answers(question_id) if r[1] == team["id"]]
         if not mine_before:
             assert mine == [], "locking in made an answer out of nothing"
-        elif (phone is team["captain"] and before["phase"] == "question"
-                and before["question_id"] == question_id and before["paused_at"] is None):
+        elif (
+            phone is team["captain"]
+            and before["phase"] == "question"
+            and before["question_id"] == question_id
+            and before["paused_at"] is None
+        ):
             assert mine and mine[0][6], "the captain's lock-in did not lock"
         elif phone is not team["captain"]:
             assert mine == mine_before, "a non-captain locked the answer in"
@@ -341,16 +418,21 @@ class QuizNight(RuleBasedStateMachine):
     # -- invariants --------------------------------------------------------------------------
 
     def one_answer_per_team_and_question(self):
-        assert not self.sql("select team_id, question_id from answer group by team_id, question_id "
-                            "having count(*) > 1")
+        assert not self.sql(
+            "select team_id, question_id from answer group by team_id, question_id having count(*) > 1"
+        )
 
     def legal_phase_and_transition(self):
         now = self.row()
         assert now["phase"] in rules.PHASES
         before, after = rules.position(self.prev), rules.position(now)
         if after != before:
-            moves = [a for a in rules.ACTIONS if rules.allowed(a, before, self.outline, self.mode)
-                     and rules.apply(a, before, self.outline, self.mode) == after]
+            moves = [
+                a
+                for a in rules.ACTIONS
+                if rules.allowed(a, before, self.outline, self.mode)
+                and rules.apply(a, before, self.outline, self.mode) == after
+            ]
             # one step may move twice (a double click is two posts; the second is refused)
             assert moves, f"illegal transition {before} -> {after}"
         assert now["version"] >= self.prev["version"]
@@ -364,7 +446,7 @@ class QuizNight(RuleBasedStateMachine):
         pos = rules.position(now)
         order = [(r, i) for r, ids in enumerate(self.outline) for i in range(len(ids))]
         reached = (pos.round_index, pos.question_index)
-        for (r, i) in order:
+        for r, i in order:
             q = self.outline[r][i]
             rows = self.answers(q)
             is_open = now["phase"] == "question" and now["question_id"] == q
@@ -390,23 +472,41 @@ class QuizNight(RuleBasedStateMachine):
                 self.locked_rows.setdefault(answer_id, r)
 
     def leaderboard_is_sum_of_points(self):
-        expected = {r["id"]: int(r["total"]) for r in self.sql(
-            "select t.id, coalesce(sum(a.points), 0) as total from team t left join answer a "
-            "on a.team_id = t.id where t.game_id = %s and t.kicked_at is null group by t.id",
-            self.game_id)}
+        expected = {
+            r["id"]: int(r["total"])
+            for r in self.sql(
+                "select t.id, coalesce(sum(a.points), 0) as total from team t left join answer a "
+                "on a.team_id = t.id where t.game_id = %s and t.kicked_at is null group by t.id",
+                self.game_id,
+            )
+        }
         with self.app.app_context():
             board = snapshot.load(self.game_id).leaderboard
         assert {row["id"]: row["total"] for _, row in board} == expected
 
 
-
 def test_quiz_night_fuzz(app):
-    for name in ("LIMIT_JOIN", "LIMIT_NEW_TEAMS", "LIMIT_LOOKUP", "LIMIT_ANSWER", "LIMIT_REGISTER",
-                 "LIMIT_LOGIN_ADDRESS", "LIMIT_LOGIN_ACCOUNT"):
+    for name in (
+        "LIMIT_JOIN",
+        "LIMIT_NEW_TEAMS",
+        "LIMIT_LOOKUP",
+        "LIMIT_ANSWER",
+        "LIMIT_REGISTER",
+        "LIMIT_LOGIN_ADDRESS",
+        "LIMIT_LOGIN_ACCOUNT",
+    ):
         app.config[name] = "100000 per minute"  # rate limits are not what this test is about
     QuizNight.app = app
-    run_state_machine_as_test(QuizNight, settings=settings(
-        max_examples=15, stateful_step_count=25, deadline=None, derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much], print_blob=True,
-        # No explain phase: tracing every line of the app while shrinking took over ten minutes.
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink]))
+    run_state_machine_as_test(
+        QuizNight,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=25,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            print_blob=True,
+            # No explain phase: tracing every line of the app while shrinking took over ten minutes.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        ),
+    )

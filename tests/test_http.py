@@ -1,5 +1,6 @@
 """The HTTP layer: what browsers and caches may keep, who may read /metrics, where a POST may
 come from, HSTS, 405 for a method a route does not take, and what the team cookie holds."""
+
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 from helpers import CHOICE, TeamActions, csrf_token
@@ -27,8 +28,10 @@ def test_every_page_but_media_and_static_files_is_no_store(app, world):  # noqa:
         cache = response.headers.get("Cache-Control", "")
         if rule.endpoint == "media.show":
             if cache != "public, max-age=31536000, immutable" or "Cookie" in response.headers.get("Vary", ""):
-                problems.append(f"GET {path} as {role}: media should be cacheable by anyone, got {cache!r}, "
-                                f"Vary {response.headers.get('Vary')!r}")
+                problems.append(
+                    f"GET {path} as {role}: media should be cacheable by anyone, got {cache!r}, "
+                    f"Vary {response.headers.get('Vary')!r}"
+                )
         elif "no-store" not in cache:
             problems.append(f"GET {path} ({rule.endpoint}) as {role}: {response.status_code}, {cache!r}")
     assert not problems, "\n".join(problems)
@@ -70,8 +73,9 @@ def test_a_forwarded_request_from_loopback_is_not_this_machine(configured):
     app = configured(TRUSTED_PROXIES=1)
     client = app.test_client()
     for forwarded in ("203.0.113.9", "127.0.0.1"):
-        response = client.get("/metrics", headers={"X-Forwarded-For": forwarded},
-                              environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        response = client.get(
+            "/metrics", headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        )
         assert response.status_code == 404, forwarded
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
 
@@ -79,8 +83,9 @@ def test_a_forwarded_request_from_loopback_is_not_this_machine(configured):
 def test_metrics_with_the_token_from_anywhere(configured):
     client = configured(METRICS_TOKEN="scrape-me-please-0123").test_client()
     away = {"REMOTE_ADDR": "192.168.1.20"}
-    with_token = client.get("/metrics", headers={"Authorization": "Bearer scrape-me-please-0123"},
-                            environ_base=away)
+    with_token = client.get(
+        "/metrics", headers={"Authorization": "Bearer scrape-me-please-0123"}, environ_base=away
+    )
     assert with_token.status_code == 200 and "pubquiz_requests_total" in with_token.get_data(as_text=True)
     for wrong in ("Bearer scrape-me-please-0124", "scrape-me-please-0123", "Bearer "):
         assert client.get("/metrics", headers={"Authorization": wrong}, environ_base=away).status_code == 404
@@ -112,8 +117,10 @@ def test_hsts_only_behind_https(configured):
     assert "Strict-Transport-Security" not in laptop.get("/").headers
 
 
-@pytest.mark.parametrize("method, path", [("PUT", "/login"), ("DELETE", "/host/ABCDEF"), ("PATCH", "/join"),
-                                          ("DELETE", "/quizzes")])
+@pytest.mark.parametrize(
+    "method, path",
+    [("PUT", "/login"), ("DELETE", "/host/ABCDEF"), ("PATCH", "/join"), ("DELETE", "/quizzes")],
+)
 def test_a_method_a_route_does_not_take_is_405(client, method, path):
     response = client.open(path, method=method)
     assert response.status_code == 405
@@ -143,8 +150,9 @@ def test_the_team_cookie_holds_only_this_browsers_own_token_and_cannot_be_change
 
 def post_from(origin, browser, path, data):
     """A form posted with this session's CSRF token, by a page of `origin`."""
-    return browser.client.post(path, data=dict(data, csrf_token=csrf_token(browser.client)),
-                               headers={"Origin": origin})
+    return browser.client.post(
+        path, data=dict(data, csrf_token=csrf_token(browser.client)), headers={"Origin": origin}
+    )
 
 
 @pytest.fixture
@@ -153,10 +161,20 @@ def configured(clean_db, tmp_path):
     apps = []
 
     def build(**config):
-        apps.append(create_app({"TESTING": True, "DATABASE_URL": clean_db, "INSTANCE_DIR": str(tmp_path),
-                                "SECRET_KEY": "test-secret-0123456789", "DEADLINE_SWEEP_SECONDS": 0,
-                                **config}))
+        apps.append(
+            create_app(
+                {
+                    "TESTING": True,
+                    "DATABASE_URL": clean_db,
+                    "INSTANCE_DIR": str(tmp_path),
+                    "SECRET_KEY": "test-secret-0123456789",
+                    "DEADLINE_SWEEP_SECONDS": 0,
+                    **config,
+                }
+            )
+        )
         return apps[-1]
+
     yield build
     for app in apps:
         app.extensions["background"].stop()

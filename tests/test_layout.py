@@ -1,4 +1,5 @@
 """How the repository is laid out, checked from its files: what may import what."""
+
 import ast
 from pathlib import Path
 
@@ -19,14 +20,17 @@ def _imported_modules(path):
 
 def test_no_test_imports_the_benchmarks():
     """The tests and the benchmarks share the harness package; the tests never need benchmarks/."""
-    offenders = sorted(str(path.relative_to(ROOT)) for path in TESTS.rglob("*.py")
-                       if "benchmarks" in _imported_modules(path))
+    offenders = sorted(
+        str(path.relative_to(ROOT)) for path in TESTS.rglob("*.py") if "benchmarks" in _imported_modules(path)
+    )
     assert offenders == [], f"these import benchmarks (use harness/ instead): {offenders}"
 
 
 def _is_blueprint(tree):
-    return any(isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint"
-               for node in ast.walk(tree))
+    return any(
+        isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint"
+        for node in ast.walk(tree)
+    )
 
 
 def _own_imports(tree):
@@ -44,8 +48,9 @@ def test_no_blueprint_imports_another():
     modules = {path.stem: ast.parse(path.read_text()) for path in sorted(PACKAGE.glob("*.py"))}
     blueprints = {name for name, tree in modules.items() if _is_blueprint(tree)}
     assert {"host", "play", "screen", "auth", "tiebreak", "corrections", "marking"} <= blueprints
-    leaning = {name: sorted(_own_imports(tree) & blueprints)
-               for name, tree in modules.items() if name in blueprints}
+    leaning = {
+        name: sorted(_own_imports(tree) & blueprints) for name, tree in modules.items() if name in blueprints
+    }
     assert {name: found for name, found in leaning.items() if found} == {}
 
 
@@ -68,7 +73,7 @@ def test_the_modules_import_each_other_in_layers_without_a_cycle():
     def visit(name, path):
         for imported in sorted(imports[name]):
             if imported in path:
-                cycles.append(path[path.index(imported):] + [imported])
+                cycles.append(path[path.index(imported) :] + [imported])
             elif imported not in done:
                 visit(imported, path + [imported])
         done.add(name)

@@ -1,4 +1,5 @@
 """Rate limits: they trigger, say so kindly, and reset, with memory and with Redis storage."""
+
 import time
 from collections import Counter
 
@@ -50,9 +51,14 @@ def test_logins_are_limited_per_account(app, host):
     app.config["LIMIT_LOGIN_ACCOUNT"] = "2 per minute"
     for _ in range(2):
         attacker = HostActions(app)
-        assert attacker.post("/login", {"email": "host@example.org", "password": "guess guess"}).status_code == 422
+        assert (
+            attacker.post("/login", {"email": "host@example.org", "password": "guess guess"}).status_code
+            == 422
+        )
     attacker = HostActions(app)
-    assert attacker.post("/login", {"email": "HOST@example.org", "password": "guess again"}).status_code == 429
+    assert (
+        attacker.post("/login", {"email": "HOST@example.org", "password": "guess again"}).status_code == 429
+    )
 
 
 def test_behind_a_trusted_proxy_limits_key_on_the_real_client(request, monkeypatch, backend):
@@ -75,8 +81,7 @@ def test_guessers_on_other_addresses_cannot_stop_an_honest_team_joining(app, hos
     for number in range(4):
         guesser = new_team()
         guesser.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
-        statuses = Counter(guesser.join(f"NP{number}{guess:03d}", "Bots").status_code
-                           for guess in range(30))
+        statuses = Counter(guesser.join(f"NP{number}{guess:03d}", "Bots").status_code for guess in range(30))
         assert statuses == {422: 10, 429: 20}  # each address is stopped after its own ten
     honest = new_team()
     honest.client.environ_base["REMOTE_ADDR"] = "198.51.100.5"
@@ -168,10 +173,15 @@ def test_a_team_flooding_answers_is_slowed_and_its_neighbours_play_on(app, host,
     neighbour.join(code, "Calm")
     host.act(code, "start")
     host.act(code, "open_question")
-    question_id = int(neighbour.get(f"/play/{code}").get_data(as_text=True)
-                      .split('name="question_id" value="')[1].split('"')[0])
-    statuses = Counter(flooder.answer(code, question_id, htmx=True, choice=str(n % 3)).status_code
-                       for n in range(40))
+    question_id = int(
+        neighbour.get(f"/play/{code}")
+        .get_data(as_text=True)
+        .split('name="question_id" value="')[1]
+        .split('"')[0]
+    )
+    statuses = Counter(
+        flooder.answer(code, question_id, htmx=True, choice=str(n % 3)).status_code for n in range(40)
+    )
     assert statuses[429] == 10  # the 31st answer within a minute and after
     calm = neighbour.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
     assert "Answer locked in" in calm
@@ -241,7 +251,8 @@ def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app,
     real, unknown = params["code"], "ZZZZZZ"
     problems, compared = [], 0
     for (endpoint, method, path), (_, _, unknown_path) in zip(
-            _code_routes(app, params, real), _code_routes(app, params, unknown)):
+        _code_routes(app, params, real), _code_routes(app, params, unknown), strict=True
+    ):
         for role in ("anonymous", "other_team", "other_host"):
             if role in RULES[ACCESS[endpoint]] and endpoint != "marking.join":
                 continue  # allowed: a real game is meant to answer differently
@@ -250,13 +261,16 @@ def test_no_route_tells_a_game_that_is_not_there_from_one_that_is_not_yours(app,
                 response = request_as(clients[role], method, target)
                 body = response.get_data(as_text=True) if not response.is_streamed else ""
                 answers.append((response.status_code, response.headers.get("Location", ""), body))
-            seen_real, seen_unknown = (tuple(part.replace(code, "<code>") for part in map(str, answer))
-                                       for answer, code in zip(answers, (real, unknown)))
+            seen_real, seen_unknown = (
+                tuple(part.replace(code, "<code>") for part in map(str, answer))
+                for answer, code in zip(answers, (real, unknown), strict=True)
+            )
             compared += 1
             if seen_real != seen_unknown:
                 differ = "" if seen_real[:2] != seen_unknown[:2] else " (the pages differ)"
-                problems.append(f"{method} {path} as {role}: {seen_real[:2]}, for no such game "
-                                f"{seen_unknown[:2]}{differ}")
+                problems.append(
+                    f"{method} {path} as {role}: {seen_real[:2]}, for no such game {seen_unknown[:2]}{differ}"
+                )
     assert compared > 60
     assert not problems, "\n".join(problems)
 

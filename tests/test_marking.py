@@ -1,11 +1,11 @@
 """Human marking of free-text answers: groups by normalised text, near-match suggestions, verdicts
 that re-score, undo, the history, invited markers, and the marking stream."""
+
 import re
 from decimal import Decimal
 
 import pytest
-from helpers import CHOICE, TEXT, Browser, HostActions
-from helpers import Stream
+from helpers import CHOICE, TEXT, Browser, HostActions, Stream
 from night import query, text, totals, visible
 
 TEAMS = {"Ludwigs": "Beethoven", "Typos": "bethoven", "Wolfgangs": "Mozart", "Shouters": "beethoven!"}
@@ -36,7 +36,9 @@ def _mark(browser, code, qid, key, verdict):
 
 
 def _markings(app):
-    return query(app, "select id, answer_key, verdict, actor, undone_at is not null as undone from marking order by id")
+    return query(
+        app, "select id, answer_key, verdict, actor, undone_at is not null as undone from marking order by id"
+    )
 
 
 def _marker_link(host, code):
@@ -98,8 +100,10 @@ def test_undo_brings_back_the_verdict_before(app, host, marked_game):
     assert totals(app, code)["Typos"] == 3  # the earlier verdict is in force again
     assert host.post(f"/mark/{code}/undo/{right['id']}").status_code == 303
     assert totals(app, code)["Typos"] == 0  # the automatic verdict: wrong
-    assert re.search(r"“bethoven” × 1 Typos looks like “Beethoven” \(\d\d %\) ✗ wrong \(automatic\)",
-                     text(host.get(f"/mark/{code}")))
+    assert re.search(
+        r"“bethoven” × 1 Typos looks like “Beethoven” \(\d\d %\) ✗ wrong \(automatic\)",
+        text(host.get(f"/mark/{code}")),
+    )
     assert [m["undone"] for m in _markings(app)] == [True, True]
     assert host.post(f"/mark/{code}/undo/{right['id']}").status_code == 409  # undone already
     audit = text(host.get(f"/host/{code}/audit"))
@@ -117,11 +121,16 @@ def test_marking_history_lists_who_marked(app, host, marked_game):
     _mark(host, code, qid, "mozart", "wrong")
     _mark(marker, code, qid, "bethoven", "right")
     page = text(host.get(f"/mark/{code}"))
-    history = page[page.index("Marking history"):]
-    assert re.search(r"\d\d:\d\d:\d\d marker: “bethoven” right Undo "
-                     r"\d\d:\d\d:\d\d host@example.org: “mozart” wrong Undo", history)
+    history = page[page.index("Marking history") :]
+    assert re.search(
+        r"\d\d:\d\d:\d\d marker: “bethoven” right Undo "
+        r"\d\d:\d\d:\d\d host@example.org: “mozart” wrong Undo",
+        history,
+    )
     assert [(m["actor"], m["answer_key"]) for m in _markings(app)] == [
-        ("host@example.org", "mozart"), ("marker", "bethoven")]
+        ("host@example.org", "mozart"),
+        ("marker", "bethoven"),
+    ]
 
 
 def test_an_invited_marker_marks_from_another_browser(app, host, new_team, marked_game):
@@ -153,8 +162,12 @@ def test_an_invited_marker_marks_from_another_browser(app, host, new_team, marke
     assert _marker_link(host, code) == link
     assert marker.get(f"/mark/{other_code}").status_code == 404
     assert marker.get(f"/mark/{other_code}/join/{link.rsplit('/', 1)[1]}").status_code == 404
-    other_qid = query(app, "select x.id from question x join round r on r.id = x.round_id "
-                           "join game g on g.quiz_id = r.quiz_id where g.code = %s", other_code)[0]["id"]
+    other_qid = query(
+        app,
+        "select x.id from question x join round r on r.id = x.round_id "
+        "join game g on g.quiz_id = r.quiz_id where g.code = %s",
+        other_code,
+    )[0]["id"]
     assert _mark(marker, other_code, other_qid, "x", "right").status_code == 404
 
 

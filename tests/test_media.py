@@ -1,5 +1,6 @@
 """Pictures and sounds for questions: uploads checked by their bytes, stored in PostgreSQL, served
 under an unguessable, cacheable address, and shown on the projector (and phones if asked)."""
+
 import io
 import re
 import secrets
@@ -21,8 +22,10 @@ NOT_MEDIA = "That file is not a picture (PNG, JPEG, GIF, WebP) or a sound (MP3, 
 def png(width=2, height=2, extra=b""):
     """A real PNG: signature, IHDR, IDAT (zlib-compressed scanlines), IEND; `extra` goes into
     an ancillary chunk (to make it big without making it invalid)."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))  # red, filter 0
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
@@ -39,20 +42,23 @@ def wav(seconds=0.1, rate=8000):
         out.setframerate(rate)
         period = b"".join(struct.pack("<h", i * 800 - 16000) for i in range(40))  # a 200 Hz saw tooth
         frames = int(seconds * rate)
-        out.writeframes((period * (frames // 40 + 1))[:frames * 2])
+        out.writeframes((period * (frames // 40 + 1))[: frames * 2])
     return buffer.getvalue()
 
 
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00" \
-      b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 
 
 @pytest.fixture
 def question(app, host):
     """(quiz id, question id) of a choice question of the host's quiz."""
     quiz_id = host.create_quiz(questions=[CHOICE])
-    qid = query(app, "select x.id from question x join round r on r.id = x.round_id where r.quiz_id = %s",
-                quiz_id)[0]["id"]
+    qid = query(
+        app, "select x.id from question x join round r on r.id = x.round_id where r.quiz_id = %s", quiz_id
+    )[0]["id"]
     return quiz_id, qid
 
 
@@ -70,14 +76,19 @@ def _attached(app, qid):
     return query(app, "select image_id, audio_id from question where id = %s", qid)[0]
 
 
-@pytest.mark.parametrize("data, filename, content_type, kind, served_as", [
-    (png(), "red.png", None, "image", "image/png"),
-    (png(), "photo.jpg", "image/jpeg", "image", "image/png"),  # the bytes decide, not the name
-    (GIF, "tiny.gif", None, "image", "image/gif"),
-    (wav(), "clip.wav", "audio/x-wav", "audio", "audio/wav"),
-], ids=["png", "png-named-jpg", "gif", "wav"])
-def test_an_upload_is_attached_and_served_with_cache_headers(app, host, client, question, data, filename,
-                                                             content_type, kind, served_as):
+@pytest.mark.parametrize(
+    "data, filename, content_type, kind, served_as",
+    [
+        (png(), "red.png", None, "image", "image/png"),
+        (png(), "photo.jpg", "image/jpeg", "image", "image/png"),  # the bytes decide, not the name
+        (GIF, "tiny.gif", None, "image", "image/gif"),
+        (wav(), "clip.wav", "audio/x-wav", "audio", "audio/wav"),
+    ],
+    ids=["png", "png-named-jpg", "gif", "wav"],
+)
+def test_an_upload_is_attached_and_served_with_cache_headers(
+    app, host, client, question, data, filename, content_type, kind, served_as
+):
     _, qid = question
     response = upload(host, qid, data, filename, content_type)
     assert response.status_code == 303 and response.headers["Location"] == f"/questions/{qid}"
@@ -104,13 +115,17 @@ def test_an_upload_is_attached_and_served_with_cache_headers(app, host, client, 
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
 
 
-@pytest.mark.parametrize("data", [
-    b"<!doctype html><html><body><script>alert(1)</script></body></html>",
-    b"just some text, honestly a picture",
-    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
-    "<html>hi</html>".encode("utf-16"),  # a byte-order mark first
-    b"",
-], ids=["html", "text", "svg", "utf16-html", "empty"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<!doctype html><html><body><script>alert(1)</script></body></html>",
+        b"just some text, honestly a picture",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+        "<html>hi</html>".encode("utf-16"),  # a byte-order mark first
+        b"",
+    ],
+    ids=["html", "text", "svg", "utf16-html", "empty"],
+)
 def test_a_file_that_is_not_a_picture_or_a_sound_is_refused(app, host, question, data):
     _, qid = question
     response = upload(host, qid, data, "picture.png", "image/png")
@@ -204,11 +219,15 @@ def test_files_uploaded_before_the_random_part_get_one_each(database_url):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("alter table media drop column secret")
             conn.execute("delete from schema_migration where name = '0006_media_secret.sql'")
-            host_id = conn.execute("insert into host (email, password_hash) values ('old@example.org', 'x') "
-                                   "returning id").fetchone()[0]
+            host_id = conn.execute(
+                "insert into host (email, password_hash) values ('old@example.org', 'x') returning id"
+            ).fetchone()[0]
             for _ in range(2):
-                conn.execute("insert into media (host_id, kind, content_type, filename, size, sha256, bytes) "
-                             "values (%s, 'image', 'image/png', 'old.png', 3, 'abc', 'abc')", (host_id,))
+                conn.execute(
+                    "insert into media (host_id, kind, content_type, filename, size, sha256, bytes) "
+                    "values (%s, 'image', 'image/png', 'old.png', 3, 'abc', 'abc')",
+                    (host_id,),
+                )
         assert db.migrate(url) == ["0006_media_secret.sql"]
         with psycopg.connect(url) as conn:
             secrets_ = [row[0] for row in conn.execute("select secret from media")]
@@ -254,21 +273,37 @@ def test_a_sound_may_be_bigger_than_a_picture_but_not_over_8_mb(app, host, quest
     assert query(app, "select count(*) as n from media") == [{"n": 1}]
 
 
-@pytest.mark.parametrize("head, expected", [
-    (b"\xff\xfb\x90\x64" + b"\x00" * 12, ("audio", "audio/mpeg")),  # MPEG-1 layer III frame
-    (b"\xff\xf3\x48\xc4" + b"\x00" * 12, ("audio", "audio/mpeg")),  # MPEG-2 layer III frame
-    (b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 6, ("audio", "audio/mpeg")),
-    (b"OggS\x00\x02" + b"\x00" * 10, ("audio", "audio/ogg")),
-    (b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 4, ("audio", "audio/mp4")),
-    (b"RIFF\x00\x00\x00\x00WEBPVP8 ", ("image", "image/webp")),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 5, ("image", "image/jpeg")),
-    ("<p>hi</p>".encode("utf-16-le"), None),
-    ("\ufeff<p>hi</p>".encode("utf-16-le"), None),  # a UTF-16 byte-order mark: FF FE
-    (b"\xff\xe8<\x00", None),  # sync bits but a reserved layer
-    (b"RIFF\x00\x00\x00\x00AVI LIST", None),
-    (b"%PDF-1.7\n", None),
-], ids=["mp3-frame", "mp3-mpeg2", "id3", "ogg", "m4a", "webp", "jpeg", "utf16-text", "utf16-bom",
-        "reserved-layer", "avi", "pdf"])
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (b"\xff\xfb\x90\x64" + b"\x00" * 12, ("audio", "audio/mpeg")),  # MPEG-1 layer III frame
+        (b"\xff\xf3\x48\xc4" + b"\x00" * 12, ("audio", "audio/mpeg")),  # MPEG-2 layer III frame
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 6, ("audio", "audio/mpeg")),
+        (b"OggS\x00\x02" + b"\x00" * 10, ("audio", "audio/ogg")),
+        (b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 4, ("audio", "audio/mp4")),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", ("image", "image/webp")),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 5, ("image", "image/jpeg")),
+        ("<p>hi</p>".encode("utf-16-le"), None),
+        ("\ufeff<p>hi</p>".encode("utf-16-le"), None),  # a UTF-16 byte-order mark: FF FE
+        (b"\xff\xe8<\x00", None),  # sync bits but a reserved layer
+        (b"RIFF\x00\x00\x00\x00AVI LIST", None),
+        (b"%PDF-1.7\n", None),
+    ],
+    ids=[
+        "mp3-frame",
+        "mp3-mpeg2",
+        "id3",
+        "ogg",
+        "m4a",
+        "webp",
+        "jpeg",
+        "utf16-text",
+        "utf16-bom",
+        "reserved-layer",
+        "avi",
+        "pdf",
+    ],
+)
 def test_sniffing_by_the_first_bytes(head, expected):
     from pubquiz.media import sniff
 

@@ -1,6 +1,7 @@
 """One change, one pass: a console click is one transaction that writes the change and its audit
 row and reads what the screens need; after the commit nothing reads the game back. Counted from
 the statements that reach PostgreSQL, not from the code's own counters."""
+
 from contextlib import contextmanager
 
 import pytest
@@ -80,8 +81,10 @@ def test_a_console_click_is_one_transaction_and_nothing_is_read_back_after_it(ap
 
 
 def _audit(app, code):
-    return [(row["actor"], row["action"], row["detail"]) for row in query(
-        app, "select * from audit where game_id = %s order by id", game_id(app, code))]
+    return [
+        (row["actor"], row["action"], row["detail"])
+        for row in query(app, "select * from audit where game_id = %s order by id", game_id(app, code))
+    ]
 
 
 def test_a_transition_writes_exactly_one_audit_row_in_its_own_transaction(app, host, night, monkeypatch):
@@ -89,8 +92,7 @@ def test_a_transition_writes_exactly_one_audit_row_in_its_own_transaction(app, h
     statements = Statements(monkeypatch)
     before = _audit(app, code)
     sent = _click(host, statements, code, "open_question")
-    assert _audit(app, code)[len(before):] == [
-        ("host@example.org", "open", "R1 Q1 “Which planet is red?”")]
+    assert _audit(app, code)[len(before) :] == [("host@example.org", "open", "R1 Q1 “Which planet is red?”")]
     assert sent.index("insert_audit") < sent.index("commit")
 
 
@@ -149,8 +151,19 @@ def test_a_deadline_close_is_audited_as_the_clock(app, host, night):
 @pytest.fixture
 def other_process(app):
     """A second app on the same database: another gunicorn worker, with its own in-process caches."""
-    other = create_app({key: app.config[key] for key in (
-        "TESTING", "DATABASE_URL", "SECRET_KEY", "INSTANCE_DIR", "DEADLINE_SWEEP_SECONDS", "COUNT_INTERVAL")})
+    other = create_app(
+        {
+            key: app.config[key]
+            for key in (
+                "TESTING",
+                "DATABASE_URL",
+                "SECRET_KEY",
+                "INSTANCE_DIR",
+                "DEADLINE_SWEEP_SECONDS",
+                "COUNT_INTERVAL",
+            )
+        }
+    )
     yield other
     other.extensions["background"].stop()
     other.extensions["hub"].stop()
@@ -159,7 +172,8 @@ def other_process(app):
 
 
 def test_a_key_fixed_and_a_question_edited_in_another_process_are_what_this_one_scores_and_shows(
-        app, host, new_team, other_process):
+    app, host, new_team, other_process
+):
     code = host.start_game(host.create_quiz(questions=[TEXT, TEXT]))
     first, second = [row["id"] for row in query(app, "select id from question order by position")]
     team = new_team()
@@ -167,13 +181,23 @@ def test_a_key_fixed_and_a_question_edited_in_another_process_are_what_this_one_
     host.act(code, "start")
     host.act(code, "open_question")  # this process now holds the quiz's contents
     elsewhere = HostActions(other_process)
-    assert elsewhere.post("/login", {"email": "host@example.org", "password": "correct horse battery"}
-                          ).status_code == 303
+    assert (
+        elsewhere.post(
+            "/login", {"email": "host@example.org", "password": "correct horse battery"}
+        ).status_code
+        == 303
+    )
     elsewhere.forget_token()
-    assert elsewhere.post(f"/questions/{second}", dict(TEXT, prompt="Who composed the Moonlight Sonata?")
-                          ).status_code == 303
-    assert elsewhere.post(f"/host/{code}/scores/key/{second}", {"accepted": "Beethoven\nBethoven"}
-                          ).status_code == 303
+    assert (
+        elsewhere.post(
+            f"/questions/{second}", dict(TEXT, prompt="Who composed the Moonlight Sonata?")
+        ).status_code
+        == 303
+    )
+    assert (
+        elsewhere.post(f"/host/{code}/scores/key/{second}", {"accepted": "Beethoven\nBethoven"}).status_code
+        == 303
+    )
     for action in ("close_question", "reveal", "open_question"):
         host.act(code, action)
     assert "Who composed the Moonlight Sonata?" in text(host.get(f"/host/{code}"))
@@ -195,8 +219,13 @@ def test_marking_and_correcting_publish_from_their_own_transaction(app, host, ne
     host.post(f"/mark/{code}/{question}", {"verdict": "right", "answer_key": "bethoven"}, htmx=True)
     marked = list(statements.sent)
     statements.clear()
-    assert host.post(f"/host/{code}/scores/correct", {"team_id": team, "question_id": question, "points": "2",
-                                                      "reason": "generous"}).status_code == 303
+    assert (
+        host.post(
+            f"/host/{code}/scores/correct",
+            {"team_id": team, "question_id": question, "points": "2", "reason": "generous"},
+        ).status_code
+        == 303
+    )
     corrected = list(statements.sent)
     for sent in (marked, corrected):
         assert sent.count("begin") == 1, sent

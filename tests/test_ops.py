@@ -1,4 +1,5 @@
 """Operators' endpoints: health, readiness, metrics, request ids, JSON logs without secrets."""
+
 import json
 import logging
 
@@ -64,10 +65,15 @@ def test_json_logs_carry_the_request_id_and_no_secrets(app, host):
     try:
         browser = app.test_client()
         token = csrf_token(browser, "/login")
-        wrong = browser.post("/login?next=/x", headers={"X-Request-ID": "abc123"}, data={
-            "email": "host@example.org", "password": "hunter2-secret", "csrf_token": token})
-        right = browser.post("/login", data={"email": "host@example.org", "password": "correct horse battery",
-                                             "csrf_token": token})
+        wrong = browser.post(
+            "/login?next=/x",
+            headers={"X-Request-ID": "abc123"},
+            data={"email": "host@example.org", "password": "hunter2-secret", "csrf_token": token},
+        )
+        right = browser.post(
+            "/login",
+            data={"email": "host@example.org", "password": "correct horse battery", "csrf_token": token},
+        )
         sent = browser.get_cookie("session").value  # what the next request sends
         assert browser.get("/quizzes").status_code == 200  # signed in: the cookie was sent
     finally:
@@ -76,7 +82,8 @@ def test_json_logs_carry_the_request_id_and_no_secrets(app, host):
     assert wrong.headers["X-Request-ID"] == "abc123"
     entries = [json.loads(record) for record in records]
     assert {"request_id": "abc123", "path": "/login", "status": 422}.items() <= next(
-        e for e in entries if e.get("request_id") == "abc123").items()
+        e for e in entries if e.get("request_id") == "abc123"
+    ).items()
     logged = "\n".join(records)
     assert len(sent) > 20 and sent not in logged and "session=" not in logged
     assert "hunter2" not in logged and "correct horse" not in logged and "next=" not in logged

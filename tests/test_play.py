@@ -1,4 +1,5 @@
 """Teams joining and answering, and how the game scores them, against the real database."""
+
 import re
 
 import pytest
@@ -95,7 +96,10 @@ def test_answer_once_scored_at_close(app, host, new_team):
     assert "Not this time" in wrong.get(f"/play/{code}").get_data(as_text=True)
     assert "No answer from your team" in silent.get(f"/play/{code}").get_data(as_text=True)
     assert [(row["name"], row["total"]) for _, row in leaderboard(app, code)] == [
-        ("Right", 2), ("Silent", 0), ("Wrong", 0)]
+        ("Right", 2),
+        ("Silent", 0),
+        ("Wrong", 0),
+    ]
 
 
 def test_an_answer_retried_after_its_reply_was_lost_counts_once(app, host, new_team):
@@ -117,7 +121,10 @@ def test_an_answer_retried_after_its_reply_was_lost_counts_once(app, host, new_t
     other = team.answer(code, question_id, htmx=True, choice="2").get_data(as_text=True)
     assert "Too late" in other  # a different answer is not a retry
     with app.app_context():
-        assert db.one("count_answers", game_id=games.by_code(code)["id"], question_id=question_id)["answered"] == 1
+        assert (
+            db.one("count_answers", game_id=games.by_code(code)["id"], question_id=question_id)["answered"]
+            == 1
+        )
     host.act(code, "reveal")
     assert "Right! +2 points" in team.get(f"/play/{code}").get_data(as_text=True)
     assert [(row["name"], row["total"]) for _, row in leaderboard(app, code)] == [("Flaky Wi-Fi", 2)]
@@ -143,8 +150,11 @@ def test_a_pause_stops_the_speed_bonus_clock(app, host, new_team):
     assert host.post(f"/host/{code}/manage/pause", {"version": host.version(code)}).status_code in (200, 303)
     with app.app_context():
         with db.transaction() as tx:  # the pause lasts 20 s: everything so far happened 20 s earlier
-            tx.conn.execute("update game set opened_at = opened_at - interval '20 s', deadline_at = deadline_at "
-                            "- interval '20 s', paused_at = paused_at - interval '20 s' where code = %s", (code,))
+            tx.conn.execute(
+                "update game set opened_at = opened_at - interval '20 s', deadline_at = deadline_at "
+                "- interval '20 s', paused_at = paused_at - interval '20 s' where code = %s",
+                (code,),
+            )
             tx.conn.execute("update answer set submitted_at = submitted_at - interval '20 s'")
     assert host.post(f"/host/{code}/manage/resume", {"version": host.version(code)}).status_code in (200, 303)
     assert after.answer(code, question_id, choice="1").status_code == 303
@@ -182,7 +192,9 @@ def test_deadline_refuses_late_answers_and_closes_once(app, host, new_team):
     question_id = _question_id(team.get(f"/play/{code}").get_data(as_text=True))
     with app.app_context():
         with db.transaction() as tx:  # the deadline passes (moved into the past, not waited for)
-            tx.conn.execute("update game set deadline_at = now() - interval '1 second' where code = %s", (code,))
+            tx.conn.execute(
+                "update game set deadline_at = now() - interval '1 second' where code = %s", (code,)
+            )
         late = team.answer(code, question_id, htmx=True, choice="1")
         assert "Too late" in late.get_data(as_text=True)
         game_id = db.one("game_by_code", code=code)["id"]
@@ -303,6 +315,7 @@ def test_player_pages_have_no_host_links(host, new_team):
 
 # --- what a team sees of its own answer and standing ----------------------------------------
 
+
 def _text(team, code):
     from night import text
 
@@ -399,8 +412,13 @@ def test_a_sole_winner_is_told_so(host, new_team):
 
 
 def test_a_true_or_false_answer_is_said_in_words(host, new_team):
-    statement = {"kind": "truefalse", "prompt": "The Moon is made of cheese.", "truth": "false",
-                 "time_limit": "30", "points": "1"}
+    statement = {
+        "kind": "truefalse",
+        "prompt": "The Moon is made of cheese.",
+        "truth": "false",
+        "time_limit": "30",
+        "points": "1",
+    }
     code = host.start_game(host.create_quiz(questions=[statement]))
     team = new_team()
     team.join(code, "Dreamers")

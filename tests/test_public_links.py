@@ -1,6 +1,7 @@
 """The links people copy or scan (join link, QR code, marker link) come from PUBQUIZ_PUBLIC_URL or
 the address the host opened the console at, never from the Host header of whoever else's request
 caused a page or a push."""
+
 import functools
 import re
 
@@ -14,8 +15,9 @@ LAPTOP = "laptop.lan:5000"
 
 def _as(browser, host_header):
     """Every request of this browser names this Host (as a browser that opened that address)."""
-    browser.client.open = functools.partial(type(browser.client).open, browser.client,
-                                            base_url=f"http://{host_header}/")
+    browser.client.open = functools.partial(
+        type(browser.client).open, browser.client, base_url=f"http://{host_header}/"
+    )
     return browser
 
 
@@ -65,8 +67,9 @@ def test_a_team_joining_with_a_forged_host_does_not_reach_the_marker_link(app):
     pushed = stream.read_until("The Forgers")
     stream.close()
     assert "evil.example" not in pushed
-    assert _marker_links(pushed) and all(link.startswith(f"http://{LAPTOP}/mark/{code}/join/")
-                                         for link in _marker_links(pushed))
+    assert _marker_links(pushed) and all(
+        link.startswith(f"http://{LAPTOP}/mark/{code}/join/") for link in _marker_links(pushed)
+    )
 
 
 def test_background_pushes_use_the_consoles_address_not_a_pretend_request(app):

@@ -1,6 +1,7 @@
 """Render once per audience, encode once per process: what a change costs does not grow with the
 number of phones. Read from what was published (the bus's history) and what the streams were
 handed, not from the code's own counters."""
+
 from helpers import CHOICE
 from night import game_id, query
 
@@ -29,7 +30,8 @@ def test_an_open_question_is_rendered_once_for_all_phones_and_a_result_once_per_
     # A result differs per team: then, and only then, one fragment per team.
     revealed = _published(app, code)
     assert sorted(part for part in revealed if part.startswith("team:")) == sorted(
-        f"team:{team_id}" for team_id in _team_ids(app, code))
+        f"team:{team_id}" for team_id in _team_ids(app, code)
+    )
 
 
 def _team_ids(app, code):

@@ -1,4 +1,5 @@
 """Authoring quizzes, rounds and questions through the forms."""
+
 import re
 
 from helpers import CHOICE, NUMERIC, TEXT, HostActions
@@ -9,7 +10,13 @@ def _page(host, quiz_id):
 
 
 def test_create_quiz_with_every_kind_of_question(host):
-    tf = {"kind": "truefalse", "prompt": "The sky is green.", "truth": "false", "time_limit": "15", "points": "1"}
+    tf = {
+        "kind": "truefalse",
+        "prompt": "The sky is green.",
+        "truth": "false",
+        "time_limit": "15",
+        "points": "1",
+    }
     quiz_id = host.create_quiz("Friday quiz", [CHOICE, tf, TEXT, NUMERIC])
     page = _page(host, quiz_id)
     for prompt in ("Which planet is red?", "The sky is green.", "Moonlight Sonata", "Moon landing"):

@@ -14,6 +14,7 @@ from the code:
                     when another round exists; goes to that round's intro.
 * end:              from every phase except ended and tiebreak.
 """
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,8 +25,7 @@ from pubquiz.rules import IllegalMove, Position
 # Two rounds: round 0 has questions 101 and 102, round 1 has question 201.
 OUTLINE = ((101, 102), (201,))
 
-ALL_ACTIONS = {"start", "open_question", "close_question", "reveal", "show_leaderboard",
-               "next_round", "end"}
+ALL_ACTIONS = {"start", "open_question", "close_question", "reveal", "show_leaderboard", "next_round", "end"}
 
 # Human labels a host sees on the console, written out by hand.
 LABELS = {
@@ -59,10 +59,18 @@ SITUATIONS = {
         ("last question of the quiz", Position("closed", 1, 0), OUTLINE, {"reveal", "end"}),
     ],
     "reveal": [
-        ("first question of a round", Position("reveal", 0, 0), OUTLINE,
-         {"open_question", "show_leaderboard", "end"}),
-        ("last question of round 1", Position("reveal", 0, 1), OUTLINE,
-         {"show_leaderboard", "next_round", "end"}),
+        (
+            "first question of a round",
+            Position("reveal", 0, 0),
+            OUTLINE,
+            {"open_question", "show_leaderboard", "end"},
+        ),
+        (
+            "last question of round 1",
+            Position("reveal", 0, 1),
+            OUTLINE,
+            {"show_leaderboard", "next_round", "end"},
+        ),
         ("last question of the quiz", Position("reveal", 1, 0), OUTLINE, {"show_leaderboard", "end"}),
     ],
     "leaderboard": [
@@ -89,9 +97,25 @@ def all_situations():
 
 
 def test_phases_and_actions_are_the_documented_ones_in_console_order():
-    assert rules.PHASES == ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tiebreak", "ended")
-    assert rules.ACTIONS == ("start", "open_question", "close_question", "reveal",
-                            "show_leaderboard", "next_round", "end")
+    assert rules.PHASES == (
+        "lobby",
+        "intro",
+        "question",
+        "closed",
+        "reveal",
+        "leaderboard",
+        "tiebreak",
+        "ended",
+    )
+    assert rules.ACTIONS == (
+        "start",
+        "open_question",
+        "close_question",
+        "reveal",
+        "show_leaderboard",
+        "next_round",
+        "end",
+    )
 
 
 def test_the_table_covers_every_phase():
@@ -107,7 +131,8 @@ def test_allowed_matches_the_hand_written_table(phase, action):
     for description, pos, outline, allowed in SITUATIONS[phase]:
         expected = action in allowed
         assert rules.allowed(action, pos, outline) is expected, (
-            f"{action} at {phase} ({description}): expected {'allowed' if expected else 'refused'}")
+            f"{action} at {phase} ({description}): expected {'allowed' if expected else 'refused'}"
+        )
 
 
 def test_an_unknown_action_is_never_allowed():
@@ -118,25 +143,30 @@ def test_an_unknown_action_is_never_allowed():
 
 # --- allowed_actions: the console's buttons, in console order ---------------------------------
 
-@pytest.mark.parametrize("pos, outline, expected", [
-    (Position("lobby", 0, -1), OUTLINE, ["start", "end"]),
-    (Position("lobby", 0, -1), (), ["end"]),
-    (Position("intro", 0, -1), OUTLINE, ["open_question", "end"]),
-    (Position("question", 0, 0), OUTLINE, ["close_question", "end"]),
-    (Position("closed", 0, 0), OUTLINE, ["reveal", "end"]),
-    (Position("reveal", 0, 0), OUTLINE, ["open_question", "show_leaderboard", "end"]),
-    (Position("reveal", 0, 1), OUTLINE, ["show_leaderboard", "next_round", "end"]),
-    (Position("reveal", 1, 0), OUTLINE, ["show_leaderboard", "end"]),
-    (Position("leaderboard", 0, 0), OUTLINE, ["open_question", "end"]),
-    (Position("leaderboard", 0, 1), OUTLINE, ["next_round", "end"]),
-    (Position("leaderboard", 1, 0), OUTLINE, ["end"]),
-    (Position("ended", 1, 0), OUTLINE, []),
-])
+
+@pytest.mark.parametrize(
+    "pos, outline, expected",
+    [
+        (Position("lobby", 0, -1), OUTLINE, ["start", "end"]),
+        (Position("lobby", 0, -1), (), ["end"]),
+        (Position("intro", 0, -1), OUTLINE, ["open_question", "end"]),
+        (Position("question", 0, 0), OUTLINE, ["close_question", "end"]),
+        (Position("closed", 0, 0), OUTLINE, ["reveal", "end"]),
+        (Position("reveal", 0, 0), OUTLINE, ["open_question", "show_leaderboard", "end"]),
+        (Position("reveal", 0, 1), OUTLINE, ["show_leaderboard", "next_round", "end"]),
+        (Position("reveal", 1, 0), OUTLINE, ["show_leaderboard", "end"]),
+        (Position("leaderboard", 0, 0), OUTLINE, ["open_question", "end"]),
+        (Position("leaderboard", 0, 1), OUTLINE, ["next_round", "end"]),
+        (Position("leaderboard", 1, 0), OUTLINE, ["end"]),
+        (Position("ended", 1, 0), OUTLINE, []),
+    ],
+)
 def test_allowed_actions_in_console_order(pos, outline, expected):
     assert rules.allowed_actions(pos, outline) == expected
 
 
 # --- apply: where each legal move leads -------------------------------------------------------
+
 
 def test_start_goes_to_the_intro_of_round_0_with_no_question_open():
     assert rules.apply("start", Position("lobby", 0, -1), OUTLINE) == Position("intro", 0, -1)
@@ -146,12 +176,15 @@ def test_start_resets_indices_even_if_the_lobby_row_had_others():
     assert rules.apply("start", Position("lobby", 3, 7), OUTLINE) == Position("intro", 0, -1)
 
 
-@pytest.mark.parametrize("before, after", [
-    (Position("intro", 0, -1), Position("question", 0, 0)),
-    (Position("reveal", 0, 0), Position("question", 0, 1)),
-    (Position("leaderboard", 0, 0), Position("question", 0, 1)),
-    (Position("intro", 1, -1), Position("question", 1, 0)),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (Position("intro", 0, -1), Position("question", 0, 0)),
+        (Position("reveal", 0, 0), Position("question", 0, 1)),
+        (Position("leaderboard", 0, 0), Position("question", 0, 1)),
+        (Position("intro", 1, -1), Position("question", 1, 0)),
+    ],
+)
 def test_open_question_opens_the_next_question_of_the_round(before, after):
     assert rules.apply("open_question", before, OUTLINE) == after
 
@@ -218,6 +251,7 @@ def test_a_whole_quiz_night_in_order():
 
 # --- apply: illegal moves and their messages --------------------------------------------------
 
+
 def test_starting_a_quiz_without_questions_says_to_add_questions():
     with pytest.raises(IllegalMove) as refused:
         rules.apply("start", Position("lobby", 0, -1), ())
@@ -280,29 +314,36 @@ def test_every_illegal_move_raises_a_readable_message(action, pos, outline):
 
 # --- is_last_question and question_id ---------------------------------------------------------
 
-@pytest.mark.parametrize("pos, outline, expected", [
-    (Position("question", 0, 0), OUTLINE, False),   # round 0 has another question
-    (Position("question", 0, 1), OUTLINE, False),   # last of round 0, but round 1 follows
-    (Position("reveal", 1, 0), OUTLINE, True),      # last question of the last round
-    (Position("question", 0, 0), ((7,),), True),    # a one-question quiz
-    (Position("intro", 1, -1), OUTLINE, False),     # nothing of the last round opened yet
-    (Position("lobby", 0, -1), OUTLINE, False),
-])
+
+@pytest.mark.parametrize(
+    "pos, outline, expected",
+    [
+        (Position("question", 0, 0), OUTLINE, False),  # round 0 has another question
+        (Position("question", 0, 1), OUTLINE, False),  # last of round 0, but round 1 follows
+        (Position("reveal", 1, 0), OUTLINE, True),  # last question of the last round
+        (Position("question", 0, 0), ((7,),), True),  # a one-question quiz
+        (Position("intro", 1, -1), OUTLINE, False),  # nothing of the last round opened yet
+        (Position("lobby", 0, -1), OUTLINE, False),
+    ],
+)
 def test_is_last_question(pos, outline, expected):
     assert rules.is_last_question(pos, outline) is expected
 
 
-@pytest.mark.parametrize("pos, outline, expected", [
-    (Position("question", 0, 0), OUTLINE, 101),
-    (Position("closed", 0, 1), OUTLINE, 102),
-    (Position("reveal", 1, 0), OUTLINE, 201),
-    (Position("leaderboard", 1, 0), OUTLINE, 201),
-    (Position("lobby", 0, -1), OUTLINE, None),
-    (Position("intro", 0, -1), OUTLINE, None),
-    (Position("intro", 1, -1), OUTLINE, None),
-    (Position("lobby", 0, -1), (), None),
-    (Position("question", 0, 0), (), None),
-])
+@pytest.mark.parametrize(
+    "pos, outline, expected",
+    [
+        (Position("question", 0, 0), OUTLINE, 101),
+        (Position("closed", 0, 1), OUTLINE, 102),
+        (Position("reveal", 1, 0), OUTLINE, 201),
+        (Position("leaderboard", 1, 0), OUTLINE, 201),
+        (Position("lobby", 0, -1), OUTLINE, None),
+        (Position("intro", 0, -1), OUTLINE, None),
+        (Position("intro", 1, -1), OUTLINE, None),
+        (Position("lobby", 0, -1), (), None),
+        (Position("question", 0, 0), (), None),
+    ],
+)
 def test_question_id(pos, outline, expected):
     assert rules.question_id(pos, outline) == expected
 
@@ -316,8 +357,7 @@ SHOWS_A_QUESTION = ("question", "closed", "reveal", "leaderboard")
 def outlines(draw):
     """1-4 rounds of 1-4 question ids, every id distinct (as in the database)."""
     sizes = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
-    ids = iter(draw(st.lists(st.integers(1, 10**6), min_size=sum(sizes), max_size=sum(sizes),
-                             unique=True)))
+    ids = iter(draw(st.lists(st.integers(1, 10**6), min_size=sum(sizes), max_size=sum(sizes), unique=True)))
     return tuple(tuple(next(ids) for _ in range(size)) for size in sizes)
 
 
@@ -327,7 +367,7 @@ class Walk:
     def __init__(self, outline):
         self.outline = outline
         self.pos = Position()
-        self.opened = []                 # (round, question) in the order they were opened
+        self.opened = []  # (round, question) in the order they were opened
         self.opened_in_round = False
 
     def step(self, action):
@@ -371,7 +411,7 @@ class Walk:
             assert (pos.round_index, pos.question_index) == self.opened[-1]
         # Questions are opened in outline order, round by round, none skipped.
         in_order = [(r, q) for r, questions in enumerate(outline) for q in range(len(questions))]
-        assert self.opened == in_order[:len(self.opened)]
+        assert self.opened == in_order[: len(self.opened)]
         if pos.phase == "ended":
             assert rules.allowed_actions(pos, outline) == []
 
@@ -405,12 +445,15 @@ def test_random_legal_games_keep_the_invariants_and_open_every_question_once(out
     assert not walk.step("end")
 
 
-@pytest.mark.parametrize("mode, question_index, expected", [
-    ("question", 0, True),   # after any question
-    ("round", 0, False),     # not in the middle of a round...
-    ("round", 1, True),      # ...only after its last question
-    ("end", 1, False),       # only the final podium
-])
+@pytest.mark.parametrize(
+    "mode, question_index, expected",
+    [
+        ("question", 0, True),  # after any question
+        ("round", 0, False),  # not in the middle of a round...
+        ("round", 1, True),  # ...only after its last question
+        ("end", 1, False),  # only the final podium
+    ],
+)
 def test_leaderboard_modes(mode, question_index, expected):
     outline = [(10, 11), (20,)]
     pos = Position("reveal", 0, question_index)

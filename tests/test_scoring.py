@@ -1,4 +1,5 @@
 """Scoring in pubquiz.scoring: answer matching, points per answer, leaderboard ranks, the spread."""
+
 from decimal import Decimal as D
 
 import pytest
@@ -7,8 +8,8 @@ from hypothesis import strategies as st
 
 from pubquiz.scoring import Answer, Question, normalise, rank, score, spread
 
-
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def choice_q(correct_option, points=10, time_limit=20, kind="choice"):
     return Question(kind=kind, points=points, time_limit=time_limit, correct_option=correct_option)
@@ -19,8 +20,13 @@ def text_q(*accepted, points=10, time_limit=20):
 
 
 def numeric_q(answer, tolerance="0", points=10, time_limit=20):
-    return Question(kind="numeric", points=points, time_limit=time_limit,
-                    numeric_answer=None if answer is None else D(answer), tolerance=D(tolerance))
+    return Question(
+        kind="numeric",
+        points=points,
+        time_limit=time_limit,
+        numeric_answer=None if answer is None else D(answer),
+        tolerance=D(tolerance),
+    )
 
 
 def picks(*choices):
@@ -42,32 +48,36 @@ def correct_ids(result):
 
 # --- normalise --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Beyoncé!", "beyonce"),
-    ("BEYONCÉ", "beyonce"),
-    ("Beyonce\u0301", "beyonce"),                   # decomposed accent
-    ("ÉCOLE", "ecole"),
-    ("Motörhead", "motorhead"),
-    ("¿Qué?", "que"),
-    ("The Beatles", "the beatles"),
-    ("  the beatles  ", "the beatles"),
-    ("the    beatles", "the beatles"),
-    ("the\tbeatles\n", "the beatles"),
-    ("AC/DC", "ac dc"),
-    ("Guns N’ Roses", "guns n roses"),
-    ("Guns N' Roses", "guns n roses"),
-    ("“Yesterday”", "yesterday"),
-    ('"Yesterday"', "yesterday"),
-    ("‘Tis", "tis"),
-    ("rock–roll", "rock roll"),                     # en dash
-    ("wait…", "wait"),
-    ("Straße", "strasse"),
-    ("42", "42"),
-    ("", ""),
-    ("   ", ""),
-    ("!!!", ""),
-    (None, ""),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Beyoncé!", "beyonce"),
+        ("BEYONCÉ", "beyonce"),
+        ("Beyonce\u0301", "beyonce"),  # decomposed accent
+        ("ÉCOLE", "ecole"),
+        ("Motörhead", "motorhead"),
+        ("¿Qué?", "que"),
+        ("The Beatles", "the beatles"),
+        ("  the beatles  ", "the beatles"),
+        ("the    beatles", "the beatles"),
+        ("the\tbeatles\n", "the beatles"),
+        ("AC/DC", "ac dc"),
+        ("Guns N’ Roses", "guns n roses"),
+        ("Guns N' Roses", "guns n roses"),
+        ("“Yesterday”", "yesterday"),
+        ('"Yesterday"', "yesterday"),
+        ("‘Tis", "tis"),
+        ("rock–roll", "rock roll"),  # en dash
+        ("wait…", "wait"),
+        ("Straße", "strasse"),
+        ("42", "42"),
+        ("", ""),
+        ("   ", ""),
+        ("!!!", ""),
+        (None, ""),
+    ],
+)
 def test_normalise(raw, expected):
     assert normalise(raw) == expected
 
@@ -79,6 +89,7 @@ def test_normalise_makes_spellings_equal():
 
 
 # --- score: choice and true/false -------------------------------------------------------------
+
 
 def test_choice_right_wrong_and_no_choice():
     result = score(choice_q(correct_option=2, points=10), picks(2, 0, None, 2))
@@ -100,6 +111,7 @@ def test_no_answers_scores_nobody():
 
 
 # --- score: text ------------------------------------------------------------------------------
+
 
 def test_text_accepts_every_listed_variant():
     question = text_q("Beyoncé", "Beyoncé Knowles", "Queen B", points=4)
@@ -126,6 +138,7 @@ def test_text_with_no_accepted_answers_scores_nobody():
 
 
 # --- score: numeric ---------------------------------------------------------------------------
+
 
 def test_numeric_single_closest_wins():
     result = score(numeric_q("1969"), numbers("1960", "1970", "1975", None))
@@ -180,6 +193,7 @@ def test_numeric_when_nobody_gave_a_number():
 
 # --- score: speed bonus -----------------------------------------------------------------------
 
+
 def timed(answer_id, seconds, choice=1):
     return Answer(id=answer_id, choice=choice, seconds_taken=seconds)
 
@@ -198,11 +212,11 @@ def test_speed_bonus_shrinks_with_time():
     question = choice_q(correct_option=1, points=20, time_limit=20)
     answers = [timed(1, 0.0), timed(2, 4.0), timed(3, 10.0), timed(4, 16.0), timed(5, 18.0)]
     assert score(question, answers, speed_bonus=True) == {
-        1: (True, 30),   # +50 % of 20
-        2: (True, 28),   # 80 % of the time left: +8
-        3: (True, 25),   # half the time left: +5
-        4: (True, 22),   # 20 % left: +2
-        5: (True, 21),   # 10 % left: +1
+        1: (True, 30),  # +50 % of 20
+        2: (True, 28),  # 80 % of the time left: +8
+        3: (True, 25),  # half the time left: +5
+        4: (True, 22),  # 20 % left: +2
+        5: (True, 21),  # 10 % left: +1
     }
     # Whatever the rounding, a faster correct answer never earns less.
     points = [score(question, [timed(1, s / 2)], speed_bonus=True)[1][1] for s in range(0, 50)]
@@ -223,19 +237,22 @@ def test_wrong_answers_never_get_a_speed_bonus():
 
 def test_speed_bonus_applies_to_text_and_numeric_too():
     text = text_q("Paris", points=10, time_limit=20)
-    assert score(text, [Answer(id=1, text="paris", seconds_taken=0.0),
-                        Answer(id=2, text="rome", seconds_taken=0.0)],
-                 speed_bonus=True) == {1: (True, 15), 2: (False, 0)}
+    assert score(
+        text,
+        [Answer(id=1, text="paris", seconds_taken=0.0), Answer(id=2, text="rome", seconds_taken=0.0)],
+        speed_bonus=True,
+    ) == {1: (True, 15), 2: (False, 0)}
     numeric = numeric_q("10", points=10, time_limit=20)
-    assert score(numeric, [Answer(id=1, number=D("9"), seconds_taken=5.0),
-                           Answer(id=2, number=D("20"), seconds_taken=0.0)],
-                 speed_bonus=True) == {1: (True, 14), 2: (False, 0)}  # 75 % left: +3.75 -> 4
+    assert score(
+        numeric,
+        [Answer(id=1, number=D("9"), seconds_taken=5.0), Answer(id=2, number=D("20"), seconds_taken=0.0)],
+        speed_bonus=True,
+    ) == {1: (True, 14), 2: (False, 0)}  # 75 % left: +3.75 -> 4
 
 
 # --- score: property-based (numeric) ----------------------------------------------------------
 
-decimals = st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False,
-                       allow_infinity=False)
+decimals = st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
@@ -248,8 +265,10 @@ def numeric_rounds(draw):
         tolerance=draw(st.one_of(st.just(D(0)), st.decimals(min_value=0, max_value=1000, places=2))),
     )
     ids = draw(st.lists(st.integers(1, 10**9), unique=True, max_size=12))
-    answers = [Answer(id=i, number=draw(st.one_of(st.none(), decimals)),
-                      seconds_taken=draw(st.floats(0, 700))) for i in ids]
+    answers = [
+        Answer(id=i, number=draw(st.one_of(st.none(), decimals)), seconds_taken=draw(st.floats(0, 700)))
+        for i in ids
+    ]
     return question, answers
 
 
@@ -275,6 +294,7 @@ def test_numeric_scoring_properties(round_, speed_bonus):
 
 
 # --- rank -------------------------------------------------------------------------------------
+
 
 def test_rank_uses_competition_ranking():
     totals = {"Quizzly Bears": 10, "Les Quizerables": 8, "Agatha Quiztie": 8, "Universally Challenged": 5}
@@ -305,6 +325,7 @@ def test_rank_of_nobody():
 
 
 # --- spread -----------------------------------------------------------------------------------
+
 
 def test_spread_for_choice_counts_per_option_and_flags_the_right_one():
     question = choice_q(correct_option=1)
@@ -347,7 +368,11 @@ def test_spread_for_text_sorts_by_count_descending():
     question = text_q("c")
     answers = texts("a", "b", "b", "c", "c", "c", "d", "d", "d", "d")
     assert [(label, count) for label, count, _ in spread(question, [], answers)] == [
-        ("d", 4), ("c", 3), ("b", 2), ("a", 1)]
+        ("d", 4),
+        ("c", 3),
+        ("b", 2),
+        ("a", 1),
+    ]
 
 
 def test_spread_for_numeric_groups_equal_numbers_and_flags_the_winners():
@@ -396,8 +421,8 @@ from dataclasses import replace  # noqa: E402
 
 from pubquiz.scoring import half, podium_ties, tiebreak_places, totals  # noqa: E402
 
-
 # --- negative marking -------------------------------------------------------------------------
+
 
 def test_negative_marking_a_wrong_answer_loses_the_questions_points():
     result = score(choice_q(correct_option=1, points=3), picks(1, 0, 2), negative=True)
@@ -419,7 +444,9 @@ def test_negative_marking_without_an_answer_scores_zero():
     assert totals(points, {"q1": "r1"}) == {"wrong": -4}
     assert "silent" not in totals(points, {"q1": "r1"})
     assert rank({"silent": totals(points, {"q1": "r1"}).get("silent", 0), "wrong": -4}) == [
-        (1, "silent", 0), (2, "wrong", -4)]
+        (1, "silent", 0),
+        (2, "wrong", -4),
+    ]
     # An answer that says nothing (no option picked, no text, no number) is no answer either.
     empty = [Answer(id=1), Answer(id=2, text=None), Answer(id=3, number=None)]
     for question in (choice_q(correct_option=0), text_q("Paris"), numeric_q("7")):
@@ -433,8 +460,10 @@ def test_negative_marking_with_numeric_closest_wins():
 
 # --- half points ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("points, expected", [(3, "1.5"), (1, "0.5"), (0, "0"), (2, "1"), (10, "5"),
-                                              (7, "3.5")])
+
+@pytest.mark.parametrize(
+    "points, expected", [(3, "1.5"), (1, "0.5"), (0, "0"), (2, "1"), (10, "5"), (7, "3.5")]
+)
 def test_half_points_are_exact_halves(points, expected):
     assert half(points) == D(expected)
     question = text_q("Beethoven", points=points)
@@ -453,8 +482,9 @@ def test_half_of_any_question_is_a_whole_number_of_halves_and_twice_it_is_the_qu
 
 @given(points=st.integers(1, 100), time_limit=st.integers(5, 600), taken=st.floats(0, 700))
 def test_a_speed_bonus_is_the_nearest_half_to_its_share_of_the_time_left(points, time_limit, taken):
-    scored = score(choice_q(correct_option=1, points=points, time_limit=time_limit),
-                   [timed(1, taken)], speed_bonus=True)[1][1]
+    scored = score(
+        choice_q(correct_option=1, points=points, time_limit=time_limit), [timed(1, taken)], speed_bonus=True
+    )[1][1]
     exact = points * 0.5 * max(0.0, 1.0 - taken / time_limit)
     assert is_halves(scored)
     assert abs((scored - points) - D(exact)) <= D("0.25")
@@ -464,36 +494,51 @@ def test_a_speed_bonus_is_the_nearest_half_to_its_share_of_the_time_left(points,
 halves = st.integers(-200, 200).map(lambda n: D(n) / 2)
 
 
-@given(points=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
-       corrections=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
-       paper=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("xy")), halves),
-       jokers=st.dictionaries(st.sampled_from("ab"), st.sampled_from("xy")))
+@given(
+    points=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
+    corrections=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("pqr")), halves),
+    paper=st.dictionaries(st.tuples(st.sampled_from("ab"), st.sampled_from("xy")), halves),
+    jokers=st.dictionaries(st.sampled_from("ab"), st.sampled_from("xy")),
+)
 def test_totals_of_halves_are_halves_and_lose_nothing(points, corrections, paper, jokers):
     round_of = {"p": "x", "q": "x", "r": "y"}
     result = totals(points, round_of, corrections, jokers, paper)
     assert all(is_halves(total) for total in result.values())
     for team, total in result.items():
-        counted = [(round_of[q], corrections.get((t, q), points.get((t, q), 0)))
-                   for t, q in set(points) | set(corrections) if t == team]
+        counted = [
+            (round_of[q], corrections.get((t, q), points.get((t, q), 0)))
+            for t, q in set(points) | set(corrections)
+            if t == team
+        ]
         counted += [(r, value) for (t, r), value in paper.items() if t == team]
         assert total == sum(value * (2 if jokers.get(team) == r else 1) for r, value in counted)
 
 
 def test_half_points_never_get_a_speed_bonus():
     question = text_q("Beethoven", points=10, time_limit=20)
-    answers = [Answer(id=1, text="bethoven", seconds_taken=0.0), Answer(id=2, text="Beethoven", seconds_taken=0.0)]
+    answers = [
+        Answer(id=1, text="bethoven", seconds_taken=0.0),
+        Answer(id=2, text="Beethoven", seconds_taken=0.0),
+    ]
     assert score(question, answers, speed_bonus=True, verdicts={"bethoven": "half"}) == {
-        1: (True, 5), 2: (True, 15)}
+        1: (True, 5),
+        2: (True, 15),
+    }
 
 
 # --- markers' verdicts ------------------------------------------------------------------------
+
 
 def test_a_verdict_marks_a_wrong_answer_right():
     question = text_q("Beethoven", points=3)
     answers = texts("Beethoven", "bethoven", "Mozart", "beethoven!")
     assert score(question, answers) == {1: (True, 3), 2: (False, 0), 3: (False, 0), 4: (True, 3)}
     assert score(question, answers, verdicts={"bethoven": "right"}) == {
-        1: (True, 3), 2: (True, 3), 3: (False, 0), 4: (True, 3)}
+        1: (True, 3),
+        2: (True, 3),
+        3: (False, 0),
+        4: (True, 3),
+    }
 
 
 def test_a_verdict_marks_a_right_answer_wrong_for_the_whole_group():
@@ -514,12 +559,17 @@ def test_verdicts_do_not_apply_to_choice_or_numeric_questions():
     # Only free text is marked by people: verdicts on text never change other kinds.
     verdicts = {"1": "wrong", "0": "right", "mars": "wrong", "7": "right"}
     assert score(choice_q(correct_option=1, points=2), picks(1, 0), verdicts=verdicts) == {
-        1: (True, 2), 2: (False, 0)}
+        1: (True, 2),
+        2: (False, 0),
+    }
     assert score(numeric_q("7", points=2), numbers("7", "9"), verdicts=verdicts) == {
-        1: (True, 2), 2: (False, 0)}
+        1: (True, 2),
+        2: (False, 0),
+    }
 
 
 # --- closest wins -----------------------------------------------------------------------------
+
 
 def test_closest_wins_ties_on_both_sides_share_the_win():
     result = score(numeric_q("0", points=4), numbers("-5", "5", "5.0", "6", "-6"))
@@ -532,6 +582,7 @@ def test_closest_wins_with_decimals_equal_distance():
 
 
 # --- re-scoring after the answer key changes --------------------------------------------------
+
 
 def test_rescoring_the_same_answers_with_a_fixed_choice_key():
     question = choice_q(correct_option=1, points=2)
@@ -596,6 +647,7 @@ def test_paper_scores_count_and_double_in_the_joker_round():
 
 # --- rank with a tie-break --------------------------------------------------------------------
 
+
 def test_rank_with_tiebreak_places_separates_tied_teams():
     assert rank({"a": 10, "b": 10, "c": 4}, {"b": 1, "a": 2}) == [(1, "b", 10), (2, "a", 10), (3, "c", 4)]
 
@@ -606,8 +658,7 @@ def test_rank_teams_without_a_place_stay_after_placed_ones_with_the_same_total()
 
 
 def test_rank_equal_tiebreak_places_still_share_a_rank():
-    assert rank({"a": 5, "b": 5, "c": 5}, {"a": 1, "b": 1, "c": 3}) == [
-        (1, "a", 5), (1, "b", 5), (3, "c", 5)]
+    assert rank({"a": 5, "b": 5, "c": 5}, {"a": 1, "b": 1, "c": 3}) == [(1, "a", 5), (1, "b", 5), (3, "c", 5)]
 
 
 def test_a_tiebreak_place_never_beats_a_higher_total():
@@ -615,6 +666,7 @@ def test_a_tiebreak_place_never_beats_a_higher_total():
 
 
 # --- tiebreak_places and podium_ties ----------------------------------------------------------
+
 
 def test_tiebreak_places_closest_first_equal_distances_share_a_place():
     places = tiebreak_places(D("100"), {"a": D("90"), "b": D("110"), "c": D("130"), "d": D("101")})
@@ -638,6 +690,7 @@ def test_podium_ties():
 
 # --- totals: property-based -------------------------------------------------------------------
 
+
 @st.composite
 def nights(draw):
     """A random quiz night: teams, rounds, questions in rounds, points scored, a sequence of
@@ -652,7 +705,9 @@ def nights(draw):
     points = draw(st.dictionaries(pairs, small, max_size=20))
     corrections = draw(st.lists(st.tuples(pairs, small), max_size=15))
     jokers = draw(st.dictionaries(st.sampled_from(teams), st.sampled_from(rounds), max_size=len(teams)))
-    paper = draw(st.dictionaries(st.tuples(st.sampled_from(teams), st.sampled_from(rounds)), small, max_size=8))
+    paper = draw(
+        st.dictionaries(st.tuples(st.sampled_from(teams), st.sampled_from(rounds)), small, max_size=8)
+    )
     return teams, rounds, round_of, points, corrections, jokers, paper
 
 
@@ -671,8 +726,11 @@ def _by_hand(teams, rounds, round_of, points, corrections, jokers, paper):
             continue
         total = 0
         for round_ in rounds:
-            in_round = sum(corrections.get((team, q), points.get((team, q), 0))
-                           for q, r in round_of.items() if r == round_)
+            in_round = sum(
+                corrections.get((team, q), points.get((team, q), 0))
+                for q, r in round_of.items()
+                if r == round_
+            )
             in_round += paper.get((team, round_), 0)
             total += in_round * (2 if jokers.get(team) == round_ else 1)
         expected[team] = total
@@ -685,7 +743,8 @@ def test_totals_equal_the_hand_computed_sum(night):
     teams, rounds, round_of, points, corrections, jokers, paper = night
     final = _final(corrections)
     assert totals(points, round_of, final, jokers, paper) == _by_hand(
-        teams, rounds, round_of, points, final, jokers, paper)
+        teams, rounds, round_of, points, final, jokers, paper
+    )
 
 
 @settings(max_examples=300)
@@ -715,6 +774,7 @@ def test_a_joker_never_changes_other_rounds(night):
     with_jokers = totals(points, round_of, final, jokers, paper)
     for team, total in with_jokers.items():
         joker_round = jokers.get(team)
-        round_points = sum(final.get((team, q), points.get((team, q), 0))
-                           for q, r in round_of.items() if r == joker_round) + paper.get((team, joker_round), 0)
+        round_points = sum(
+            final.get((team, q), points.get((team, q), 0)) for q, r in round_of.items() if r == joker_round
+        ) + paper.get((team, joker_round), 0)
         assert total == without[team] + (round_points if joker_round else 0)

@@ -1,5 +1,6 @@
 """Secrets come from the environment: what the app refuses to start with, said in words, and the
 laptop's generated key."""
+
 import os
 import stat
 import subprocess
@@ -26,7 +27,9 @@ def test_several_processes_must_be_given_the_key(tmp_path):
         config.secret_key(settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0"))
     assert not (tmp_path / "secret_key").exists()
     given = "k" * config.MIN_SECRET_KEY
-    assert config.secret_key(settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY=given)) == given
+    assert (
+        config.secret_key(settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0", SECRET_KEY=given)) == given
+    )
 
 
 def test_a_short_key_is_refused(tmp_path):
@@ -34,13 +37,15 @@ def test_a_short_key_is_refused(tmp_path):
         config.secret_key(settings(tmp_path, SECRET_KEY="secret"))
 
 
-@pytest.mark.parametrize("command", [["-m", "pubquiz.cli", "migrate"], ["-c", "import wsgi"]],
-                         ids=["cli", "gunicorn-worker"])
+@pytest.mark.parametrize(
+    "command", [["-m", "pubquiz.cli", "migrate"], ["-c", "import wsgi"]], ids=["cli", "gunicorn-worker"]
+)
 def test_the_operator_reads_what_to_change_not_a_traceback(tmp_path, command):
     env = dict(os.environ, REDIS_URL="redis://127.0.0.1:6379/0", PUBQUIZ_INSTANCE_DIR=str(tmp_path))
     env.pop("SECRET_KEY", None)
-    result = subprocess.run([sys.executable, *command], env=env, cwd=config.ROOT, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, *command], env=env, cwd=config.ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert "SECRET_KEY must be set when REDIS_URL is" in result.stderr
     assert "Traceback" not in result.stderr

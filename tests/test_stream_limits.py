@@ -2,6 +2,7 @@
 that open streams and never read are dropped after the send timeout and their memory freed, a
 stream with no position gets the current state once (never the whole history), and a reader that
 keeps up meanwhile gets every event in order."""
+
 import asyncio
 import os
 import re
@@ -58,15 +59,24 @@ def server(request, database_url, tmp_path):
     raise_nofile()
     port = free_port()
     prefix = "pubquiz-limits-" + secrets.token_hex(4)
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url(), PUBQUIZ_REDIS_PREFIX=prefix,
-               SECRET_KEY="limits-secret-" + secrets.token_hex(8), PUBQUIZ_INSTANCE_DIR=str(tmp_path),
-               PUBQUIZ_SEND_TIMEOUT_SECONDS=str(SEND_TIMEOUT), PUBQUIZ_HEARTBEAT_SECONDS="1",
-               PUBQUIZ_MAX_STREAMS_PER_ADDRESS=str(MAX_STREAMS),
-               # The 200 teams join from this one address (a pub router allows 60 new teams).
-               PUBQUIZ_LIMIT_NEW_TEAMS="1000 per hour", PUBQUIZ_HISTORY_SIZE="1000",
-               # Each bare stream renders the game's state: 500 at once queue for the pool.
-               PUBQUIZ_DB_TIMEOUT="120",
-               PUBQUIZ_WORKERS="1", PUBQUIZ_BIND=f"127.0.0.1:{port}")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url(),
+        PUBQUIZ_REDIS_PREFIX=prefix,
+        SECRET_KEY="limits-secret-" + secrets.token_hex(8),
+        PUBQUIZ_INSTANCE_DIR=str(tmp_path),
+        PUBQUIZ_SEND_TIMEOUT_SECONDS=str(SEND_TIMEOUT),
+        PUBQUIZ_HEARTBEAT_SECONDS="1",
+        PUBQUIZ_MAX_STREAMS_PER_ADDRESS=str(MAX_STREAMS),
+        # The 200 teams join from this one address (a pub router allows 60 new teams).
+        PUBQUIZ_LIMIT_NEW_TEAMS="1000 per hour",
+        PUBQUIZ_HISTORY_SIZE="1000",
+        # Each bare stream renders the game's state: 500 at once queue for the pool.
+        PUBQUIZ_DB_TIMEOUT="120",
+        PUBQUIZ_WORKERS="1",
+        PUBQUIZ_BIND=f"127.0.0.1:{port}",
+    )
     log = open(tmp_path / "server.log", "w")
     command = [sys.executable] + [part.format(port=port) for part in COMMANDS[request.param]]
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -130,7 +140,7 @@ def _ends(sock, seconds=30):
             try:
                 if not sock.recv(65536):
                     return True
-            except socket.timeout:
+            except TimeoutError:
                 pass
     except ConnectionResetError:
         return True
@@ -186,8 +196,9 @@ async def _game(port):
 async def _publish(host, code):
     """EVENTS pushes of the whole lobby to every screen: the host hides and shows the scores."""
     for number in range(EVENTS):
-        status, _, _ = await host.post(f"/host/{code}/manage/scores-hidden", {"hidden": str(number % 2)},
-                                       htmx=True)
+        status, _, _ = await host.post(
+            f"/host/{code}/manage/scores-hidden", {"hidden": str(number % 2)}, htmx=True
+        )
         assert status in (200, 204), status
 
 
@@ -243,9 +254,13 @@ def test_stalled_streams_are_dropped_and_freed_while_a_reader_gets_every_event(s
     assert grown <= RSS_BOUND, f"the server grew by {grown / 2**20:.1f} MB"
     assert all(_ends(sock) for sock in stalled), "a dropped stream's socket stayed open"
 
-    published = [entry_id.decode() for entry_id, audiences, _ in
-                 history(redis.Redis.from_url(redis_url()), prefix, game_id, start.rsplit("=", 1)[1])
-                 if "screen" in audiences]
+    published = [
+        entry_id.decode()
+        for entry_id, audiences, _ in history(
+            redis.Redis.from_url(redis_url()), prefix, game_id, start.rsplit("=", 1)[1]
+        )
+        if "screen" in audiences
+    ]
     assert len(published) >= EVENTS
     _wait_until(lambda: reader.ids() == published, "the reader did not get every event in order", 15)
     reader.close()

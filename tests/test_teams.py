@@ -1,13 +1,13 @@
 """Teams on several phones (PIN, team link, picks and lock-in, the captain), and the host's team
 management (rename, safe name, kick, merge, paper teams, pause), against the real database."""
+
 import html
 import re
 from datetime import timedelta
 
 import pytest
 from helpers import CHOICE, TEXT, Stream
-from night import (build_quiz, game_id, leaderboard, play, query, question_id, team_id, text,
-                   totals, visible)
+from night import build_quiz, game_id, leaderboard, play, query, question_id, team_id, text, totals, visible
 
 from harness.quiz import Round
 from pubquiz import games
@@ -22,7 +22,9 @@ def _pin(app, code, name):
 
 
 def _members(app, code, name):
-    return query(app, "select id, captain from member where team_id = %s order by id", team_id(app, code, name))
+    return query(
+        app, "select id, captain from member where team_id = %s order by id", team_id(app, code, name)
+    )
 
 
 def _team_of_two(app, host, new_team, code, name="Bears"):
@@ -34,6 +36,7 @@ def _team_of_two(app, host, new_team, code, name="Bears"):
 
 
 # --- joining a team that is already in ------------------------------------------------------
+
 
 def test_a_second_phone_joins_its_team_with_the_pin(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
@@ -108,6 +111,7 @@ def test_the_team_link_prefills_the_join_form(app, host, new_team):
 
 
 # --- picks, the captain and lock-in ---------------------------------------------------------
+
 
 def test_the_last_pick_before_the_deadline_counts(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
@@ -212,12 +216,16 @@ def test_another_teams_stream_does_not_see_the_pick(app, host, new_team):
 
 # --- the host manages teams -----------------------------------------------------------------
 
+
 def test_host_renames_a_team(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
     a, b = _team_of_two(app, host, new_team, code, "Rude Word")
     new_team().join(code, "Others")
     tid = team_id(app, code, "Rude Word")
-    assert host.post(f"/host/{code}/manage/teams/{tid}/rename", {"name": "Quiz Team Aguilera"}).status_code == 303
+    assert (
+        host.post(f"/host/{code}/manage/teams/{tid}/rename", {"name": "Quiz Team Aguilera"}).status_code
+        == 303
+    )
     for phone in (a, b):
         page = text(phone.get(f"/play/{code}"))
         assert "Quiz Team Aguilera" in page and "Rude Word" not in page
@@ -270,8 +278,12 @@ def test_kicked_team_is_sent_to_the_join_page_and_stops_counting(app, host, new_
 
 @pytest.mark.parametrize("renamed_before", [0, 3])
 def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
-    quiz_id, _, questions = build_quiz(host, rounds=[Round("Round 1", [
-        CHOICE, dict(TEXT, points="3"), dict(CHOICE, prompt="Third: red planet?")])])
+    quiz_id, _, questions = build_quiz(
+        host,
+        rounds=[
+            Round("Round 1", [CHOICE, dict(TEXT, points="3"), dict(CHOICE, prompt="Third: red planet?")])
+        ],
+    )
     code = host.start_game(quiz_id)
     bears, duplicate, others = new_team(), new_team(), new_team()
     bears.join(code, "Bears")
@@ -286,14 +298,20 @@ def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
     play(host, code, {duplicate: {"text": "Beethoven"}, others: {"text": "Mozart"}})  # only the duplicate
     assert totals(app, code) == {"Bears": 2, dup_name: 3, "Others": 0}
 
-    merged = host.post(f"/host/{code}/manage/merge", {"from": str(dup_id), "into": str(bears_id),
-                                                     "confirm": "1"})
+    merged = host.post(
+        f"/host/{code}/manage/merge", {"from": str(dup_id), "into": str(bears_id), "confirm": "1"}
+    )
     assert merged.status_code == 303
     assert totals(app, code) == {"Bears": 2 + 3, "Others": 0}
-    rows = query(app, "select question_id, team_id, choice, text from answer where team_id = %s order by question_id",
-                 bears_id)
+    rows = query(
+        app,
+        "select question_id, team_id, choice, text from answer where team_id = %s order by question_id",
+        bears_id,
+    )
     assert [(r["question_id"], r["choice"], r["text"]) for r in rows] == [
-        (questions[0][0], 1, None), (questions[0][1], None, "Beethoven")]
+        (questions[0][0], 1, None),
+        (questions[0][1], None, "Beethoven"),
+    ]
     assert query(app, "select count(*) as n from team where id = %s", dup_id) == [{"n": 0}]
     assert f"{dup_name} into Bears" in text(host.get(f"/host/{code}/audit"))
 
@@ -314,8 +332,7 @@ def test_merge_a_team_that_joined_twice(app, host, new_team, renamed_before):
 
 
 def test_a_paper_team_gets_its_round_scores_typed_in(app, host, new_team):
-    quiz_id, round_ids, _ = build_quiz(host, rounds=[Round("Round 1", [CHOICE]),
-                                                     Round("Music", [CHOICE])])
+    quiz_id, round_ids, _ = build_quiz(host, rounds=[Round("Round 1", [CHOICE]), Round("Music", [CHOICE])])
     code = host.start_game(quiz_id)
     phones = new_team()
     phones.join(code, "Phones")
@@ -332,12 +349,16 @@ def test_a_paper_team_gets_its_round_scores_typed_in(app, host, new_team):
     assert typed.status_code == 303 and typed.headers["Location"] == f"/mark/{code}"
     assert leaderboard(app, code) == [(1, "Paper Tigers", 7), (2, "Phones", 2)]
     host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_ids[1], "points": "1"})
-    host.post(f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_ids[0], "points": "4"})  # re-typed
+    host.post(
+        f"/mark/{code}/paper", {"team_id": paper_id, "round_id": round_ids[0], "points": "4"}
+    )  # re-typed
     assert totals(app, code) == {"Paper Tigers": 5, "Phones": 2}
     assert "Paper Tigers, round 1 “Round 1”: 4" in text(host.get(f"/host/{code}/audit"))
     # Only paper teams get typed-in scores.
-    refused = host.post(f"/mark/{code}/paper", {"team_id": team_id(app, code, "Phones"),
-                                                "round_id": round_ids[0], "points": "50"})
+    refused = host.post(
+        f"/mark/{code}/paper",
+        {"team_id": team_id(app, code, "Phones"), "round_id": round_ids[0], "points": "50"},
+    )
     assert refused.status_code == 400
     assert totals(app, code)["Phones"] == 2
     # A name a team already has is refused.
@@ -346,6 +367,7 @@ def test_a_paper_team_gets_its_round_scores_typed_in(app, host, new_team):
 
 
 # --- pause ----------------------------------------------------------------------------------
+
 
 def test_pause_freezes_answers_and_the_deadline(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
@@ -366,8 +388,12 @@ def test_pause_freezes_answers_and_the_deadline(app, host, new_team):
     assert "The game is paused: resume it first." in text(moved)
 
     # The pause has lasted 100 seconds and the deadline has passed meanwhile: no close.
-    query(app, "update game set paused_at = now() - interval '100 seconds', "
-               "deadline_at = now() - interval '1 second' where code = %s returning id", code)
+    query(
+        app,
+        "update game set paused_at = now() - interval '100 seconds', "
+        "deadline_at = now() - interval '1 second' where code = %s returning id",
+        code,
+    )
     before = query(app, "select deadline_at, paused_at from game where code = %s", code)[0]
     with app.app_context():
         assert [snap.game["id"] for snap in games.close_due()] == []

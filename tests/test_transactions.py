@@ -1,6 +1,7 @@
 """Every transition is one transaction: when PostgreSQL goes away in the middle of one (here the
 connection is killed just before its last statement), nothing of it is kept, the host reads a
 clear 503, and the same click works once the database is back."""
+
 import pytest
 from helpers import CHOICE
 from night import query
@@ -29,15 +30,21 @@ def execute(app, sql):
 def killer(app):
     execute(app, KILL_ON_CLOSE)
     yield
-    execute(app, "drop trigger if exists pubquiz_test_kill on game; drop function if exists pubquiz_test_kill()")
+    execute(
+        app, "drop trigger if exists pubquiz_test_kill on game; drop function if exists pubquiz_test_kill()"
+    )
 
 
 def state(app):
-    return (query(app, "select phase, version, question_id from game"),
-            query(app, "select team_id, choice, points, correct from answer order by team_id"))
+    return (
+        query(app, "select phase, version, question_id from game"),
+        query(app, "select team_id, choice, points, correct from answer order by team_id"),
+    )
 
 
-def test_postgresql_lost_in_the_middle_of_closing_a_question_leaves_nothing_half_done(app, host, new_team, killer):
+def test_postgresql_lost_in_the_middle_of_closing_a_question_leaves_nothing_half_done(
+    app, host, new_team, killer
+):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
     teams = [new_team(), new_team()]
     for number, team in enumerate(teams):

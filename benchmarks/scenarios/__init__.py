@@ -8,6 +8,7 @@ window (pubquiz's part, side_by_side.py), the idle-stream memory and heartbeats 
 fresh stack so its memory baseline is clean. Every wait is bounded; every window records server
 CPU, database round trips and what the clients received, checked against the bus's history in Redis.
 """
+
 from ..night import Night, log
 from .answers import answer_burst
 from .busy import busy, restart
@@ -20,15 +21,17 @@ from .side_by_side import compare_window
 async def _side_by_side(night, out):
     """The first games' team streams open; with compare, pubquiz's part of the side by side."""
     p = night.p
-    compare_games = night.games[:p["compare_games"]]
+    compare_games = night.games[: p["compare_games"]]
     first = [s for g in compare_games for s in night.team_streams[g]]
     out["open_first"] = await night.open_streams(first, f"open {len(first)} streams")
     if night.wants("compare"):
         log(f"side by side, pubquiz: {len(first)} clients for {p['compare_seconds']}s")
         c = await compare_window(night, compare_games, p["compare_seconds"], p["compare_interval"])
         out["compare_pubquiz"] = c
-        log(f"  pubquiz: {c['delivered']} delivered, lost {c['lost']}, p99 {c['latency_ms']['p99']} ms, "
-            f"{c['cpu_us_per_delivered_stack']} us/update")
+        log(
+            f"  pubquiz: {c['delivered']} delivered, lost {c['lost']}, p99 {c['latency_ms']['p99']} ms, "
+            f"{c['cpu_us_per_delivered_stack']} us/update"
+        )
     return first
 
 
@@ -42,8 +45,10 @@ async def _idle(night, out, first, baseline):
         out["open_rest"]["tracemalloc_per_stream"] = memory
     out["idle_memory"] = await idle_memory(night, night.fleet.open_count, baseline)
     out["idle_memory"]["window_opening_streams"] = out["open_rest"]["window"]
-    log(f"idle: {night.fleet.open_count}/{len(first) + len(rest)} streams open, "
-        f"{out['idle_memory']['rss_per_stream_kb']} KB RSS per stream")
+    log(
+        f"idle: {night.fleet.open_count}/{len(first) + len(rest)} streams open, "
+        f"{out['idle_memory']['rss_per_stream_kb']} KB RSS per stream"
+    )
 
 
 async def _under_load(night, out):

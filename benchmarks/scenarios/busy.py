@@ -1,5 +1,6 @@
 """Busy: every game at ~10 updates/s, after an app restart with a shorter count interval that
 every stream must survive on its own."""
+
 import asyncio
 import random
 import time
@@ -32,22 +33,30 @@ async def restart(night, env):
     streams_back = came_back()
     await asyncio.sleep(night.p["quiet"])
     result, notes = night.check(night.games, marks)
-    log(f"app restarted with {env} in {restarted:.1f}s; {streams_back}/{len(streams)} streams back "
-        f"after {back:.1f}s")
-    return {"settings": env, "seconds_app_restart": round(restarted, 1),
-            "seconds_to_all_streams_back": round(back, 1), "streams": len(streams),
-            "streams_back": streams_back, "lost": result.summary()["lost"],
-            "errors_seen_by_clients": dict(night.fleet.errors)}
+    log(
+        f"app restarted with {env} in {restarted:.1f}s; {streams_back}/{len(streams)} streams back "
+        f"after {back:.1f}s"
+    )
+    return {
+        "settings": env,
+        "seconds_app_restart": round(restarted, 1),
+        "seconds_to_all_streams_back": round(back, 1),
+        "streams": len(streams),
+        "streams_back": streams_back,
+        "lost": result.summary()["lost"],
+        "errors_seen_by_clients": dict(night.fleet.errors),
+    }
 
 
 async def _answer_open_question(night, game, answers):
     """The game's first teams answer its open question at busy_answer_rate a second."""
     p = night.p
     question_id = game.host.question_ids[game.question_index]
-    teams = game.teams[:p["busy_answers_per_question"]]
+    teams = game.teams[: p["busy_answers_per_question"]]
     batch = [answer_request((game, t), game, t, question_id) for t in teams]
-    await lean.run_requests(night.port, batch, timeout=60, spread=len(batch) / p["busy_answer_rate"],
-                            preconnect=False)
+    await lean.run_requests(
+        night.port, batch, timeout=60, spread=len(batch) / p["busy_answer_rate"], preconnect=False
+    )
     answers.extend(batch)
 
 
@@ -93,14 +102,25 @@ async def busy(night):
     summary = result.summary()
     published = sum(len(analysis.history(night.redis, night.prefix, g.id, marks[g])) for g in games)
     accepted = accepted_answers(answers)
-    out = {"games": len(games), "streams": summary["streams"], "seconds": round(driven, 1),
-           "published_events": published,
-           "updates_per_game_per_second": round(published / len(games) / max(driven, 1e-9), 2),
-           "host_clicks": sum(len(c) for c in clicks.values()), "failed_clicks": failures[:5],
-           "answers_sent": len(answers), "answers_accepted": len(accepted),
-           "answers_lost": len(answers) - len(accepted),
-           "answer_post_ms": percentiles([r.latency for r in accepted]), **summary,
-           **cpu_per_delivery(window, summary["delivered"]), "window": window.summary(), "notes": notes}
-    log(f"busy: {published} events ({out['updates_per_game_per_second']}/game/s), lost {summary['lost']}, "
-        f"click->team p99 {summary['click_to_arrival_ms']['p99']} ms, answers {len(accepted)}/{len(answers)}")
+    out = {
+        "games": len(games),
+        "streams": summary["streams"],
+        "seconds": round(driven, 1),
+        "published_events": published,
+        "updates_per_game_per_second": round(published / len(games) / max(driven, 1e-9), 2),
+        "host_clicks": sum(len(c) for c in clicks.values()),
+        "failed_clicks": failures[:5],
+        "answers_sent": len(answers),
+        "answers_accepted": len(accepted),
+        "answers_lost": len(answers) - len(accepted),
+        "answer_post_ms": percentiles([r.latency for r in accepted]),
+        **summary,
+        **cpu_per_delivery(window, summary["delivered"]),
+        "window": window.summary(),
+        "notes": notes,
+    }
+    log(
+        f"busy: {published} events ({out['updates_per_game_per_second']}/game/s), lost {summary['lost']}, "
+        f"click->team p99 {summary['click_to_arrival_ms']['p99']} ms, answers {len(accepted)}/{len(answers)}"
+    )
     return out

@@ -1,5 +1,6 @@
 """Idle streams: what they cost in memory (the workers' RSS per stream; with --tracemalloc, the
 Python allocation sites) and in CPU (heartbeats, when nothing else happens)."""
+
 import asyncio
 
 from ..night import log, per_delivery
@@ -11,10 +12,13 @@ async def idle_memory(night, streams_open, baseline):
     await asyncio.sleep(night.p["idle_settle"])
     workers = night.stack.workers_rss()
     per_stream = (workers - baseline) / max(streams_open, 1)
-    return {"streams_open": streams_open, "workers_rss_before_mb": round(baseline / 2**20, 1),
-            "workers_rss_after_mb": round(workers / 2**20, 1),
-            "rss_per_stream_kb": round(per_stream / 1024, 1),
-            "held_by_workers": [w.pid for w in night.stack.workers_of_app()]}
+    return {
+        "streams_open": streams_open,
+        "workers_rss_before_mb": round(baseline / 2**20, 1),
+        "workers_rss_after_mb": round(workers / 2**20, 1),
+        "rss_per_stream_kb": round(per_stream / 1024, 1),
+        "held_by_workers": [w.pid for w in night.stack.workers_of_app()],
+    }
 
 
 def _read_snapshots(directory, label):
@@ -41,8 +45,10 @@ async def memory_snapshot(night, label, streams=0):
     if not streams:
         return None
     top = sorted(sites.items(), key=lambda kv: -kv[1])[:25]
-    return {"python_bytes_per_stream": round(total / streams), "sites_bytes_per_stream":
-            [(site, round(size / streams)) for site, size in top]}
+    return {
+        "python_bytes_per_stream": round(total / streams),
+        "sites_bytes_per_stream": [(site, round(size / streams)) for site, size in top],
+    }
 
 
 async def heartbeats(night, seconds):
@@ -55,9 +61,16 @@ async def heartbeats(night, seconds):
     await asyncio.sleep(seconds)
     window.stop()
     pings = sum(s.pings for s in streams) - before
-    out = {"streams": len(streams), "seconds": round(window.seconds, 1), "heartbeats_delivered": pings,
-           "cpu_us_per_heartbeat_app": per_delivery(window.app_cpu, pings),
-           "cpu_us_per_heartbeat_stack": per_delivery(window.stack_cpu, pings), "window": window.summary()}
-    log(f"idle {seconds}s: {pings} heartbeats, {out['cpu_us_per_heartbeat_app']} us app CPU each "
-        f"({out['cpu_us_per_heartbeat_stack']} us whole stack)")
+    out = {
+        "streams": len(streams),
+        "seconds": round(window.seconds, 1),
+        "heartbeats_delivered": pings,
+        "cpu_us_per_heartbeat_app": per_delivery(window.app_cpu, pings),
+        "cpu_us_per_heartbeat_stack": per_delivery(window.stack_cpu, pings),
+        "window": window.summary(),
+    }
+    log(
+        f"idle {seconds}s: {pings} heartbeats, {out['cpu_us_per_heartbeat_app']} us app CPU each "
+        f"({out['cpu_us_per_heartbeat_stack']} us whole stack)"
+    )
     return out

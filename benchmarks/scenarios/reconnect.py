@@ -1,6 +1,7 @@
 """The reconnect storm: a fifth of the team streams drop at once; while they are away every host
 clicks (so they miss an event); they come back within about a second with Last-Event-ID and must
 end with exactly the ids the others saw."""
+
 import asyncio
 import random
 import time
@@ -67,16 +68,25 @@ async def reconnect_storm(night):
     replay_exact = _replayed_exactly(night, set(dropped), games, marks)
     summary = result.summary()
     delay = p["storm_reconnect_delay"]
-    out = {"streams": len(teams) + len(night.screen_streams), "dropped": len(dropped),
-           "reconnected": sum(1 for s in dropped if s.state == 1),
-           "reconnect_delay_s": f"{delay * 0.5:.2f}-{delay * 1.5:.2f}",
-           "replayed_exactly": replay_exact, "replay_wrong": len(dropped) - replay_exact,
-           "seconds_to_all_recovered": round(recovered_at - dropped_at, 2) if recovered_at else None,
-           "lost": summary["lost"], "duplicates": summary["duplicates"],
-           "click_to_arrival_ms_all": summary["click_to_arrival_ms"],
-           "server_cpu_seconds_app": window.app_cpu, "server_cpu_seconds_stack": window.stack_cpu,
-           "window": window.summary(), "notes": notes,
-           **({"loss_examples": summary["loss_examples"]} if "loss_examples" in summary else {})}
-    log(f"reconnect storm: {out['reconnected']}/{len(dropped)} back, replay exact {replay_exact}, "
-        f"recovered in {out['seconds_to_all_recovered']} s, lost {summary['lost']}")
+    out = {
+        "streams": len(teams) + len(night.screen_streams),
+        "dropped": len(dropped),
+        "reconnected": sum(1 for s in dropped if s.state == 1),
+        "reconnect_delay_s": f"{delay * 0.5:.2f}-{delay * 1.5:.2f}",
+        "replayed_exactly": replay_exact,
+        "replay_wrong": len(dropped) - replay_exact,
+        "seconds_to_all_recovered": round(recovered_at - dropped_at, 2) if recovered_at else None,
+        "lost": summary["lost"],
+        "duplicates": summary["duplicates"],
+        "click_to_arrival_ms_all": summary["click_to_arrival_ms"],
+        "server_cpu_seconds_app": window.app_cpu,
+        "server_cpu_seconds_stack": window.stack_cpu,
+        "window": window.summary(),
+        "notes": notes,
+        **({"loss_examples": summary["loss_examples"]} if "loss_examples" in summary else {}),
+    }
+    log(
+        f"reconnect storm: {out['reconnected']}/{len(dropped)} back, replay exact {replay_exact}, "
+        f"recovered in {out['seconds_to_all_recovered']} s, lost {summary['lost']}"
+    )
     return out

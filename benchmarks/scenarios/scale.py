@@ -1,5 +1,6 @@
 """Scale: 1,000 small games held at once, each a projector and a few teams; every host starts its
 game (spread over a few seconds); every event must arrive. Memory per open stream."""
+
 import asyncio
 import time
 
@@ -16,9 +17,15 @@ async def _start_all(night, streams, marks, spread):
     window.stop()
     result, notes = night.check(night.games, marks, {g: [t] for g, t in sent.items()})
     summary = result.summary()
-    return {"start_clicks": len(sent), "failed_clicks": failed[:5], "host_post_ms": post_latency,
-            **summary, **cpu_per_delivery(window, summary["delivered"]),
-            "window": window.summary(), "notes": notes}
+    return {
+        "start_clicks": len(sent),
+        "failed_clicks": failed[:5],
+        "host_post_ms": post_latency,
+        **summary,
+        **cpu_per_delivery(window, summary["delivered"]),
+        "window": window.summary(),
+        "notes": notes,
+    }
 
 
 async def run_scale(stack, params):
@@ -39,12 +46,20 @@ async def run_scale(stack, params):
         out["open"] = await night.open_streams(streams, f"scale: open {len(streams)} streams")
         out["idle_memory"] = await idle_memory(night, night.fleet.open_count, baseline)
         start = await _start_all(night, streams, marks, p["scale_start_spread"])
-        out.update({"games": len(night.games), "streams": len(streams),
-                    "streams_open": night.fleet.open_count,
-                    "setup_seconds": round(time.monotonic() - started, 1), **start})
-        log(f"scale: {night.fleet.open_count} streams over {len(night.games)} games, lost {start['lost']}, "
+        out.update(
+            {
+                "games": len(night.games),
+                "streams": len(streams),
+                "streams_open": night.fleet.open_count,
+                "setup_seconds": round(time.monotonic() - started, 1),
+                **start,
+            }
+        )
+        log(
+            f"scale: {night.fleet.open_count} streams over {len(night.games)} games, lost {start['lost']}, "
             f"click->team p99 {start['click_to_arrival_ms']['p99']} ms, "
-            f"{out['idle_memory']['rss_per_stream_kb']} KB/stream")
+            f"{out['idle_memory']['rss_per_stream_kb']} KB/stream"
+        )
     finally:
         await night.close()
     return out

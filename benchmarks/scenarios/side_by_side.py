@@ -1,5 +1,6 @@
 """Side by side, pubquiz's part: hosts click on a fixed schedule while the teams' streams listen.
 The other two designs (polling, flask-sse) run on stacks of their own in benchmarks/compare.py."""
+
 import asyncio
 import time
 
@@ -39,8 +40,12 @@ async def compare_window(night, games, seconds, interval):
     rss = night.stack.rss()
     redis_clients = night.stack.redis_clients()
     # Staggered: game i's first click comes i/len(games) of an interval after the first game's.
-    await asyncio.gather(*(_drive(night, g, start + i * interval / len(games), rounds, interval, clicks,
-                                  failures) for i, g in enumerate(games)))
+    await asyncio.gather(
+        *(
+            _drive(night, g, start + i * interval / len(games), rounds, interval, clicks, failures)
+            for i, g in enumerate(games)
+        )
+    )
     await night.settle(streams, timeout=10, quiet=night.p["quiet"])
     window.stop()
     result, notes = night.check(games, marks, clicks, streams_of=lambda g: night.team_streams[g])
@@ -48,14 +53,21 @@ async def compare_window(night, games, seconds, interval):
     summary = result.summary()
     return {
         "design": "pubquiz (SSE, Redis bus, one subscription per process)",
-        "clients": len(streams), "games": len(games), "updates": sum(len(c) for c in clicks.values()),
-        "failed_clicks": len(failures), "delivered": summary["delivered"], "lost": summary["lost"],
-        "latency_ms": summary["click_to_arrival_ms"], **cpu_per_delivery(window, summary["delivered"]),
-        "db_statements_per_minute": _per_minute(sum(v for k, v in window.statements.items()
-                                                    if not k.startswith("sql:")), window),
+        "clients": len(streams),
+        "games": len(games),
+        "updates": sum(len(c) for c in clicks.values()),
+        "failed_clicks": len(failures),
+        "delivered": summary["delivered"],
+        "lost": summary["lost"],
+        "latency_ms": summary["click_to_arrival_ms"],
+        **cpu_per_delivery(window, summary["delivered"]),
+        "db_statements_per_minute": _per_minute(
+            sum(v for k, v in window.statements.items() if not k.startswith("sql:")), window
+        ),
         "db_round_trips_per_minute": _per_minute(window.round_trips, window),
         "db_xact_commit_per_minute": _per_minute(db["xact_commit"], window),
         "redis_connections": redis_clients,
         "rss_mb": {k: round(v / 2**20, 1) for k, v in rss.items()},
-        "window": window.summary(), "notes": notes,
+        "window": window.summary(),
+        "notes": notes,
     }

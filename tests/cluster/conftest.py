@@ -1,5 +1,6 @@
 """A cluster on loopback: app instances (gunicorn, gevent workers, deploy/gunicorn.conf.py) behind
 Nginx (a config derived from deploy/nginx.conf), sharing the real PostgreSQL and a Redis."""
+
 import os
 import secrets
 import shutil
@@ -43,8 +44,11 @@ class Instance:
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
-            env=dict(env, PUBQUIZ_BIND=f"127.0.0.1:{port}"), stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            env=dict(env, PUBQUIZ_BIND=f"127.0.0.1:{port}"),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_until_answers(self.base + "/healthz", self.process)
 
     def workers(self):
@@ -72,9 +76,22 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if answers_on(self.port):
@@ -92,16 +109,23 @@ class Cluster:
     def __init__(self, workdir, database_url, redis, instances=2, workers=2):
         self.workdir = workdir
         self.env = dict(
-            os.environ, DATABASE_URL=database_url, REDIS_URL=redis,
+            os.environ,
+            DATABASE_URL=database_url,
+            REDIS_URL=redis,
             PUBQUIZ_REDIS_PREFIX="pubquiz-cluster-" + secrets.token_hex(4),
-            SECRET_KEY="cluster-" + secrets.token_hex(8), PUBQUIZ_WORKERS=str(workers),
-            PUBQUIZ_TRUSTED_PROXIES="1", PUBQUIZ_DEADLINE_SWEEP_SECONDS="0.5",
-            PUBQUIZ_INSTANCE_DIR=str(workdir), PROMETHEUS_MULTIPROC_DIR="")
+            SECRET_KEY="cluster-" + secrets.token_hex(8),
+            PUBQUIZ_WORKERS=str(workers),
+            PUBQUIZ_TRUSTED_PROXIES="1",
+            PUBQUIZ_DEADLINE_SWEEP_SECONDS="0.5",
+            PUBQUIZ_INSTANCE_DIR=str(workdir),
+            PROMETHEUS_MULTIPROC_DIR="",
+        )
         self.env.pop("PROMETHEUS_MULTIPROC_DIR")  # each master makes its own
         self.instances = [Instance(free_port(), self.env, workdir / f"app{i}.log") for i in range(instances)]
         http_port = free_port()
-        config = nginx.render(workdir / "nginx", [i.port for i in self.instances], http_port, free_port(),
-                              ROOT / "static")
+        config = nginx.render(
+            workdir / "nginx", [i.port for i in self.instances], http_port, free_port(), ROOT / "static"
+        )
         self.nginx = nginx.start(config)
         self.base = f"http://127.0.0.1:{http_port}"
 

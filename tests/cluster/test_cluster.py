@@ -1,5 +1,6 @@
 """The production shape on loopback: two app instances (gunicorn, two gevent workers each) behind
 Nginx, PostgreSQL and Redis. Teams connect through Nginx, the host drives through one instance."""
+
 import asyncio
 import json
 import signal
@@ -14,8 +15,16 @@ from harness.people import Host, Stream, Team, close_all
 # The streams open as pages rendered before the game's first event do: from the start.
 from pubquiz.events import START
 
-QUESTION = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-            "option_2": "Jupiter", "correct_option": "1", "time_limit": "12", "points": "1"}
+QUESTION = {
+    "kind": "choice",
+    "prompt": "Which planet is red?",
+    "option_0": "Venus",
+    "option_1": "Mars",
+    "option_2": "Jupiter",
+    "correct_option": "1",
+    "time_limit": "12",
+    "points": "1",
+}
 
 
 def player_event_ids(redis_client, prefix, game_id):
@@ -31,8 +40,9 @@ def game_row(database_url, code):
 
 def answers_of(database_url, game_id):
     with psycopg.connect(database_url) as conn:
-        return conn.execute("select count(*), count(correct), sum(points) from answer where game_id = %s",
-                            (game_id,)).fetchone()
+        return conn.execute(
+            "select count(*), count(correct), sum(points) from answer where game_id = %s", (game_id,)
+        ).fetchone()
 
 
 async def answer_until_recorded(team, code, question_id, attempts=5):
@@ -62,9 +72,14 @@ async def open_game(cluster, teams):
 
 def busiest_worker(instance):
     """The worker of this instance that holds the most connections from Nginx."""
+
     def held(process):
-        return sum(1 for c in process.net_connections("tcp")
-                   if c.status == "ESTABLISHED" and c.laddr.port == instance.port)
+        return sum(
+            1
+            for c in process.net_connections("tcp")
+            if c.status == "ESTABLISHED" and c.laddr.port == instance.port
+        )
+
     return max(instance.workers(), key=held)
 
 
@@ -115,6 +130,7 @@ def _code_of(database_url, game_id):
 def test_failed_joins_are_limited_across_instances(cluster):
     """Limits live in Redis and key on the client's address as Nginx saw it, whichever instance
     serves the request."""
+
     async def scenario():
         guesser = Team(cluster.base)
         statuses = []
@@ -206,7 +222,8 @@ def test_a_whole_instance_killed_and_a_deploy_mid_question(cluster, cluster_db):
 
     code = asyncio.run(scenario())
     with psycopg.connect(cluster_db) as conn:
-        game_id, phase, version = conn.execute("select id, phase, version from game where code = %s",
-                                               (code,)).fetchone()
+        game_id, phase, version = conn.execute(
+            "select id, phase, version from game where code = %s", (code,)
+        ).fetchone()
     assert (phase, version) == ("reveal", 4)  # start, open, close (exactly once), reveal
     assert answers_of(cluster_db, game_id) == (8, 8, 8)

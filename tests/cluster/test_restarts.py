@@ -1,6 +1,7 @@
 """The whole app, or PostgreSQL, restarted mid-question: the game comes back from the database,
 requests fail cleanly while something is down and work again after, the deadline is honoured,
 and nothing accepted is lost."""
+
 import asyncio
 import os
 import secrets
@@ -17,18 +18,27 @@ import pytest
 
 from harness.people import Host, Stream, Team, close_all
 from harness.processes import free_port
+
 # The streams open as pages rendered before the game's first event do: from the start.
 from pubquiz.events import START
 
 from .conftest import wait_until_answers
 
-QUESTION = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-            "correct_option": "1", "time_limit": "120", "points": "1"}
+QUESTION = {
+    "kind": "choice",
+    "prompt": "Which planet is red?",
+    "option_0": "Venus",
+    "option_1": "Mars",
+    "correct_option": "1",
+    "time_limit": "120",
+    "points": "1",
+}
 
 
 async def deadline_passes(database_url, code):
     """The question's deadline moves into the past (not waited for): a slow machine cannot make an
     answer late, and the app's own deadline sweep has to close the question."""
+
     def move():
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute("update game set deadline_at = now() - interval '1 second' where code = %s", (code,))
@@ -42,16 +52,25 @@ class Server:
     def __init__(self, database_url, workdir):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="restart-" + secrets.token_hex(8),
-                        PUBQUIZ_INSTANCE_DIR=str(workdir), PUBQUIZ_HEARTBEAT_SECONDS="1")
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            SECRET_KEY="restart-" + secrets.token_hex(8),
+            PUBQUIZ_INSTANCE_DIR=str(workdir),
+            PUBQUIZ_HEARTBEAT_SECONDS="1",
+        )
         self.env.pop("REDIS_URL", None)
         self.log = Path(workdir) / "server.log"
         self.process = None
 
     def start(self):
         with open(self.log, "a") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(self.port)],
-                                            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_answers(self.base + "/healthz", self.process)
 
     def kill(self):
@@ -120,8 +139,10 @@ def test_the_whole_app_restarted_mid_question(server, cluster_db):
     code = asyncio.run(scenario())
     with psycopg.connect(cluster_db) as conn:
         phase, version = conn.execute("select phase, version from game where code = %s", (code,)).fetchone()
-        answers = conn.execute("select count(*), sum(points) from answer a join game g on g.id = a.game_id "
-                               "where g.code = %s", (code,)).fetchone()
+        answers = conn.execute(
+            "select count(*), sum(points) from answer a join game g on g.id = a.game_id where g.code = %s",
+            (code,),
+        ).fetchone()
     assert (phase, version) == ("closed", 3)  # start, open, close: closed exactly once
     assert answers == (2, 1)  # both answers kept, the right one scored
 
@@ -200,5 +221,8 @@ def test_postgresql_restarted_mid_game(private_postgres, tmp_path):
         app.stop()
     with psycopg.connect(url) as conn:
         # start, open, close: closed exactly once; the answer kept and scored
-        assert conn.execute("select phase, version from game where code = %s", (code,)).fetchone() == ("closed", 3)
+        assert conn.execute("select phase, version from game where code = %s", (code,)).fetchone() == (
+            "closed",
+            3,
+        )
         assert conn.execute("select count(*), sum(points) from answer").fetchone() == (1, 1)

@@ -1,6 +1,7 @@
 """What every e2e test's people do in a browser the same way: a phone sends the join form, a
 phone joins and is in, a page's stream is live, a form is posted from a person's browser, and a
 host writes a quiz (a harness.quiz Quiz) and starts a game of it."""
+
 import re
 
 from playwright.sync_api import expect
@@ -55,6 +56,7 @@ def post(page, path, form=None, multipart=None):
 
 def build_quiz(page, quiz):
     """A harness.quiz Quiz written in the editor from this host's browser: its Built ids."""
+
     def send(request):
         if request.fields is None:
             response = page.request.get(origin(page) + request.path, max_redirects=0)

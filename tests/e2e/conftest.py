@@ -1,5 +1,6 @@
 """End-to-end fixtures: the real server (`pubquiz serve`, gevent) on a free loopback port, and
 Debian's Chromium driven by Playwright, one browser context per person."""
+
 import os
 import re
 import secrets
@@ -22,8 +23,15 @@ from harness.quiz import Quiz, Round
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
 # by the closed network, many connections at a time.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -32,11 +40,20 @@ def server(database_url, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     # Every test registers its hosts from 127.0.0.1 on this one server: the registration limit
     # (10 an hour per address) is for the internet, not for this suite (tests/test_limits.py holds it).
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="e2e-secret-" + secrets.token_hex(8),
-               PUBQUIZ_INSTANCE_DIR=str(log_path.parent), PUBQUIZ_LIMIT_REGISTER="10000 per hour")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        SECRET_KEY="e2e-secret-" + secrets.token_hex(8),
+        PUBQUIZ_INSTANCE_DIR=str(log_path.parent),
+        PUBQUIZ_LIMIT_REGISTER="10000 per hour",
+    )
     log = open(log_path, "w")
-    process = subprocess.Popen([sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -93,8 +110,9 @@ class People:
         self.csp_violations = []
 
     def new(self, javascript=True, width=1280, height=800):
-        context = self.browser.new_context(java_script_enabled=javascript,
-                                           viewport={"width": width, "height": height})
+        context = self.browser.new_context(
+            java_script_enabled=javascript, viewport={"width": width, "height": height}
+        )
         context.on("response", lambda r: r.status >= 500 and self.server_errors.append((r.status, r.url)))
         context.set_default_timeout(10_000)
         self.contexts.append(context)
@@ -103,7 +121,9 @@ class People:
         return context.new_page()
 
     def _watch(self, page):
-        page.on("console", lambda m: "Content Security Policy" in m.text and self.csp_violations.append(m.text))
+        page.on(
+            "console", lambda m: "Content Security Policy" in m.text and self.csp_violations.append(m.text)
+        )
 
     def host(self, email, javascript=True):
         """A quiz master's browser, registered and logged in (on the quizzes page)."""
@@ -118,8 +138,16 @@ class People:
         """A host who writes a quiz of true-or-false `statements` (all `truth`) and starts a game:
         (the host's page on the console, the game's code)."""
         host = self.host(email, javascript)
-        questions = [{"kind": "truefalse", "prompt": statement, "truth": "true" if truth else "false",
-                      "time_limit": str(time_limit or 30), "points": "1"} for statement in statements]
+        questions = [
+            {
+                "kind": "truefalse",
+                "prompt": statement,
+                "truth": "true" if truth else "false",
+                "time_limit": str(time_limit or 30),
+                "points": "1",
+            }
+            for statement in statements
+        ]
         quiz = build_quiz(host, Quiz("True or false", [Round(questions=questions)]))
         code = start_game(host, quiz.quiz_id)
         expect(host).to_have_url(re.compile(r"/host/[A-Z0-9]{6}$"))
@@ -160,7 +188,7 @@ class Wifi:
         while not self.closed:
             try:
                 phone, _ = self.listener.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             if not self.up:
                 phone.close()

@@ -1,6 +1,7 @@
 """Accessibility in Chromium: axe-core over every page in each of its live states, at a phone's
 size and a laptop's or projector's, with no violation of any impact allowed; and a whole night
 run by a host on the keyboard alone (Tab, Enter, Space), with the focus always visible."""
+
 import collections
 import re
 
@@ -34,7 +35,8 @@ class Audit:
                 for node in violation["nodes"]:
                     self.problems.append(
                         f"{name} [{state}] at {size['width']}x{size['height']}: {violation['id']} "
-                        f"({violation['impact']}) on {node['target']}: {node['failureSummary']}")
+                        f"({violation['impact']}) on {node['target']}: {node['failureSummary']}"
+                    )
 
     def assert_clean(self):
         summary = ", ".join(f"{rule} ({impact}) x{n}" for (rule, impact), n in sorted(self.per_rule.items()))
@@ -44,15 +46,35 @@ class Audit:
 def _write_quiz(host):
     """A quiz with a picture question, a free-text one and a numeric one in a second round:
     (quiz id, first round id, the picture question's id)."""
-    red_planet = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-                  "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
-                  "points": "1", "image_on_phones": "on"}
-    moonlight = {"kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
-                 "time_limit": "300", "points": "1"}
-    moon_landing = {"kind": "numeric", "prompt": "In what year did people first walk on the Moon?",
-                    "numeric_answer": "1969", "time_limit": "300", "points": "1"}
-    quiz = build_quiz(host, Quiz("Pub night", [Round(questions=[red_planet, moonlight]),
-                                               Round("Numbers", [moon_landing])]))
+    red_planet = {
+        "kind": "choice",
+        "prompt": "Which planet is red?",
+        "option_0": "Venus",
+        "option_1": "Mars",
+        "option_2": "Jupiter",
+        "option_3": "Saturn",
+        "correct_option": "1",
+        "time_limit": "300",
+        "points": "1",
+        "image_on_phones": "on",
+    }
+    moonlight = {
+        "kind": "text",
+        "prompt": "Who composed the Moonlight Sonata?",
+        "accepted": "Beethoven",
+        "time_limit": "300",
+        "points": "1",
+    }
+    moon_landing = {
+        "kind": "numeric",
+        "prompt": "In what year did people first walk on the Moon?",
+        "numeric_answer": "1969",
+        "time_limit": "300",
+        "points": "1",
+    }
+    quiz = build_quiz(
+        host, Quiz("Pub night", [Round(questions=[red_planet, moonlight]), Round("Numbers", [moon_landing])])
+    )
     question_id = quiz.question_ids[0][0]
     picture = {"name": "planet.png", "mimeType": "image/png", "buffer": png(40, 30)}
     post(host, f"/questions/{question_id}/media", multipart={"file": picture})
@@ -63,8 +85,12 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     base = people.base
     audit = Audit()
     visitor = people.new()
-    for path, name in (("/", "home"), ("/login", "login"), ("/register", "register"),
-                       ("/no/such/page", "error page")):
+    for path, name in (
+        ("/", "home"),
+        ("/login", "login"),
+        ("/register", "register"),
+        ("/no/such/page", "error page"),
+    ):
         visitor.goto(base + path)
         audit.check(visitor, name, "first visit")
     visitor.goto(base + "/login")
@@ -120,8 +146,11 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     def everyone(state):
         audit.check(host, "host console", state)
         audit.check(screen, "projector", state, sizes=(PHONE, PROJECTOR))
-        for page, name in ((captain, "phone (captain of two)"), (second, "phone (second of two)"),
-                           (solo, "phone (one-phone team)")):
+        for page, name in (
+            (captain, "phone (captain of two)"),
+            (second, "phone (second of two)"),
+            (solo, "phone (one-phone team)"),
+        ):
             audit.check(page, name, state)
 
     def act(action, words, phase):
@@ -199,7 +228,7 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     host.goto(f"{base}/host/{code}/end/confirm")
     audit.check(host, "confirmation page", "end the game early")
     host.goto(f"{base}/host/{code}/teams")
-    solo_id = re.search(r'/manage/teams/(\d+)/kick/confirm', host.content())
+    solo_id = re.search(r"/manage/teams/(\d+)/kick/confirm", host.content())
     if solo_id:
         host.goto(f"{base}/host/{code}/manage/teams/{solo_id.group(1)}/kick/confirm")
         audit.check(host, "confirmation page", "remove a team")
@@ -254,8 +283,9 @@ def _tab_to(page, selector, before_danger=False, limit=80):
         assert focused["tag"] == "body" or focused["ring"], f"no visible focus on {stops[-1]} ({page.url})"
         if page.evaluate("s => document.activeElement.matches(s)", selector):
             return stops
-        assert not (before_danger and focused["danger"]), \
+        assert not (before_danger and focused["danger"]), (
             f"the danger zone came before {selector} on {page.url}: {stops}"
+        )
     raise AssertionError(f"{selector} never got the focus on {page.url}: {stops}")
 
 
@@ -298,8 +328,13 @@ def test_the_host_runs_a_whole_night_with_the_keyboard_alone(people):
     wait_until_live(host)
 
     console = host.locator("#console")
-    for action, phase in (("start", "intro"), ("open_question", "question"), ("close_question", "closed"),
-                          ("reveal", "reveal"), ("show_leaderboard", "leaderboard")):
+    for action, phase in (
+        ("start", "intro"),
+        ("open_question", "question"),
+        ("close_question", "closed"),
+        ("reveal", "reveal"),
+        ("show_leaderboard", "leaderboard"),
+    ):
         _tab_to(host, f"button[data-action={action}]", before_danger=True)
         host.keyboard.press("Enter")
         expect(console).to_have_attribute("data-phase", phase)

@@ -3,6 +3,7 @@ confirmation page), the console says the phase in words and who has not answered
 verdicts look different, and the editor's controls line up.
 
 With PUBQUIZ_SHOTS=<folder> the tests also save screenshots of each page at phone and laptop sizes."""
+
 import os
 
 from browsing import join, wait_until_live
@@ -65,7 +66,8 @@ def test_ending_early_without_javascript_is_a_confirmation_page(people):
     expect(host).to_have_url(f"{people.base}/host/{code}/end/confirm")
     expect(host.locator("h1")).to_have_text("End the game now?")
     expect(host.locator(".consequence")).to_have_text(
-        "3 questions are left; the podium shows the scores so far.")
+        "3 questions are left; the podium shows the scores so far."
+    )
     shoot(host, "confirm-page")
     host.click("text=Cancel")
     expect(host).to_have_url(f"{people.base}/host/{code}")
@@ -105,9 +107,11 @@ def test_the_console_says_the_phase_and_who_has_not_answered(people):
     phones["Gamma"].click("button.option-0")
     expect(waiting).to_have_text("Every team has answered.")
 
-    for action, words, name in (("close_question", "Answers closed", "closed"),
-                                ("reveal", "Answer revealed", "reveal"),
-                                ("show_leaderboard", "Leaderboard", "leaderboard")):
+    for action, words, name in (
+        ("close_question", "Answers closed", "closed"),
+        ("reveal", "Answer revealed", "reveal"),
+        ("show_leaderboard", "Leaderboard", "leaderboard"),
+    ):
         host.click(f"button[data-action={action}]")
         expect(phase).to_contain_text(words)
         shoot(host, f"console-{name}")
@@ -161,12 +165,15 @@ def test_marking_verdicts_look_different(people):
     expect(host.locator(".marking-queue h2")).to_have_text("Who composed the Moonlight Sonata?")
     wait_until_live(host)
     host.locator(".group", has_text="Bethoven").locator("button[data-verdict=half]").click()
-    group = {verdict: host.locator(f".group[data-verdict={verdict}]")
-             for verdict in ("right", "half", "wrong")}
+    group = {
+        verdict: host.locator(f".group[data-verdict={verdict}]") for verdict in ("right", "half", "wrong")
+    }
     for verdict, label in (("right", "✓ right"), ("half", "½ half"), ("wrong", "✗ wrong")):
         expect(group[verdict].locator(".verdict-badge")).to_contain_text(label)
-    colours = {verdict: g.locator(".verdict-badge").evaluate("e => getComputedStyle(e).backgroundColor")
-               for verdict, g in group.items()}
+    colours = {
+        verdict: g.locator(".verdict-badge").evaluate("e => getComputedStyle(e).backgroundColor")
+        for verdict, g in group.items()
+    }
     borders = {verdict: g.evaluate("e => getComputedStyle(e).borderStyle") for verdict, g in group.items()}
     assert len(set(colours.values())) == 3, colours
     assert len(set(borders.values())) == 3, borders
@@ -179,8 +186,11 @@ def test_the_editor_lines_up_its_controls(people):
     host = people.host("editor@example.org")
     host.fill("#title", "Tidy quiz")
     host.click("text=Create")
-    for prompt in ("Short?", "A much longer question that takes up a lot more of the row than the first one?",
-                   "Medium length question here?"):
+    for prompt in (
+        "Short?",
+        "A much longer question that takes up a lot more of the row than the first one?",
+        "Medium length question here?",
+    ):
         host.click(".add-question >> text=True or false")
         host.fill("#prompt", prompt)
         host.click("text=Save question")

@@ -2,6 +2,7 @@
 are never broken mid-word, on a phone-sized console and on a laptop.
 
 PUBQUIZ_SHOTS=<folder> also saves a screenshot of it at each size."""
+
 import os
 import pathlib
 

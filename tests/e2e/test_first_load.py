@@ -1,6 +1,7 @@
 """What a phone on the pub's Wi-Fi downloads from `pubquiz serve` (no Nginx): the join page's first
 load, compressed, and the next page (the team's, after joining) whose static files all come from
 the browser's cache."""
+
 import re
 import urllib.request
 
@@ -23,8 +24,10 @@ def _transferred(page):
 def _static_requests_served(base):
     """How many requests for /static/ the server has answered (its own metrics, from loopback)."""
     text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
-    return sum(float(n) for n in re.findall(r'^pubquiz_requests_total\{[^}]*endpoint="static"[^}]*\} (\S+)$',
-                                             text, re.M))
+    return sum(
+        float(n)
+        for n in re.findall(r'^pubquiz_requests_total\{[^}]*endpoint="static"[^}]*\} (\S+)$', text, re.M)
+    )
 
 
 def test_the_join_page_is_small_on_first_load_and_cached_after(people, live):

@@ -1,6 +1,7 @@
 """The join link and QR code a quiz master shows the pub: a console opened at loopback says phones
 cannot reach it and links the same page at the machine's network address; with PUBQUIZ_PUBLIC_URL
 the links use it and nothing warns. Each test runs its own `pubquiz serve` with those settings."""
+
 import os
 import re
 import subprocess
@@ -21,9 +22,16 @@ def _serve(database_url, instance, *options, **env):
     log = open(instance / "server.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "pubquiz.cli", "serve", "--port", str(port), *options],
-        env=dict(os.environ, DATABASE_URL=database_url, PUBQUIZ_INSTANCE_DIR=str(instance),
-                 SECRET_KEY="e2e-links-secret-key", **env),
-        stdout=log, stderr=subprocess.STDOUT)
+        env=dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            PUBQUIZ_INSTANCE_DIR=str(instance),
+            SECRET_KEY="e2e-links-secret-key",
+            **env,
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
     return process, port, log
 

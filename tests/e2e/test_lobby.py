@@ -1,5 +1,6 @@
 """The host closes the lobby from the console in Chromium: a late team is told so on its phone,
 the team already in gets a teammate in with its PIN; reopening lets the late team in."""
+
 import os
 import re
 
@@ -21,8 +22,9 @@ def test_the_host_closes_the_lobby_and_only_the_teams_in_it_get_in(people):
     wait_until_live(host)
     captain = people.new(width=390, height=844)
     join(captain, base, code, "Reds")
-    pin = next(text for text in captain.locator("strong.code").all_text_contents()
-               if re.fullmatch(r"\d{4}", text))
+    pin = next(
+        text for text in captain.locator("strong.code").all_text_contents() if re.fullmatch(r"\d{4}", text)
+    )
 
     teams = host.locator("#console details.teams")
     expect(teams).to_contain_text("Reds")

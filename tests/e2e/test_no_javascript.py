@@ -1,13 +1,15 @@
 """With JavaScript turned off, joining and answering still work: plain forms, redirects, and a
 page that the player reloads."""
+
 from browsing import send_join_form
 from playwright.sync_api import expect
 
 
 def test_play_a_question_by_plain_form_posts(people):
     base = people.base
-    host, code = people.true_or_false_game("nojs@example.org", ["Water boils at 100 °C at sea level."], True,
-                                           javascript=False)
+    host, code = people.true_or_false_game(
+        "nojs@example.org", ["Water boils at 100 °C at sea level."], True, javascript=False
+    )
 
     team = people.new(javascript=False, width=360, height=640)
     team.goto(base + "/")

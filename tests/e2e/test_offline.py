@@ -1,6 +1,7 @@
 """Phones on pub Wi-Fi: cut off for half a minute mid-question, put in a pocket (backgrounded),
 or a reply lost on the way. Whatever happened meanwhile arrives when the phone is back, every event
 in order; a tap that did not get through says so; an answer sent again counts once."""
+
 import time
 
 import psycopg
@@ -15,7 +16,8 @@ RECORD_IDS = """() => {
 # What a browser does to a page when the phone is locked or another app comes to the front.
 SET_HIDDEN = """(hidden) => {
   Object.defineProperty(document, "hidden", {configurable: true, get: () => hidden});
-  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => hidden ? "hidden" : "visible"});
+  Object.defineProperty(document, "visibilityState",
+                        {configurable: true, get: () => hidden ? "hidden" : "visible"});
   document.dispatchEvent(new Event("visibilitychange"));
 }"""
 
@@ -58,7 +60,8 @@ def _catches_up(phone, since, steady, steady_since, timeout=15):
 
 def test_a_phone_cut_off_for_30_seconds_mid_question_gets_every_event_in_order(people, wifi, database_url):
     host, code, phone, steady = _quiz_night(
-        people, "offline@example.org", ["Pub Wi-Fi always works.", "Phones never run out of battery."], wifi)
+        people, "offline@example.org", ["Pub Wi-Fi always works.", "Phones never run out of battery."], wifi
+    )
     host.click("button[data-action=start]")
     host.click("button[data-action=open_question]")
     for both in (phone, steady):  # each has the question before counting from here
@@ -137,6 +140,7 @@ def test_an_answer_whose_reply_is_lost_is_sent_again_and_counts_once(people, dat
     host.click("button[data-action=reveal]")
     expect(phone.locator("#stage")).to_contain_text("Right!")
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("select t.name, count(*) from answer a join team t on t.id = a.team_id "
-                              "group by t.name").fetchall()
+        stored = conn.execute(
+            "select t.name, count(*) from answer a join team t on t.id = a.team_id group by t.name"
+        ).fetchall()
     assert stored == [("Dropouts", 1)]

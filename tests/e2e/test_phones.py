@@ -1,6 +1,7 @@
 """The teams' phones at 390x844 in Chromium: the joker asks before it is played, both phones of a
 team name the captain, the lock-in button cannot be hit by a tap meant for an option, no host
 links, and without JavaScript a refresh link and reloads that never send a form again."""
+
 import os
 import re
 
@@ -19,8 +20,12 @@ def _shoot(page, name):
     the page would look on a laptop or the projector."""
     os.makedirs(SHOTS, exist_ok=True)
     size = page.viewport_size
-    for width, height in ((size["width"], size["height"]), (SMALL_PHONE["width"], SMALL_PHONE["height"]),
-                          (1280, 720), (1920, 1080)):
+    for width, height in (
+        (size["width"], size["height"]),
+        (SMALL_PHONE["width"], SMALL_PHONE["height"]),
+        (1280, 720),
+        (1920, 1080),
+    ):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=f"{SHOTS}/{name}-{width}x{height}.png", full_page=True)
     page.set_viewport_size(size)
@@ -29,9 +34,17 @@ def _shoot(page, name):
 def _game(people, email, joker=False):
     """A host's game of one multiple-choice question, in a joker round if asked: (host page, code)."""
     host = people.host(email)
-    red_planet = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-                  "option_2": "Jupiter", "option_3": "Saturn", "correct_option": "1", "time_limit": "300",
-                  "points": "1"}
+    red_planet = {
+        "kind": "choice",
+        "prompt": "Which planet is red?",
+        "option_0": "Venus",
+        "option_1": "Mars",
+        "option_2": "Jupiter",
+        "option_3": "Saturn",
+        "correct_option": "1",
+        "time_limit": "300",
+        "points": "1",
+    }
     quiz = build_quiz(host, Quiz("Phones", [Round("Picture round", [red_planet], joker=joker)]))
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)

@@ -5,6 +5,7 @@ picture scaled up to the space it has, the podium revealed from 3rd to 1st (at o
 ask for less motion), and no colour-contrast violation axe can find.
 
 PUBQUIZ_SHOTS=<folder> also saves a screenshot of every phase at every size there."""
+
 import os
 import pathlib
 import re
@@ -22,8 +23,18 @@ from pubquiz.snapshot import LOBBY_NAMES
 SIZES = ((1280, 720), (1920, 1080), (3840, 2160))
 SMALLEST_TEXT = 0.025  # of the viewport's height
 LONG_NAMES = ("Universally Challenged Rejects", "Quiz Team Aguilera and Friends")  # 30 characters
-OTHER_NAMES = ("Gin Fizzicists", "Les Quizerables", "Agatha Quiztie", "The Brainy Bunch", "Quizteama",
-               "Tequila Mockingbird", "Norfolk Enchants", "Spice Squirrels", "E=MC Hammer", "Sofa Kings")
+OTHER_NAMES = (
+    "Gin Fizzicists",
+    "Les Quizerables",
+    "Agatha Quiztie",
+    "The Brainy Bunch",
+    "Quizteama",
+    "Tequila Mockingbird",
+    "Norfolk Enchants",
+    "Spice Squirrels",
+    "E=MC Hammer",
+    "Sofa Kings",
+)
 SIX_OPTIONS = ("Mercury", "Venus", "Earth", "Mars", "Jupiter", "Saturn")
 
 # Every problem a person at the back would see, as sentences. Text fragments are the line boxes
@@ -100,12 +111,19 @@ PODIUM = """() => [...document.querySelectorAll(".podium li")].map(li => {
 
 def _png(width, height):
     """The picture a quiz master uploads: a small flag, blue above yellow."""
+
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + (b"\x00\x57\xb7" if y < height // 2 else b"\xff\xd7\x00") * width
-                   for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+    rows = b"".join(
+        b"\0" + (b"\x00\x57\xb7" if y < height // 2 else b"\xff\xd7\x00") * width for y in range(height)
+    )
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 class Team:
@@ -130,15 +148,32 @@ class Team:
 def _write_quiz(host):
     """Two choice questions (a picture with four options worth 1 point, six planets worth 2) and
     a game of it: (the game's code)."""
-    flag = {"kind": "choice", "prompt": "Which country flies this flag (blue above yellow) over its parliament and its embassies abroad?", "option_0": "Sweden",
-            "option_1": "Ukraine", "option_2": "Colombia", "option_3": "Bosnia", "correct_option": "1",
-            "time_limit": "600", "points": "1"}
-    planets = dict({f"option_{i}": name for i, name in enumerate(SIX_OPTIONS)}, kind="choice",
-                   prompt="Which planet has the most moons we know of?", correct_option="5",
-                   time_limit="600", points="2")
+    flag = {
+        "kind": "choice",
+        "prompt": "Which country flies this flag (blue above yellow) over its parliament and its embassies "
+        "abroad?",
+        "option_0": "Sweden",
+        "option_1": "Ukraine",
+        "option_2": "Colombia",
+        "option_3": "Bosnia",
+        "correct_option": "1",
+        "time_limit": "600",
+        "points": "1",
+    }
+    planets = dict(
+        {f"option_{i}": name for i, name in enumerate(SIX_OPTIONS)},
+        kind="choice",
+        prompt="Which planet has the most moons we know of?",
+        correct_option="5",
+        time_limit="600",
+        points="2",
+    )
     quiz = build_quiz(host, Quiz("The Friday Night Pub Quiz", [Round("Around the world", [flag, planets])]))
-    post(host, f"/questions/{quiz.question_ids[0][0]}/media",
-         multipart={"file": {"name": "flag.png", "mimeType": "image/png", "buffer": _png(300, 200)}})
+    post(
+        host,
+        f"/questions/{quiz.question_ids[0][0]}/media",
+        multipart={"file": {"name": "flag.png", "mimeType": "image/png", "buffer": _png(300, 200)}},
+    )
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)
     return code

@@ -1,6 +1,7 @@
 """The pub-quiz extras in Chromium: a team on two phones, a free-text answer marked by a helper on
 another browser, a correction that moves the projector's leaderboard, and a tie-break between the
 two teams that end level."""
+
 import re
 
 from browsing import build_quiz, join, start_game, wait_until_live
@@ -11,10 +12,23 @@ from harness.quiz import Quiz, Round
 
 def _write_quiz(host):
     expect(host).to_have_url(re.compile(r"/quizzes$"))
-    red_planet = {"kind": "choice", "prompt": "Which planet is red?", "option_0": "Venus", "option_1": "Mars",
-                  "option_2": "Jupiter", "correct_option": "1", "time_limit": "120", "points": "1"}
-    moonlight = {"kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
-                 "time_limit": "120", "points": "1"}
+    red_planet = {
+        "kind": "choice",
+        "prompt": "Which planet is red?",
+        "option_0": "Venus",
+        "option_1": "Mars",
+        "option_2": "Jupiter",
+        "correct_option": "1",
+        "time_limit": "120",
+        "points": "1",
+    }
+    moonlight = {
+        "kind": "text",
+        "prompt": "Who composed the Moonlight Sonata?",
+        "accepted": "Beethoven",
+        "time_limit": "120",
+        "points": "1",
+    }
     quiz = build_quiz(host, Quiz("Pub night", [Round(questions=[red_planet]), Round("Words", [moonlight])]))
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)
@@ -85,7 +99,9 @@ def test_two_phones_a_marker_a_correction_and_a_tiebreak(people):
     scores = host.context.new_page()
     scores.goto(f"{base}/host/{code}/scores")
     scores.select_option("#team_id", label="Solo")
-    scores.select_option("#question_id", scores.locator("#question_id option", has_text="Moonlight").get_attribute("value"))
+    scores.select_option(
+        "#question_id", scores.locator("#question_id option", has_text="Moonlight").get_attribute("value")
+    )
     scores.fill("#points", "1")
     scores.fill("#reason", "Mozart accepted: the question was ambiguous")
     scores.click("text=Save correction")

@@ -1,5 +1,6 @@
 """A whole quiz night in Chromium: a host, a projector and three teams, each in its own browser
 context. After joining, no page reloads: everything arrives over the pages' SSE streams."""
+
 import re
 import time
 

@@ -1,5 +1,6 @@
 """A page whose stream is down says so: a phone or a projector that fell off the Wi-Fi shows a
 large "Reconnecting…" until its stream is back, and then the state published meanwhile."""
+
 from browsing import send_join_form, wait_until_live
 from playwright.sync_api import expect
 

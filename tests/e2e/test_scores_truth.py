@@ -1,6 +1,7 @@
 """Scores that tell the truth, in Chromium: a team sees what it answered once the question closes
 (and nothing of its rank while the result is a secret, even after a reload), half points as ½,
 and the joker's doubling spelled out on the phone, the projector and the scores page."""
+
 import os
 import re
 
@@ -24,11 +25,26 @@ def _shoot(page, name, sizes=((390, 844),)):
 def _write_quiz(host):
     """One joker round of a choice question and a free-text question, 1 point each."""
     expect(host).to_have_url(re.compile(r"/quizzes$"))
-    largest = {"kind": "choice", "prompt": "Which planet is the largest?", "option_0": "Venus", "option_1": "Mars",
-               "option_2": "Jupiter", "correct_option": "2", "time_limit": "120", "points": "1"}
-    moonlight = {"kind": "text", "prompt": "Who composed the Moonlight Sonata?", "accepted": "Beethoven",
-                 "time_limit": "120", "points": "1"}
-    quiz = build_quiz(host, Quiz("Truthful night", [Round("Space and music", [largest, moonlight], joker=True)]))
+    largest = {
+        "kind": "choice",
+        "prompt": "Which planet is the largest?",
+        "option_0": "Venus",
+        "option_1": "Mars",
+        "option_2": "Jupiter",
+        "correct_option": "2",
+        "time_limit": "120",
+        "points": "1",
+    }
+    moonlight = {
+        "kind": "text",
+        "prompt": "Who composed the Moonlight Sonata?",
+        "accepted": "Beethoven",
+        "time_limit": "120",
+        "points": "1",
+    }
+    quiz = build_quiz(
+        host, Quiz("Truthful night", [Round("Space and music", [largest, moonlight], joker=True)])
+    )
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)
     return code

@@ -9,6 +9,7 @@ whose text no longer appears fails too, so a refactor cannot quietly retire a gu
     python -m tests.mutations.run            # every break
     python -m tests.mutations.run NAME ...   # only these (names from breaks.toml)
 """
+
 import os
 import shutil
 import subprocess
@@ -33,8 +34,16 @@ def load(names=()):
 
 def copy_tree(target):
     """The files git knows of (tracked, or new and not ignored), as they are in the work tree."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -45,7 +54,18 @@ def copy_tree(target):
 def pytest(tree, tests):
     # The copy's own package comes first: the editable install points at the original tree.
     env = dict(os.environ, PYTHONPATH=str(tree))
-    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p", "no:randomly", *tests]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-x",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        *tests,
+    ]
     return subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
 
 
