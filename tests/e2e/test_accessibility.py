@@ -29,6 +29,12 @@ class Audit:
     def check(self, page, name, state, sizes=(PHONE, LAPTOP)):
         for size in sizes:
             page.set_viewport_size(size)
+            # A page wider than the phone makes a player (or the host in a dark room) scroll sideways.
+            # The projector is laid out for a 16:9 screen (tests/e2e/test_projector.py measures it).
+            page.wait_for_load_state()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > size["width"] and name != "projector":
+                self.problems.append(f"{name} [{state}] at {size['width']}x{size['height']}: {width} px wide")
             results = AXE.run(page, options={"resultTypes": ["violations"]})
             for violation in results.response["violations"]:
                 self.per_rule[(violation["id"], violation["impact"])] += 1
