@@ -8,12 +8,11 @@ import secrets
 import struct
 import wave
 import zlib
-from hashlib import sha256
 from pathlib import Path
 
 from werkzeug.security import check_password_hash
 
-from . import accounts, db
+from . import accounts, db, media
 
 DEMO_EMAIL = "demo@pubquiz.local"
 DEMO_TITLE = "Classic pub quiz"
@@ -217,19 +216,6 @@ def seed(instance_dir):
     return DEMO_EMAIL, password
 
 
-def _media(tx, host_id, kind, content_type, filename, data):
-    return tx.value(
-        "insert_media",
-        host_id=host_id,
-        kind=kind,
-        content_type=content_type,
-        filename=filename,
-        size=len(data),
-        sha256=sha256(data).hexdigest(),
-        bytes=data,
-    )
-
-
 def _add_quiz(tx, host_id):
     quiz_id = tx.value("insert_quiz", host_id=host_id, title=DEMO_TITLE)
     tx.run(
@@ -261,11 +247,11 @@ def _add_quiz(tx, host_id):
                 tx.run(
                     "set_question_image",
                     id=question_id,
-                    media_id=_media(tx, host_id, "image", "image/png", "flag.png", image),
+                    media_id=media.store(tx, host_id, "image", "image/png", "flag.png", image),
                 )
             if audio:
                 tx.run(
                     "set_question_audio",
                     id=question_id,
-                    media_id=_media(tx, host_id, "audio", "audio/wav", "beeps.wav", audio),
+                    media_id=media.store(tx, host_id, "audio", "audio/wav", "beeps.wav", audio),
                 )

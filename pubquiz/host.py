@@ -5,7 +5,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, games, links, live, rules, snapshot, stream, teams, views
+from . import confirm, db, games, links, rules, snapshot, teams, views
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -101,13 +101,7 @@ def _pause(code, paused):
 @bp.post("/host/<code>/manage/scores-hidden")
 @login_required
 def scores_hidden(code):
-    game = views.own_game(code)
-    hidden = request.form.get("hidden") == "1"
-    with db.transaction() as tx:
-        tx.run("set_scores_hidden", id=game["id"], hidden=hidden)
-        games.audit(tx, game["id"], views.actor(), "hide scores" if hidden else "show scores", "")
-        snap = snapshot.read(tx, game["id"])
-    return views.done(game, snap)
+    return _switch(code, "set_scores_hidden", "hidden", ("hide scores", "show scores"))
 
 
 @bp.post("/host/<code>/manage/lobby")
@@ -115,26 +109,26 @@ def scores_hidden(code):
 def lobby_closed(code):
     """Close the game to new teams, or open it again: against a flood of made-up teams, or just
     because the quiz has started. The teams in it, and their teammates with the PIN, still join."""
-    game = views.own_game(code)
-    closed = request.form.get("closed") == "1"
-    with db.transaction() as tx:
-        tx.run("set_lobby_closed", id=game["id"], closed=closed)
-        games.audit(tx, game["id"], views.actor(), "close lobby" if closed else "reopen lobby", "")
-        snap = snapshot.read(tx, game["id"])
-    return views.done(game, snap)
+    return _switch(code, "set_lobby_closed", "closed", ("close lobby", "reopen lobby"))
 
 
 @bp.post("/host/<code>/manage/audio")
 @login_required
 def audio(code):
     """Start or stop the question's clip on the projector (the room's speaker)."""
+    return _switch(code, "set_audio", "playing", ("play clip", "stop clip"), audio=True)
+
+
+def _switch(code, query, field, logged_as, audio=False):
+    """A console switch (scores hidden, lobby closed, clip playing): the form's field is "1" for
+    on; set it, log it as logged_as[0] (on) or logged_as[1] (off), and publish."""
     game = views.own_game(code)
-    playing = request.form.get("playing") == "1"
+    on = request.form.get(field) == "1"
     with db.transaction() as tx:
-        tx.run("set_audio", id=game["id"], playing=playing)
-        games.audit(tx, game["id"], views.actor(), "play clip" if playing else "stop clip", "")
+        tx.run(query, id=game["id"], **{field: on})
+        games.audit(tx, game["id"], views.actor(), logged_as[0] if on else logged_as[1], "")
         snap = snapshot.read(tx, game["id"])
-    return views.done(game, snap, audio=True)
+    return views.done(game, snap, audio=audio)
 
 
 @bp.post("/host/<code>/manage/marker")
@@ -283,9 +277,4 @@ def merge_teams(code):
 @bp.get("/host/<code>/events")
 @login_required
 def events(code):
-    game = views.own_game(code)
-    return stream.respond(
-        game["id"],
-        ("host",),
-        lambda: live.render_pushed("host/_console.html", snap=snapshot.load(game["id"])),
-    )
+    return views.live_stream(views.own_game(code), "host", "host/_console.html")

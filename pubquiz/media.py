@@ -63,16 +63,7 @@ def upload(question_id):
         return back
     filename = "".join(c for c in upload_.filename if c.isprintable())[-120:]
     with db.transaction() as tx:
-        media_id = tx.value(
-            "insert_media",
-            host_id=g.host["id"],
-            kind=kind,
-            content_type=content_type,
-            filename=filename,
-            size=len(data),
-            sha256=sha256(data).hexdigest(),
-            bytes=data,
-        )
+        media_id = store(tx, g.host["id"], kind, content_type, filename, data)
         tx.run(
             "set_question_image" if kind == "image" else "set_question_audio",
             id=question["id"],
@@ -89,6 +80,20 @@ def remove(question_id):
     query = "set_question_image" if request.form.get("kind") == "image" else "set_question_audio"
     db.run(query, id=question["id"], media_id=None)
     return redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
+
+
+def store(tx, host_id, kind, content_type, filename, data):
+    """Keep a picture or a sound of this host's (an upload, or the demo quiz's own); its id."""
+    return tx.value(
+        "insert_media",
+        host_id=host_id,
+        kind=kind,
+        content_type=content_type,
+        filename=filename,
+        size=len(data),
+        sha256=sha256(data).hexdigest(),
+        bytes=data,
+    )
 
 
 # The largest file and the form around it (read by the app before this view runs).

@@ -3,7 +3,7 @@ it; it shows nothing a team's own phone will not show at the same moment."""
 
 from flask import Blueprint
 
-from . import live, snapshot, stream, views
+from . import views
 
 bp = Blueprint("screen", __name__)
 
@@ -16,9 +16,4 @@ def show(code):
 
 @bp.get("/screen/<code>/events")
 def events(code):
-    game = views.game_or_404(code)
-    return stream.respond(
-        game["id"],
-        ("screen",),
-        lambda: live.render_pushed("screen/_stage.html", snap=snapshot.load(game["id"])),
-    )
+    return views.live_stream(views.game_or_404(code), "screen", "screen/_stage.html")

@@ -6,7 +6,7 @@ database row."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from . import games, links, live, snapshot
+from . import games, links, live, snapshot, stream
 from .accounts import owned
 
 NO_SUCH_GAME = "There is no game with this code. Check the code on the screen."
@@ -37,6 +37,14 @@ def live_page(template, game):
         join_url=url,
         qr=links.qr_svg(url),
         loopback=links.loopback_warning(snap.game),
+    )
+
+
+def live_stream(game, audience, fragment):
+    """The stream of a live page: what the hub delivers to this audience, and when the client is
+    too far behind (or new), the whole fragment rendered from the game as it is now."""
+    return stream.respond(
+        game["id"], (audience,), lambda: live.render_pushed(fragment, snap=snapshot.load(game["id"]))
     )
 
 
