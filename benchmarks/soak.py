@@ -367,62 +367,72 @@ def write(results, json_path, md_path):
     if results.get("error"):
         lines += ["**The run failed:**", "", "```", results["error"], "```", ""]
     if s:
-        c, d = s["counts"], s["deliveries"]
-        lines += [
-            f"{s['slots']} slots of {results['args']['teams']} teams + 1 projector, "
-            f"{results['args']['questions']} questions of {results['args']['time_limit']} s per game, "
-            f"a game planned at {s['game_seconds_planned']} s.",
-            "",
-            "| what | count |",
-            "| --- | --- |",
-        ]
-        lines += [f"| {k.replace('_', ' ')} | {v:,} |" for k, v in c.items()]
-        lines += [
-            "| events expected / delivered / lost "
-            f"| {d['expected']:,} / {d['delivered']:,} / {d['lost']:,} |",
-            f"| duplicates / streams out of order | {d['duplicates']} / {d['streams_out_of_order']} |",
-            f"| publish -> stream p50 / p99 | {d['publish_to_arrival_ms']['p50']} / "
-            f"{d['publish_to_arrival_ms']['p99']} ms |",
-            f"| deadline -> question closed p50 / p99 / max | {s['deadline_to_close_ms']['p50']} / "
-            f"{s['deadline_to_close_ms']['p99']} / {s['deadline_to_close_ms']['max']} ms |",
-            f"| gunicorn worker restarts | {s['worker_restarts']} |",
-            "",
-            f"Growth: median of the last {results['args']['window']:g} minutes against the median of the "
-            f"{results['args']['window']:g} minutes after a {results['args']['warmup']:g}-minute warm-up; "
-            f"target <= {TARGET_GROWTH:.0%} for the gunicorn master and workers.",
-            "",
-            "| metric | at start | baseline | final | max | growth | trend / 10 min | verdict |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for key, m in s["metrics"].items():
-            if m:
-                trend = "" if m["trend_per_10_min"] is None else f"{m['trend_per_10_min']:+.1%}"
-                lines.append(
-                    f"| {key} | {m['at_start']} | {m['baseline']} | {m['final']} | {m['max']} | "
-                    f"{m['growth']:+.1%} | {trend} | {m['verdict']} |"
-                )
-        if s["refusals"]:
-            lines += ["", "Answers and joins that did not go through, by reason:", ""]
-            lines += [f"- {count} x {why}" for why, count in s["refusals"].items()]
-        if s["problems"]:
-            lines += ["", "Problems seen (first 30):", ""] + [f"- {p}" for p in s["problems"]]
-        lines += [
-            "",
-            "## Samples",
-            "",
-            "| minute | streams | games | workers MB | workers fds | master MB | "
-            "master fds | nginx MB | redis MB | redis keys | pg backends |",
-            "| " + " --- |" * 11,
-        ]
-        every = max(1, len(results["samples"]) // 40)
-        for row in results["samples"][::every]:
-            lines.append(
-                f"| {row['t'] / 60:.1f} | {row['streams_open']} | {row['games_started']} | "
-                f"{row['workers_rss_mb']} | {row['workers_fds']} | {row['master_rss_mb']} | "
-                f"{row['master_fds']} | {row['nginx_rss_mb']} | {row['redis_used_mb']} | "
-                f"{row['redis_keys']} | {row['pg_backends']} |"
-            )
+        lines += _summary_lines(results, s) + _sample_lines(results)
     md_path.write_text("\n".join(lines) + "\n")
+
+
+def _summary_lines(results, s):
+    """The counts, the deliveries and the growth of each metric, as Markdown lines."""
+    c, d = s["counts"], s["deliveries"]
+    lines = [
+        f"{s['slots']} slots of {results['args']['teams']} teams + 1 projector, "
+        f"{results['args']['questions']} questions of {results['args']['time_limit']} s per game, "
+        f"a game planned at {s['game_seconds_planned']} s.",
+        "",
+        "| what | count |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {k.replace('_', ' ')} | {v:,} |" for k, v in c.items()]
+    lines += [
+        f"| events expected / delivered / lost | {d['expected']:,} / {d['delivered']:,} / {d['lost']:,} |",
+        f"| duplicates / streams out of order | {d['duplicates']} / {d['streams_out_of_order']} |",
+        f"| publish -> stream p50 / p99 | {d['publish_to_arrival_ms']['p50']} / "
+        f"{d['publish_to_arrival_ms']['p99']} ms |",
+        f"| deadline -> question closed p50 / p99 / max | {s['deadline_to_close_ms']['p50']} / "
+        f"{s['deadline_to_close_ms']['p99']} / {s['deadline_to_close_ms']['max']} ms |",
+        f"| gunicorn worker restarts | {s['worker_restarts']} |",
+        "",
+        f"Growth: median of the last {results['args']['window']:g} minutes against the median of the "
+        f"{results['args']['window']:g} minutes after a {results['args']['warmup']:g}-minute warm-up; "
+        f"target <= {TARGET_GROWTH:.0%} for the gunicorn master and workers.",
+        "",
+        "| metric | at start | baseline | final | max | growth | trend / 10 min | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, m in s["metrics"].items():
+        if m:
+            trend = "" if m["trend_per_10_min"] is None else f"{m['trend_per_10_min']:+.1%}"
+            lines.append(
+                f"| {key} | {m['at_start']} | {m['baseline']} | {m['final']} | {m['max']} | "
+                f"{m['growth']:+.1%} | {trend} | {m['verdict']} |"
+            )
+    if s["refusals"]:
+        lines += ["", "Answers and joins that did not go through, by reason:", ""]
+        lines += [f"- {count} x {why}" for why, count in s["refusals"].items()]
+    if s["problems"]:
+        lines += ["", "Problems seen (first 30):", ""] + [f"- {p}" for p in s["problems"]]
+    return lines
+
+
+def _sample_lines(results):
+    """About 40 of the samples, evenly spread, as a Markdown table."""
+    lines = [
+        "",
+        "## Samples",
+        "",
+        "| minute | streams | games | workers MB | workers fds | master MB | "
+        "master fds | nginx MB | redis MB | redis keys | pg backends |",
+        "| " + " --- |" * 11,
+    ]
+    every = max(1, len(results["samples"]) // 40)
+    for row in results["samples"][::every]:
+        lines.append(
+            f"| {row['t'] / 60:.1f} | {row['streams_open']} | {row['games_started']} | "
+            f"{row['workers_rss_mb']} | {row['workers_fds']} | {row['master_rss_mb']} | "
+            f"{row['master_fds']} | {row['nginx_rss_mb']} | {row['redis_used_mb']} | "
+            f"{row['redis_keys']} | {row['pg_backends']} |"
+        )
+    return lines
 
 
 def main(argv=None):

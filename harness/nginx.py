@@ -58,35 +58,26 @@ def _cut(text, begin, end):
     return text[:start] + text[stop + len(end) :]
 
 
+OPENSSL_REQUEST = (
+    "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1"
+).split()
+
+
 def self_signed_certificate(workdir):
     """(certificate path, key path) for 127.0.0.1 and localhost, valid for two days."""
     cert, key = Path(workdir) / "cert.pem", Path(workdir) / "key.pem"
     openssl = shutil.which("openssl")
     if openssl:
-        subprocess.run(
-            [
-                openssl,
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        return cert, key
+        command = [openssl, *OPENSSL_REQUEST, "-keyout", str(key), "-out", str(cert)]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+    else:
+        _certificate_in_python(cert, key)
+    return cert, key
+
+
+def _certificate_in_python(cert, key):
+    """The same certificate without the openssl command, from the cryptography package."""
     try:
         import datetime
         import ipaddress
@@ -124,7 +115,6 @@ def self_signed_certificate(workdir):
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    return cert, key
 
 
 def _local_paths(text, workdir):
