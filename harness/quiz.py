@@ -51,19 +51,34 @@ class Built:
     question_ids: list  # [[question ids] per round]
 
 
+# The questions the tests play, as the question form's fields; a test overrides what it is about.
+RED_PLANET = {
+    "kind": "choice",
+    "prompt": "Which planet is red?",
+    "option_0": "Venus",
+    "option_1": "Mars",
+    "option_2": "Jupiter",
+    "correct_option": "1",
+    "time_limit": "300",
+    "points": "1",
+}
+MOONLIGHT = {
+    "kind": "text",
+    "prompt": "Who composed the Moonlight Sonata?",
+    "accepted": "Beethoven",
+    "time_limit": "300",
+    "points": "1",
+}
+
+
 def planet_question(number, time_limit=600):
     """The question form's fields of a multiple-choice question (Mars is right), numbered."""
-    return {
-        "kind": "choice",
-        "prompt": f"Benchmark question {number}: which planet is red?",
-        "option_0": "Venus",
-        "option_1": "Mars",
-        "option_2": "Jupiter",
-        "option_3": "Saturn",
-        "correct_option": "1",
-        "time_limit": str(time_limit),
-        "points": "1",
-    }
+    return dict(
+        RED_PLANET,
+        prompt=f"Benchmark question {number}: which planet is red?",
+        option_3="Saturn",
+        time_limit=str(time_limit),
+    )
 
 
 def build(quiz, send):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness.quiz import Quiz, Reply, Round, build
+from harness.quiz import RED_PLANET, Quiz, Reply, Round, build
 
 REQUIRE_SERVICES = os.environ.get("PUBQUIZ_REQUIRE_SERVICES") == "1"
 TABLES = ("answer", "team", "game", "question", "round", "quiz", "host")
@@ -111,16 +111,7 @@ class TeamActions(Browser):
         return self.post(f"/play/{code}/answer", dict(fields, question_id=question_id), htmx=htmx)
 
 
-CHOICE = {
-    "kind": "choice",
-    "prompt": "Which planet is red?",
-    "option_0": "Venus",
-    "option_1": "Mars",
-    "option_2": "Jupiter",
-    "correct_option": "1",
-    "time_limit": "30",
-    "points": "2",
-}
+CHOICE = dict(RED_PLANET, time_limit="30", points="2")
 TEXT = {
     "kind": "text",
     "prompt": "Who wrote the Moonlight Sonata?",

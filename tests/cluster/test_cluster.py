@@ -11,20 +11,12 @@ import pytest
 import redis
 
 from harness.people import Host, Stream, Team, close_all
+from harness.quiz import RED_PLANET
 
 # The streams open as pages rendered before the game's first event do: from the start.
 from pubquiz.events import START
 
-QUESTION = {
-    "kind": "choice",
-    "prompt": "Which planet is red?",
-    "option_0": "Venus",
-    "option_1": "Mars",
-    "option_2": "Jupiter",
-    "correct_option": "1",
-    "time_limit": "12",
-    "points": "1",
-}
+QUESTION = dict(RED_PLANET, time_limit="12")
 
 
 def player_event_ids(redis_client, prefix, game_id):

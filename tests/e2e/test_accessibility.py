@@ -10,7 +10,7 @@ from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
 from test_media import png
 
-from harness.quiz import Quiz, Round
+from harness.quiz import MOONLIGHT, RED_PLANET, Quiz, Round
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 720}
@@ -52,25 +52,8 @@ class Audit:
 def _write_quiz(host):
     """A quiz with a picture question, a free-text one and a numeric one in a second round:
     (quiz id, first round id, the picture question's id)."""
-    red_planet = {
-        "kind": "choice",
-        "prompt": "Which planet is red?",
-        "option_0": "Venus",
-        "option_1": "Mars",
-        "option_2": "Jupiter",
-        "option_3": "Saturn",
-        "correct_option": "1",
-        "time_limit": "300",
-        "points": "1",
-        "image_on_phones": "on",
-    }
-    moonlight = {
-        "kind": "text",
-        "prompt": "Who composed the Moonlight Sonata?",
-        "accepted": "Beethoven",
-        "time_limit": "300",
-        "points": "1",
-    }
+    red_planet = dict(RED_PLANET, option_3="Saturn", image_on_phones="on")
+    moonlight = MOONLIGHT
     moon_landing = {
         "kind": "numeric",
         "prompt": "In what year did people first walk on the Moon?",

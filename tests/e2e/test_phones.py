@@ -8,7 +8,7 @@ import re
 from browsing import build_quiz, join, start_game, wait_until_live
 from playwright.sync_api import expect
 
-from harness.quiz import Quiz, Round
+from harness.quiz import RED_PLANET, Quiz, Round
 
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 360, "height": 640}
@@ -34,17 +34,7 @@ def _shoot(page, name):
 def _game(people, email, joker=False):
     """A host's game of one multiple-choice question, in a joker round if asked: (host page, code)."""
     host = people.host(email)
-    red_planet = {
-        "kind": "choice",
-        "prompt": "Which planet is red?",
-        "option_0": "Venus",
-        "option_1": "Mars",
-        "option_2": "Jupiter",
-        "option_3": "Saturn",
-        "correct_option": "1",
-        "time_limit": "300",
-        "points": "1",
-    }
+    red_planet = dict(RED_PLANET, option_3="Saturn")
     quiz = build_quiz(host, Quiz("Phones", [Round("Picture round", [red_planet], joker=joker)]))
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)

@@ -7,28 +7,13 @@ import re
 from browsing import build_quiz, join, start_game, wait_until_live
 from playwright.sync_api import expect
 
-from harness.quiz import Quiz, Round
+from harness.quiz import MOONLIGHT, RED_PLANET, Quiz, Round
 
 
 def _write_quiz(host):
     expect(host).to_have_url(re.compile(r"/quizzes$"))
-    red_planet = {
-        "kind": "choice",
-        "prompt": "Which planet is red?",
-        "option_0": "Venus",
-        "option_1": "Mars",
-        "option_2": "Jupiter",
-        "correct_option": "1",
-        "time_limit": "120",
-        "points": "1",
-    }
-    moonlight = {
-        "kind": "text",
-        "prompt": "Who composed the Moonlight Sonata?",
-        "accepted": "Beethoven",
-        "time_limit": "120",
-        "points": "1",
-    }
+    red_planet = dict(RED_PLANET, time_limit="120")
+    moonlight = dict(MOONLIGHT, time_limit="120")
     quiz = build_quiz(host, Quiz("Pub night", [Round(questions=[red_planet]), Round("Words", [moonlight])]))
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)

@@ -8,7 +8,7 @@ import re
 from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
 
-from harness.quiz import Quiz, Round
+from harness.quiz import MOONLIGHT, RED_PLANET, Quiz, Round
 
 SHOTS = os.environ.get("PUBQUIZ_SHOTS")  # a folder for screenshots of the pages this test sees
 PHONE = {"width": 390, "height": 844}
@@ -25,23 +25,8 @@ def _shoot(page, name, sizes=((390, 844),)):
 def _write_quiz(host):
     """One joker round of a choice question and a free-text question, 1 point each."""
     expect(host).to_have_url(re.compile(r"/quizzes$"))
-    largest = {
-        "kind": "choice",
-        "prompt": "Which planet is the largest?",
-        "option_0": "Venus",
-        "option_1": "Mars",
-        "option_2": "Jupiter",
-        "correct_option": "2",
-        "time_limit": "120",
-        "points": "1",
-    }
-    moonlight = {
-        "kind": "text",
-        "prompt": "Who composed the Moonlight Sonata?",
-        "accepted": "Beethoven",
-        "time_limit": "120",
-        "points": "1",
-    }
+    largest = dict(RED_PLANET, prompt="Which planet is the largest?", correct_option="2", time_limit="120")
+    moonlight = dict(MOONLIGHT, time_limit="120")
     quiz = build_quiz(
         host, Quiz("Truthful night", [Round("Space and music", [largest, moonlight], joker=True)])
     )
