@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display here, and none needed
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 STYLE = {
@@ -38,7 +38,7 @@ STYLE = {
     "grid.alpha": 0.35,
 }
 METADATA = {"Date": None, "Creator": None}  # no date, no matplotlib version: same data, same file
-PUBQUIZ, NCHAN = "#1f5fa8", "#d9711c"
+PUBQUIZ, NCHAN, TARGET = "#1f5fa8", "#d9711c", "#777777"
 OTHERS = ("#2e8b57", "#a23b72")
 
 # (title, pubquiz's click -> team series, nchan's series or None, target p99 ms or None)
@@ -93,10 +93,11 @@ def _cdf(ax, series, colour, p99_height):
     p99 = series["p99"]
     ax.plot([p99], [0.99], "o", color=colour, ms=8)
     ax.plot([p99, p99], [p99_height, 0.99], ":", color=colour, lw=1.6)
-    ax.text(
-        p99 * 1.1,
-        p99_height,
+    ax.annotate(
         f"p99 {p99:g} ms",
+        (p99, p99_height),
+        xytext=(5, 0),
+        textcoords="offset points",
         color=colour,
         va="center",
         fontsize=13,
@@ -110,19 +111,24 @@ def _latency_axes(ax, title, xlim):
     ax.set_title(title, loc="left")
     ax.set_xscale("log")
     ax.set_xlim(*xlim)
-    if math.log10(xlim[1] / xlim[0]) < 2.5:  # a narrow range gets 2 and 5 labelled too
-        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    decades = math.log10(xlim[1] / xlim[0])
+    # about five labelled ticks whatever the range: every other decade, every decade, or between
+    if decades >= 2.5:
+        ax.xaxis.set_major_locator(LogLocator(numticks=5))
+    else:
+        ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5) if decades >= 1 else (1, 1.5, 2, 3, 5, 7)))
     ax.set_ylim(0, 1.02)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.set_xlabel("ms (log scale)")
 
 
 def _xlim(series_list, label_share):
-    """The x range of a panel: from the decade below its fastest value to past its slowest, with
+    """The x range of a panel: from a little below its fastest value to past its slowest, with
     label_share of the width right of every p99 for its label."""
     values = [v for series in series_list for v in _curve(series)[0] if v > 0]
-    low = 10 ** math.floor(math.log10(min(values)))
+    low = min(values) / 1.3
     p99 = max(series["p99"] for series in series_list)
     # on a log axis: log(high) - log(p99) = label_share * (log(high) - log(low))
     high = math.exp((math.log(p99) - label_share * math.log(low)) / (1 - label_share))
@@ -147,13 +153,12 @@ def latency_cdf(s):
     axes = axes.flatten()
     exact = True
     for ax, (title, ours, theirs, target) in zip(axes, panels, strict=False):
-        _latency_axes(ax, title, _xlim([ours, theirs] if theirs else [ours], 0.33))
+        _latency_axes(ax, title, _xlim([ours, theirs] if theirs else [ours], 0.4))
         exact &= _cdf(ax, ours, PUBQUIZ, 0.62)
         if theirs:
             exact &= _cdf(ax, theirs, NCHAN, 0.40)
         if target:
-            ax.axvline(target, color="#777777", lw=1.4, ls="-.")
-            ax.text(target * 1.1, 0.78, f"target\np99 < {target} ms", color="#555555", fontsize=12)
+            ax.axvline(target, color=TARGET, lw=1.6, ls="-.")
     for ax in axes[: len(panels) : 3]:
         ax.set_ylabel("deliveries arrived")
     _legend_panel(axes, len(panels), exact)
@@ -171,6 +176,11 @@ COARSE = (
 )
 
 
+TARGETS = (
+    "target p99\n(" + ", ".join(f"{t.split()[-1]} {ms} ms" for t, _, _, ms in LATENCY_PANELS if ms) + ")"
+)
+
+
 def _legend_panel(axes, used, exact):
     """The panels left over hold the one legend and how to read the curves."""
     for ax in axes[used:]:
@@ -182,9 +192,10 @@ def _legend_panel(axes, used, exact):
         Line2D([], [], color=PUBQUIZ, lw=3, label="pubquiz (production stack)"),
         Line2D([], [], color=NCHAN, lw=3, label="nchan (C reference, same client)"),
         Line2D([], [], color="#333333", ls="", marker="o", ms=8, label="p99"),
+        Line2D([], [], color=TARGET, lw=1.6, ls="-.", label=TARGETS),
     ]
     ax.legend(handles=handles, loc="upper left", frameon=False)
-    ax.text(0.0, 0.55, HOW_TO_READ + ("" if exact else "\n\n" + COARSE), transform=ax.transAxes, va="top")
+    ax.text(0.0, 0.4, HOW_TO_READ + ("" if exact else "\n\n" + COARSE), transform=ax.transAxes, va="top")
 
 
 def answer_post_cdf(s):
@@ -215,12 +226,12 @@ def _one_panel_cdf(s, series, title, ylabel):
     if not series:
         return None
     fig, ax = plt.subplots(figsize=(12, 7.5), layout="constrained")
-    _latency_axes(ax, title, _xlim([data for _, data, _ in series], 0.15))
+    _latency_axes(ax, title, _xlim([data for _, data, _ in series], 0.2))
     handles = []
     for (label, data, colour), height in zip(series, (0.62, 0.40, 0.18), strict=False):
         exact = _cdf(ax, data, colour, height)
         coarse = "" if exact else ", dashed: p50/p95/p99/max only"
-        label = f"{label} ({data['count']:,}{coarse})"
+        label = f"{label} (n = {data['count']:,}{coarse})"
         handles.append(Line2D([], [], color=colour, lw=3, ls="-" if exact else "--", label=label))
     ax.set_ylabel(ylabel)
     fig.legend(handles=handles, loc="outside lower center", frameon=False)
@@ -248,7 +259,7 @@ def cpu_per_delivery(s):
         values = [row[column] for row in rows if row[column] is not None]
         bars = ax.bar(xs, values, width, label=name, color=colour)
         ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=3, fontsize=12)
-    ax.axhline(CPU_TARGET_US, color="#777777", lw=1.4, ls="-.")
+    ax.axhline(CPU_TARGET_US, color=TARGET, lw=1.4, ls="-.")
     ax.set_xlim(-0.6, len(rows) - 0.4)
     ax.text(
         len(rows) - 0.45,
