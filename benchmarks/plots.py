@@ -149,17 +149,18 @@ def latency_cdf(s):
     panels = [p for p in panels if p[1]]
     if not panels:
         return None
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9.5), sharey=True)
+    # two columns: shown a README wide (about 900 px), each panel stays readable
+    fig, axes = plt.subplots(3, 2, figsize=(11.5, 12.5), sharey=True)
     axes = axes.flatten()
     exact = True
     for ax, (title, ours, theirs, target) in zip(axes, panels, strict=False):
-        _latency_axes(ax, title, _xlim([ours, theirs] if theirs else [ours], 0.4))
+        _latency_axes(ax, title, _xlim([ours, theirs] if theirs else [ours], 0.3))
         exact &= _cdf(ax, ours, PUBQUIZ, 0.62)
         if theirs:
             exact &= _cdf(ax, theirs, NCHAN, 0.40)
         if target:
             ax.axvline(target, color=TARGET, lw=1.6, ls="-.")
-    for ax in axes[: len(panels) : 3]:
+    for ax in axes[: len(panels) : 2]:
         ax.set_ylabel("deliveries arrived")
     _legend_panel(axes, len(panels), exact)
     fig.suptitle("Host click → event on each team's socket", fontsize=21, weight="bold", x=0.01, ha="left")
@@ -195,7 +196,7 @@ def _legend_panel(axes, used, exact):
         Line2D([], [], color=TARGET, lw=1.6, ls="-.", label=TARGETS),
     ]
     ax.legend(handles=handles, loc="upper left", frameon=False)
-    ax.text(0.0, 0.4, HOW_TO_READ + ("" if exact else "\n\n" + COARSE), transform=ax.transAxes, va="top")
+    ax.text(0.0, 0.34, HOW_TO_READ + ("" if exact else "\n\n" + COARSE), transform=ax.transAxes, va="top")
 
 
 def answer_post_cdf(s):
