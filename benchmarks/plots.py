@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
+from .report import _get  # noqa: E402  (results.json read the way RESULTS.md reads it)
+
 HERE = Path(__file__).resolve().parent
 STYLE = {
     "svg.fonttype": "none",
@@ -58,14 +60,6 @@ CPU_BARS = (
     ("side by side\n(pubquiz)", ("night", "compare_pubquiz"), None),
 )
 CPU_TARGET_US = 20
-
-
-def _get(data, path):
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return None
-        data = data[key]
-    return data
 
 
 def _ran(series):
@@ -140,8 +134,8 @@ def latency_cdf(s):
     panels = [
         (
             title,
-            _ran(_get(s, ours)),
-            _ran(_get(s, (*theirs, "click_to_arrival_ms"))) if theirs else None,
+            _ran(_get(s, *ours)),
+            _ran(_get(s, *theirs, "click_to_arrival_ms")) if theirs else None,
             target,
         )
         for title, ours, theirs, target in LATENCY_PANELS
@@ -222,7 +216,7 @@ def side_by_side_cdf(s):
 
 def _one_panel_cdf(s, series, title, ylabel):
     """The CDFs of series [(label, path, colour)] that ran, on one panel, the legend below it."""
-    series = [(label, _ran(_get(s, path)), colour) for label, path, colour in series]
+    series = [(label, _ran(_get(s, *path)), colour) for label, path, colour in series]
     series = [(label, data, colour) for label, data, colour in series if data]
     if not series:
         return None
@@ -243,8 +237,8 @@ def cpu_per_delivery(s):
     """Bars of server CPU µs per delivery: app, whole stack and nchan, per scenario."""
     rows = []
     for label, ours, theirs in CPU_BARS:
-        r = _get(s, ours) or {}
-        nchan = _get(s, (*theirs, "cpu_us_per_delivered_stack")) if theirs else None
+        r = _get(s, *ours) or {}
+        nchan = _get(s, *theirs, "cpu_us_per_delivered_stack") if theirs else None
         if r.get("cpu_us_per_delivered_app") is not None:
             rows.append((label, r["cpu_us_per_delivered_app"], r.get("cpu_us_per_delivered_stack"), nchan))
     if not rows:
