@@ -593,6 +593,30 @@ def _side_by_side(s, night):
     return lines
 
 
+def _clicks(clicks):
+    """What one console click costs the app at each game size (benchmarks/clicks.py)."""
+    if not clicks:
+        return []
+    actions = ("open_question", "close_question", "reveal", "show_leaderboard")
+    lines = [
+        "",
+        "## One console click",
+        "",
+        "App CPU (process_time, in process: Flask's test client on the app with the Redis bus and "
+        "PostgreSQL; no HTTP parsing, no Nginx) of one click, the least over 6 questions, with half "
+        "the teams having answered (four different answers). It covers the request, the "
+        "transaction, the snapshot, every audience's renders, the publish and the reply.",
+        "",
+        "| teams | " + " | ".join(a.replace("_", " ") + " ms" for a in actions) + " |",
+        "| --- |" + " --- |" * len(actions),
+    ]
+    for teams, figures in clicks["teams"].items():
+        lines.append(f"| {teams} | " + " | ".join(_fmt(figures[a]) for a in actions) + " |")
+    growth = clicks["per_extra_team_us"]
+    lines.append("| µs per extra team | " + " | ".join(_fmt(growth[a]) for a in actions) + " |")
+    return lines
+
+
 def _notes_and_error(results):
     lines = []
     notes = results.get("notes") or []
@@ -633,6 +657,7 @@ def markdown(results, quick, plots=()):
         + memory
         + _reference_ratios(night, reference)
         + _side_by_side(s, night)
+        + _clicks(s.get("clicks"))
         + _notes_and_error(results)
     )
     return "\n".join(lines) + "\n"

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from harness.processes import raise_nofile
 
-from . import compare, lean, nchan, plots, report
+from . import clicks, compare, lean, nchan, plots, report
 from .night import log
 from .scenarios import run_night
 from .scenarios.scale import run_scale
 from .stack import ROOT, Stack, _close_all, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan")
+SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan", "clicks")
 
 FULL = {
     "games": 100,
@@ -54,7 +54,12 @@ FULL = {
     "db_settle": 1.2,  # waits: no new event for `quiet` s = settled
     "scale_fresh_stack": True,
     "busy_restart": True,
-    "heartbeat_window": 16,  # idle seconds in which every stream gets one heartbeat (default 15 s)
+    "heartbeat_window": 16,
+    "click_team_counts": (
+        10,
+        50,
+        200,
+    ),  # idle seconds in which every stream gets one heartbeat (default 15 s)
 }
 QUICK = dict(
     FULL,
@@ -77,6 +82,7 @@ QUICK = dict(
         "scale_fresh_stack": False,  # quick: scale runs on the first stack, after the rest
         "busy_restart": False,  # quick: busy runs with the default COUNT_INTERVAL (4 counts/s per game)
         "heartbeat_window": 0,
+        "click_team_counts": (5, 20),
         "time_limit": 150,
     },
 )
@@ -110,7 +116,7 @@ async def run_all(args, params, results, workdir):
 
     only = args.only
     s = results["scenarios"]
-    if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare"):
+    if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare", "clicks"):
         env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
         stack = Stack(
             "pubquiz", workdir, workers=args.workers, env=env, profile=args.profile or args.tracemalloc
@@ -121,7 +127,11 @@ async def run_all(args, params, results, workdir):
                 f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
                 f"({args.workers} gevent workers), redis {stack.redis_url}, db {stack.database}"
             )
-            s["night"] = await run_night(stack, params, only)
+            if only != "clicks":
+                s["night"] = await run_night(stack, params, only)
+            if only in (None, "clicks"):
+                # In this process, on the stack's Redis; the stack's app is idle meanwhile.
+                s["clicks"] = clicks.measure(stack.redis_url, params["click_team_counts"])
             if only is None and not params["scale_fresh_stack"]:
                 s["scale"] = await run_scale(stack, params)
                 s["scale"]["note"] = (
