@@ -25,7 +25,7 @@ def read(document, title, rng=random):
     code, results = document.get("response_code"), document.get("results")
     if code != 0:
         reason = RESPONSE_CODES.get(code, "it is not a successful Open Trivia DB response")
-        builder.problem("response_code", f"{code!r}: {reason}.")
+        builder.problem("the file", f"response_code {code!r}: {reason}.")
         return builder.result()
     if not isinstance(results, list):
         builder.problem("results", "a list of questions is needed.")

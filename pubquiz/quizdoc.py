@@ -107,6 +107,8 @@ class Builder:
                 self.full = True
             return
         values, errors = questions.parse(form)
+        if "kind" in errors:  # then the form was read as a multiple-choice one: its problems are noise
+            errors = {"kind": errors["kind"]}
         if form.get(f"option_{questions.MAX_OPTIONS}"):
             errors.setdefault(
                 "options", f"A multiple-choice question takes 2–{questions.MAX_OPTIONS} options."

@@ -8,11 +8,12 @@ import io
 import zipfile
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from . import questions
-from .quizdoc import MAX_QUESTIONS, Builder, plain_quiz_form, plain_round_form
+from .quizdoc import Builder, plain_quiz_form, plain_round_form
 
 OPTION_COLUMNS = [f"option {letter}" for letter in questions.LETTERS]
 COLUMNS = ["round", "kind", "question", *OPTION_COLUMNS, "answer", "points", "time limit", "tolerance"]
@@ -132,7 +133,7 @@ def write_xlsx(rows):
     sheet = book.active
     sheet.title = "Questions"
     for row in rows:
-        sheet.append(row)
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
         for cell in sheet[sheet.max_row]:
             cell.data_type = "s"  # text, even "=1+1": openpyxl would otherwise write a formula
     for cell in sheet[1]:
@@ -145,13 +146,10 @@ def write_xlsx(rows):
 
 
 def read_csv(text, title):
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096].partition("\n")[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    cells = _csv_rows(reader)
-    return read_rows(cells, title, unquote=True)
+    # Spreadsheets in many languages save with ";" (or a tab): the column names' line tells which.
+    header = text.partition("\n")[0]
+    delimiter = max(",;\t", key=header.count)
+    return read_rows(_csv_rows(csv.reader(io.StringIO(text), delimiter=delimiter)), title, unquote=True)
 
 
 def _csv_rows(reader):
@@ -221,9 +219,8 @@ def read_rows(rows, title, unquote):
             }
         if not any(v.strip() for v in row.values()):
             continue
-        if number > MAX_QUESTIONS + 1:
-            builder.problem(where, f"a file can hold at most {MAX_QUESTIONS:,} questions.")
-            break
+        if builder.full:
+            break  # a huge sheet is not read to its end for one problem
         round_title = row.get("round", "").strip() or round_title
         if round_title not in rounds:
             rounds[round_title] = builder.round(where, plain_round_form(round_title))
