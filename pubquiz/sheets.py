@@ -276,5 +276,7 @@ def _correct(builder, where, options, answer):
             return str(i)
     if len(answer) == 1 and answer.upper() in questions.LETTERS:
         return str(questions.LETTERS.index(answer.upper()))
+    if not any(options):
+        return "0"  # the missing options are the problem (the editor's rules say so)
     builder.problem(where, "the answer must be one of the options, or its letter (A–F).", "correct_option")
-    return str(next((i for i, option in enumerate(options) if option), 0))  # one problem, not two
+    return str(next(i for i, option in enumerate(options) if option))  # one problem, not two
