@@ -39,6 +39,8 @@ KIND_NAMES = {
 }
 TRUTH = {"true": "true", "t": "true", "yes": "true", "false": "false", "f": "false", "no": "false"}
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# A workbook is a zip: a few megabytes can unpack to gigabytes, which openpyxl would hold in memory.
+MAX_UNPACKED = 50 * 2**20
 # One example of each kind, for the downloadable template.
 TEMPLATE = [
     [
@@ -161,10 +163,13 @@ def _csv_rows(reader):
 
 
 def read_xlsx(data, title):
+    builder = Builder()
     try:
+        if sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist()) > MAX_UNPACKED:
+            builder.problem("the file", f"this workbook unpacks to more than {MAX_UNPACKED // 2**20} MB.")
+            return builder.result()
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        builder = Builder()
         builder.problem("the file", "this is not an XLSX workbook we can read.")
         return builder.result()
     try:

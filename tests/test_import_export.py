@@ -8,8 +8,10 @@ import re
 import psycopg
 import pytest
 from helpers import CHOICE, NUMERIC, TEXT, HostActions
+from hypothesis import HealthCheck, given, settings
 from night import query, text
 from test_media import png, wav
+from test_quizfile import quizzes
 
 from harness.quiz import Quiz, Round
 from pubquiz import library, quizfile
@@ -231,3 +233,10 @@ def test_the_quiz_list_offers_the_import_and_the_editor_the_downloads(host, full
     page = host.get(f"/quizzes/{full_quiz}").get_data(as_text=True)
     for fmt in ("json", "csv", "xlsx"):
         assert f'href="/quizzes/{full_quiz}/export.{fmt}"' in page
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(quiz=quizzes())
+def test_any_quiz_written_to_the_database_reads_back_the_same(app, host, quiz):
+    with app.app_context():
+        assert library.load(library.save(host_id(app), quiz)) == quiz

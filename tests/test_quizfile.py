@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import random
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -309,3 +310,11 @@ def test_text_that_looks_like_a_formula_survives_a_csv_round_trip():
     again, _ = quizfile.read(quizfile.write(quiz, "csv")[0], "q.csv")
     assert again.rounds[0].questions[0].values["prompt"] == "=1+1 is what?"
     assert again.rounds[0].questions[0].values["accepted"] == ["=2", "-two"]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_unread():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("xl/sharedStrings.xml", b"\0" * (sheets.MAX_UNPACKED + 1))
+    assert len(out.getvalue()) < quizfile.MAX_SHEET
+    assert problems_of(out.getvalue(), "q.xlsx") == ["the file: this workbook unpacks to more than 50 MB."]
