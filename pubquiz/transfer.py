@@ -29,6 +29,10 @@ def preview_import():
 
 # The largest file we read, and the form around it (read by the app before this view runs).
 preview_import.max_content_length = quizfile.MAX_JSON + 64 * 1024
+preview_import.too_large = (
+    f"A quiz file can be at most {quizfile.MAX_JSON // quizfile.MB} MB "
+    f"(a spreadsheet {quizfile.MAX_SHEET // quizfile.MB} MB)."
+)
 
 
 def _preview(quiz=None, problems=(), filename="", import_id=None, status=200):

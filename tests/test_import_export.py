@@ -119,7 +119,7 @@ def test_an_upload_without_a_file_is_a_clear_message(host):
 def test_a_file_over_the_limit_is_a_413_page(host):
     response = upload(host, b"{" + b" " * (quizfile.MAX_JSON + 80 * 1024) + b"}", "big.json")
     assert response.status_code == 413
-    assert "That was more data than this form accepts." in text(response)
+    assert "A quiz file can be at most 20 MB (a spreadsheet 5 MB)." in text(response)
 
 
 def test_a_sheet_over_5_mb_is_refused_with_the_limit(host):
