@@ -41,54 +41,28 @@ TRUTH = {"true": "true", "t": "true", "yes": "true", "false": "false", "f": "fal
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 # A workbook is a zip: a few megabytes can unpack to gigabytes, which openpyxl would hold in memory.
 MAX_UNPACKED = 50 * 2**20
+
+
+def _row(round_title, kind, prompt, options, answer, points, time_limit, tolerance=""):
+    blanks = [""] * len(OPTION_COLUMNS)
+    return [
+        round_title,
+        kind,
+        prompt,
+        *(list(options) + blanks)[: len(blanks)],
+        answer,
+        str(points),
+        str(time_limit),
+        tolerance,
+    ]
+
+
 # One example of each kind, for the downloadable template.
 TEMPLATE = [
-    [
-        "Warm-up",
-        "choice",
-        "Which planet is red?",
-        "Venus",
-        "Mars",
-        "Jupiter",
-        "",
-        "",
-        "",
-        "Mars",
-        "1",
-        "30",
-        "",
-    ],
-    ["Warm-up", "truefalse", "The Moon is a planet.", "", "", "", "", "", "", "False", "1", "20", ""],
-    [
-        "Music",
-        "text",
-        "Who wrote the Moonlight Sonata?",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "Beethoven | Ludwig van Beethoven",
-        "2",
-        "45",
-        "",
-    ],
-    [
-        "Music",
-        "numeric",
-        "In which year did the Beatles split?",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "1970",
-        "3",
-        "30",
-        "1",
-    ],
+    _row("Warm-up", "choice", "Which planet is red?", ["Venus", "Mars", "Jupiter"], "Mars", 1, 30),
+    _row("Warm-up", "truefalse", "The Moon is a planet.", [], "False", 1, 20),
+    _row("Music", "text", "Who wrote the Moonlight Sonata?", [], "Beethoven | Ludwig van Beethoven", 2, 45),
+    _row("Music", "numeric", "In which year did the Beatles split?", [], "1970", 3, 30, "1"),
 ]
 
 
@@ -98,18 +72,20 @@ def rows_of(quiz):
     for round_ in quiz.rounds:
         for question in round_.questions:
             v = question.values
-            options = list(v["options"]) if v["kind"] == "choice" else []
+            numeric = v["kind"] == "numeric"
+            options = v["options"] if v["kind"] == "choice" else []
+            tolerance = str(v["tolerance"]) if numeric else ""
             rows.append(
-                [
+                _row(
                     round_.values["title"],
                     v["kind"],
                     v["prompt"],
-                    *(options + [""] * len(OPTION_COLUMNS))[: len(OPTION_COLUMNS)],
+                    options,
                     _answer(v),
-                    str(v["points"]),
-                    str(v["time_limit"]),
-                    str(v["tolerance"]) if v["kind"] == "numeric" else "",
-                ]
+                    v["points"],
+                    v["time_limit"],
+                    tolerance,
+                )
             )
     return rows
 
@@ -200,7 +176,8 @@ def _text(value):
 
 
 def read_rows(rows, title, unquote):
-    """(quiz, problems) from (row number, problems, cells) with the column names first."""
+    """(quiz, problems) from (row number, problems, cells) with the column names first; a row's
+    problems are by cell index, or {"file": ...} where the file cannot be read any further."""
     builder = Builder(LABELS)
     builder.settings("the file", plain_quiz_form(title))
     columns = None
