@@ -27,7 +27,9 @@ TEMPLATES = {
 
 def title_from(filename):
     """A quiz title from the file's name: "friday_night-quiz.csv" is "friday night quiz"."""
-    stem = PurePath(filename or "").stem.replace("_", " ").replace("-", " ")
+    if (filename or "").startswith("<"):  # "<stdin>": `pubquiz quiz import -` has no file name
+        return "Imported quiz"
+    stem = PurePath(filename).stem.replace("_", " ").replace("-", " ")
     return " ".join(stem.split())[:120] or "Imported quiz"
 
 

@@ -318,3 +318,8 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_unread():
         bomb.writestr("xl/sharedStrings.xml", b"\0" * (sheets.MAX_UNPACKED + 1))
     assert len(out.getvalue()) < quizfile.MAX_SHEET
     assert problems_of(out.getvalue(), "q.xlsx") == ["the file: this workbook unpacks to more than 50 MB."]
+
+
+def test_a_quiz_is_titled_after_its_file():
+    assert quizfile.title_from("friday_night-quiz.csv") == "friday night quiz"
+    assert quizfile.title_from("<stdin>") == quizfile.title_from("") == "Imported quiz"
