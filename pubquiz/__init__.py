@@ -24,6 +24,7 @@ def create_app(config=None):
         screen,
         templating,
         tiebreak,
+        transfer,
     )
     from . import (
         config as settings,
@@ -55,6 +56,7 @@ def create_app(config=None):
         marking.bp,
         tiebreak.bp,
         media.bp,
+        transfer.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
