@@ -31,11 +31,11 @@ class JokerRound(NamedTuple):
     title: str
 
 
-@dataclass(frozen=True)
-class TeamResult:
+class TeamResult(NamedTuple):
     """Everything of one team that its own result fragment (play/_result.html) shows, and nothing
     else: the fragment reads a team only through this, so teams with equal results see the same
-    fragment and a reveal renders it once per distinct result, not once per team."""
+    fragment and a reveal renders it once per distinct result, not once per team. (A NamedTuple:
+    one is made per team per change, and a tuple is the cheapest hashable record to make.)"""
 
     rank: int | None
     total: object
@@ -79,6 +79,12 @@ class Snapshot:
     @property
     def phone_teams(self):
         return [t for t in self.teams if not t["paper"]]
+
+    @property
+    def waiting_names(self):
+        """The names of the phone teams that have not answered the current question."""
+        answered = self._answer_of
+        return [t["name"] for t in self.teams if not t["paper"] and t["id"] not in answered]
 
     @property
     def lobby_names(self):
@@ -132,8 +138,11 @@ class Snapshot:
 
     def joker_rounds_open_for(self, team_id):
         """The joker-eligible rounds this team may still play its joker on (none once played)."""
-        if team_id in self.jokers:
-            return []
+        return [] if team_id in self.jokers else self._joker_rounds_open
+
+    @cached_property
+    def _joker_rounds_open(self):
+        """The joker-eligible rounds still ahead: open to every team that has not played its joker."""
         current = self.game["round_index"]
         started = self.phase not in ("lobby", "intro") or self.game["question_index"] >= 0
         return [
@@ -207,8 +216,17 @@ class Snapshot:
     def rank_of(self, team_id):
         return self._standings.get(team_id, (None, 0))
 
+    @cached_property
+    def _round_titles(self):
+        return {r["id"]: r["title"] for r in self.outline.rounds}
+
+    @cached_property
+    def _joker_rounds_for_all(self):
+        return tuple(JokerRound(r["id"], r["title"]) for r in self._joker_rounds_open)
+
     def result_of(self, team_id):
-        """What this team's own result fragment shows now."""
+        """What this team's own result fragment shows now. Called for every team on every change
+        that shows results: what all teams share is worked out once per snapshot."""
         rank, total = self.rank_of(team_id)
         answer = self._answer_of.get(team_id)
         joker_round = self.jokers.get(team_id)
@@ -219,12 +237,9 @@ class Snapshot:
             total=total,
             answer=answer and Said(answer["choice"], answer["text"], answer["number"], answer["correct"]),
             points=self.question and self.points.get((team_id, self.question["id"])),
-            joker_doubles=self.joker_doubles(team_id),
-            joker_title=joker_round
-            and next((r["title"] for r in self.outline.rounds if r["id"] == joker_round), "a round"),
-            open_joker_rounds=tuple(
-                JokerRound(r["id"], r["title"]) for r in self.joker_rounds_open_for(team_id)
-            ),
+            joker_doubles=joker_round is not None and self.joker_doubles(team_id),
+            joker_title=joker_round and self._round_titles.get(joker_round, "a round"),
+            open_joker_rounds=() if joker_round is not None else self._joker_rounds_for_all,
             in_tiebreak=in_tiebreak,
             tiebreak_guess=tb["guesses"].get(team_id) if in_tiebreak else None,
         )
