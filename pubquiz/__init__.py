@@ -21,7 +21,9 @@ def create_app(config=None):
         ops,
         play,
         quizzes,
+        results,
         screen,
+        sheets,
         templating,
         tiebreak,
     )
@@ -55,6 +57,8 @@ def create_app(config=None):
         marking.bp,
         tiebreak.bp,
         media.bp,
+        results.bp,
+        sheets.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

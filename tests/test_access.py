@@ -70,6 +70,7 @@ ACCESS = {
     "quizzes.update_question": "host",
     "quizzes.delete_question": "host",
     "quizzes.move_question": "host",
+    "sheets.show": "host",
     "media.upload": "host",
     "media.remove": "host",
     # The host console, its controls, teams, scores, audit, tie-breaks and stream.
@@ -95,6 +96,9 @@ ACCESS = {
     "corrections.correct": "host",
     "corrections.fix_key": "host",
     "corrections.audit_log": "host",
+    "results.page": "host",
+    "results.csv_file": "host",
+    "results.xlsx_file": "host",
     "tiebreak.start": "host",
     "tiebreak.close": "host",
     # Marking: the host or an invited marker; the marker link works for whoever holds its token.
