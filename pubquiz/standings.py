@@ -30,7 +30,7 @@ class Line:
 
 def header(snap):
     rounds = [f"R{n} {r['title']}" for n, r in enumerate(snap.outline.rounds, start=1)]
-    return ["Rank", "Team", *rounds, "Joker", "Corrections (in the rounds)", "Total"]
+    return ["Rank", "Team", *rounds, "Joker", "Corrections", "Total"]
 
 
 def lines(snap):

@@ -15,7 +15,7 @@ from test_media import png, upload
 
 from harness.quiz import Round
 
-HEADER = ["Rank", "Team", "R1 Warm-up", "R2 Music", "Joker", "Corrections (in the rounds)", "Total"]
+HEADER = ["Rank", "Team", "R1 Warm-up", "R2 Music", "Joker", "Corrections", "Total"]
 
 
 def _teams(new_team, code, *names):
@@ -30,8 +30,8 @@ def _teams(new_team, code, *names):
 @pytest.fixture
 def night(app, host, new_team):
     """Two rounds, Music a joker round: Bears play their joker on Music and get everything right,
-    Wolves get a half point from the marker and their 2 points for Mars corrected to 1½, a paper team's sheets are
-    typed in (3½ and 2). The game is over. Returns its code."""
+    Wolves get a half point from the marker and their 2 points for Mars corrected to 1½, a paper
+    team's sheets are typed in (3½ and 2). The game is over. Returns its code."""
     quiz_id, (warmup, music), (first, second) = build_quiz(
         host, rounds=[Round("Warm-up", [CHOICE]), Round("Music", [TEXT, CHOICE], joker=True)]
     )
