@@ -7,8 +7,9 @@ import io
 import os
 import re
 
-from browsing import build_quiz, join, start_game, wait_until_live
+from browsing import build_quiz, join, post, start_game, wait_until_live
 from playwright.sync_api import expect
+from test_media import png
 
 from harness.quiz import MOONLIGHT, RED_PLANET, Quiz, Round
 
@@ -54,6 +55,8 @@ def test_a_host_plays_a_short_game_and_downloads_the_results(people):
     quiz = build_quiz(
         host, Quiz("Results night", [Round("Space", [red_planet]), Round("Music", [moonlight])])
     )
+    picture = {"name": "planet.png", "mimeType": "image/png", "buffer": png(400, 300)}
+    post(host, f"/questions/{quiz.question_ids[0][0]}/media", multipart={"file": picture})
     code = start_game(host, quiz.quiz_id)
     wait_until_live(host)
     phones = [people.new(width=390, height=844) for _ in range(3)]
@@ -124,12 +127,13 @@ def test_a_host_plays_a_short_game_and_downloads_the_results(people):
     _shoot(host, "quiz-list-podium")
 
     host.goto(f"{base}/quizzes/{quiz.quiz_id}/sheets")
-    expect(host.locator(".sheet")).to_have_count(2)
+    expect(host.locator(".sheet")).to_have_count(3)  # Space, its pictures, Music
+    expect(host.locator(".handout img")).to_have_js_property("complete", True)
     _shoot(host, "sheets")
     host.emulate_media(media="print")
     host.set_viewport_size({"width": A4_WIDTH, "height": 1123})
     expect(host.locator("header.site")).to_be_hidden()
     _shoot(host, "sheets-print", sizes=((A4_WIDTH, 1123),))
     for paper in ("A4", "Letter"):
-        assert _pages_of(host.pdf(format=paper, prefer_css_page_size=False)) == 2, paper
+        assert _pages_of(host.pdf(format=paper, prefer_css_page_size=False)) == 3, paper
     assert not people.server_errors and not people.csp_violations
