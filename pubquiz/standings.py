@@ -59,7 +59,10 @@ def lines(snap):
 
 
 def podium(snap):
-    """[(rank, team name, total)] of the teams on the podium (ties share a place)."""
+    """[(rank, team name, total)] of the teams on the podium (ties share a place); none before
+    anyone has scored, when every team would share first place."""
+    if not snap.points_scored:
+        return []
     return [(rank, row["name"], row["total"]) for rank, row in snap.leaderboard if rank <= PODIUM_PLACES]
 
 

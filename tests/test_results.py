@@ -119,7 +119,9 @@ def test_the_printable_page_shows_the_podium_and_halves_as_the_app_says_them(app
 
 def test_a_game_not_over_shows_its_standings_so_far_and_says_so(app, host, new_team):
     code = host.start_game(host.create_quiz(questions=[CHOICE, TEXT]))
+    assert "No teams have joined this game." in text(host.get(f"/host/{code}/results"))
     (bears,) = _teams(new_team, code, "Bears")
+    assert "1st" not in text(host.get(f"/host/{code}/results"))  # no podium before any points
     host.act(code, "start")
     play(host, code, {bears: {"choice": "1"}})
     said = text(host.get(f"/host/{code}/results"))
