@@ -37,11 +37,11 @@ mutations: install
 # every scenario (several minutes) and rewrites benchmarks/results.json and RESULTS.md;
 # `bench-quick` is the small smoke run (under a minute) that fails if an event or answer is lost.
 bench: install
-	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	@$(BIN)/python -c "import uvloop, flask_sse, matplotlib" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run
 
 bench-quick: install
-	@$(BIN)/python -c "import uvloop, flask_sse" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
+	@$(BIN)/python -c "import uvloop, flask_sse, matplotlib" 2>/dev/null || $(BIN)/pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks.run --quick
 
 # Half an hour of games back to back with ~2,000 streams (benchmarks/soak.py): memory and open

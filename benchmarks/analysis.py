@@ -9,16 +9,23 @@ publish-to-arrival is measured too.
 
 from harness.history import collapse, events_key, history
 
+QUANTILES = 200  # the distribution kept for plots: the i/200 quantiles, i = 0..200 (201 values)
+
 
 def percentiles(values, scale=1000.0, digits=1):
-    """{count, p50, p95, p99, max} of seconds, in milliseconds by default (nearest rank)."""
+    """{count, p50, p95, p99, max, quantiles} of seconds, in milliseconds by default (nearest
+    rank). quantiles: min, then every half percent up to max, to 3 significant digits (enough for
+    a CDF on a log axis, and results.json stays small)."""
     if not values:
-        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "max": None, "quantiles": []}
     ordered = sorted(values)
     count = len(ordered)
 
+    def value(q):
+        return ordered[min(count - 1, max(0, int(q * count + 0.999999) - 1))] * scale
+
     def rank(q):
-        return round(ordered[min(count - 1, max(0, int(q * count + 0.999999) - 1))] * scale, digits)
+        return round(value(q), digits)
 
     return {
         "count": count,
@@ -26,6 +33,7 @@ def percentiles(values, scale=1000.0, digits=1):
         "p95": rank(0.95),
         "p99": rank(0.99),
         "max": round(ordered[-1] * scale, digits),
+        "quantiles": [float(f"{value(i / QUANTILES):.3g}") for i in range(QUANTILES + 1)],
     }
 
 

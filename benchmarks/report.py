@@ -298,11 +298,13 @@ def lost_anything(results):
     return sum(event_losses(results).values()) + sum(answer_losses(results).values()) > 0
 
 
-def write(results, json_path, md_path, quick):
+def write(results, json_path, md_path, quick, plots=()):
+    """plots: [(SVG path, alt text)] drawn beside RESULTS.md (benchmarks/plots.py), linked in it."""
     results["targets"] = [{"target": t, "measured": m, "verdict": v} for t, m, v in targets(results, quick)]
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    md_path.write_text(markdown(results, quick))
+    links = [(path.relative_to(md_path.parent).as_posix(), alt) for path, alt in plots]
+    md_path.write_text(markdown(results, quick, links))
 
 
 def _lat(d):
@@ -591,6 +593,30 @@ def _side_by_side(s, night):
     return lines
 
 
+def _clicks(clicks):
+    """What one console click costs the app at each game size (benchmarks/clicks.py)."""
+    if not clicks:
+        return []
+    actions = ("open_question", "close_question", "reveal", "show_leaderboard")
+    lines = [
+        "",
+        "## One console click",
+        "",
+        "App CPU (process_time, in process: Flask's test client on the app with the Redis bus and "
+        "PostgreSQL; no HTTP parsing, no Nginx) of one click, the least over 6 questions, with half "
+        "the teams having answered (four different answers). It covers the request, the "
+        "transaction, the snapshot, every audience's renders, the publish and the reply.",
+        "",
+        "| teams | " + " | ".join(a.replace("_", " ") + " ms" for a in actions) + " |",
+        "| --- |" + " --- |" * len(actions),
+    ]
+    for teams, figures in clicks["teams"].items():
+        lines.append(f"| {teams} | " + " | ".join(_fmt(figures[a]) for a in actions) + " |")
+    growth = clicks["per_extra_team_us"]
+    lines.append("| µs per extra team | " + " | ".join(_fmt(growth[a]) for a in actions) + " |")
+    return lines
+
+
 def _notes_and_error(results):
     lines = []
     notes = results.get("notes") or []
@@ -601,8 +627,22 @@ def _notes_and_error(results):
     return lines
 
 
-def markdown(results, quick):
-    """RESULTS.md: one function per section, in the order they appear."""
+def _plots(links):
+    if not links:
+        return []
+    lines = [
+        "",
+        "## Plots",
+        "",
+        "Drawn by benchmarks/plots.py; `python -m benchmarks.plots` redraws them from results.json.",
+    ]
+    for link, alt in links:
+        lines += ["", f"![{alt}]({link})"]
+    return lines
+
+
+def markdown(results, quick, plots=()):
+    """RESULTS.md: one function per section, in the order they appear; plots: [(link, alt text)]."""
     s = results.get("scenarios", {})
     night, scale, reference = s.get("night", {}), s.get("scale"), s.get("nchan", {})
     memory = _memory_table(
@@ -611,11 +651,13 @@ def markdown(results, quick):
     lines = (
         _header(results, quick)
         + _targets_table(results)
+        + _plots(plots)
         + _scenarios_table(night, scale, reference)
         + _night_paragraphs(night)
         + memory
         + _reference_ratios(night, reference)
         + _side_by_side(s, night)
+        + _clicks(s.get("clicks"))
         + _notes_and_error(results)
     )
     return "\n".join(lines) + "\n"

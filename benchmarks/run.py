@@ -2,8 +2,8 @@
 
 Starts the production shape on loopback (benchmarks/stack.py), drives it like real people
 (benchmarks/night.py, benchmarks/scenarios/, benchmarks/compare.py), and writes what it measured:
-benchmarks/results.json and benchmarks/RESULTS.md for a full run, benchmarks/out/ for --quick or
---only. Exits 1 if any event or answer was lost, 2 if the run itself failed.
+benchmarks/results.json, benchmarks/RESULTS.md and the SVGs of benchmarks/plots/ for a full run,
+benchmarks/out/ for --quick or --only. Exits 1 if any event or answer was lost, 2 if the run itself failed.
 """
 
 import argparse
@@ -16,14 +16,14 @@ from pathlib import Path
 
 from harness.processes import raise_nofile
 
-from . import compare, lean, nchan, report
+from . import clicks, compare, lean, nchan, plots, report
 from .night import log
 from .scenarios import run_night
 from .scenarios.scale import run_scale
 from .stack import ROOT, Stack, _close_all, install_signal_handlers
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan")
+SCENARIOS = ("fanout", "answers", "reconnect", "busy", "scale", "compare", "nchan", "clicks")
 
 FULL = {
     "games": 100,
@@ -54,7 +54,12 @@ FULL = {
     "db_settle": 1.2,  # waits: no new event for `quiet` s = settled
     "scale_fresh_stack": True,
     "busy_restart": True,
-    "heartbeat_window": 16,  # idle seconds in which every stream gets one heartbeat (default 15 s)
+    "heartbeat_window": 16,
+    "click_team_counts": (
+        10,
+        50,
+        200,
+    ),  # idle seconds in which every stream gets one heartbeat (default 15 s)
 }
 QUICK = dict(
     FULL,
@@ -77,6 +82,7 @@ QUICK = dict(
         "scale_fresh_stack": False,  # quick: scale runs on the first stack, after the rest
         "busy_restart": False,  # quick: busy runs with the default COUNT_INTERVAL (4 counts/s per game)
         "heartbeat_window": 0,
+        "click_team_counts": (5, 20),
         "time_limit": 150,
     },
 )
@@ -110,7 +116,7 @@ async def run_all(args, params, results, workdir):
 
     only = args.only
     s = results["scenarios"]
-    if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare"):
+    if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare", "clicks"):
         env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
         stack = Stack(
             "pubquiz", workdir, workers=args.workers, env=env, profile=args.profile or args.tracemalloc
@@ -121,7 +127,11 @@ async def run_all(args, params, results, workdir):
                 f"pubquiz stack up: {stack.base} -> gunicorn {stack.app_base} "
                 f"({args.workers} gevent workers), redis {stack.redis_url}, db {stack.database}"
             )
-            s["night"] = await run_night(stack, params, only)
+            if only != "clicks":
+                s["night"] = await run_night(stack, params, only)
+            if only in (None, "clicks"):
+                # In this process, on the stack's Redis; the stack's app is idle meanwhile.
+                s["clicks"] = clicks.measure(stack.redis_url, params["click_team_counts"])
             if only is None and not params["scale_fresh_stack"]:
                 s["scale"] = await run_scale(stack, params)
                 s["scale"]["note"] = (
@@ -156,8 +166,8 @@ async def run_all(args, params, results, workdir):
 
 
 def output_paths(args, full_run):
-    """(results json, RESULTS md): benchmarks/ for a full run, else benchmarks/out/ with a suffix
-    that names the kind of run; --output puts them in a folder of its own."""
+    """(results json, RESULTS md, plots folder): benchmarks/ for a full run, else benchmarks/out/
+    with a suffix that names the kind of run; --output puts them in a folder of its own."""
     out_dir = args.output or (HERE if full_run else HERE / "out")
     suffix = ""
     if not (full_run or args.output):
@@ -166,7 +176,7 @@ def output_paths(args, full_run):
             + (f"-{args.only}" if args.only else "")
             + ("-profile" if args.profile else "")
         )
-    return out_dir / f"results{suffix}.json", out_dir / f"RESULTS{suffix}.md"
+    return out_dir / f"results{suffix}.json", out_dir / f"RESULTS{suffix}.md", out_dir / f"plots{suffix}"
 
 
 def describe_stack(args, params, nofile):
@@ -209,13 +219,24 @@ def run_loop(args, params, results, workdir):
         loop.close()
 
 
+def draw_plots(results, plots_dir):
+    """The SVGs that RESULTS.md shows; a plot that cannot be drawn is a note in the results,
+    never the cause of a run's figures going unwritten."""
+    try:
+        return plots.draw(results, plots_dir)
+    except Exception as error:
+        traceback.print_exc()
+        results["notes"].append(f"plots not drawn: {type(error).__name__}: {error}")
+        return []
+
+
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     params = QUICK if args.quick else FULL
     install_signal_handlers()
     nofile = raise_nofile()
     full_run = not args.quick and args.only is None and not args.profile
-    json_path, md_path = output_paths(args, full_run)
+    json_path, md_path, plots_dir = output_paths(args, full_run)
     started = time.monotonic()
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -235,7 +256,7 @@ def main(argv=None):
     finally:
         results["seconds"] = round(time.monotonic() - started, 1)
         results["workdir"] = str(workdir)
-        report.write(results, json_path, md_path, args.quick)
+        report.write(results, json_path, md_path, args.quick, draw_plots(results, plots_dir))
         print(
             f"[bench] wrote {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path} "
             f"and {md_path.name} in {results['seconds']} s",

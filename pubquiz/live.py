@@ -40,7 +40,7 @@ def publish(snap, audio=False, extra=None):
     parts = {
         "host": render_pushed("host/_console.html", snap=snap),
         "screen": render_pushed("screen/_stage.html", snap=snap),
-        "player": render_pushed("play/_stage.html", snap=snap, team=None, answer=None),
+        "player": render_pushed("play/_stage.html", snap=snap, team=None, answer=None, result=None),
     }
     if snap.phase == "ended" or (snap.phase == "closed" and snap.question["kind"] == "text"):
         # Markers learn of a free-text question ready for marking.
@@ -50,12 +50,14 @@ def publish(snap, audio=False, extra=None):
     if audio:
         parts["screen"] += render_pushed("screen/_audio.html", snap=snap)
     if _teams_differ(snap):
-        # The only per-team rendering: each team's own answer, result, rank, joker or tie-break.
-        answers = {a["team_id"]: a for a in snap.answers}
+        # The only per-team part: each team's own answer, result, rank, joker or tie-break. Teams
+        # with the same result (same answer, points and place) share one rendering.
+        rendered = {}
         for team in snap.phone_teams:
-            parts["team:%d" % team["id"]] = render_pushed(
-                "play/_result.html", snap=snap, team=team, answer=answers.get(team["id"])
-            )
+            result = snap.result_of(team["id"])
+            if result not in rendered:
+                rendered[result] = render_pushed("play/_result.html", snap=snap, result=result)
+            parts["team:%d" % team["id"]] = rendered[result]
     metrics.PUBLISHED.inc()
     return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
 

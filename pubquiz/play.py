@@ -80,7 +80,7 @@ def _team_state(game_id, member):
     answer = None
     if snap.question:
         answer = next((a for a in snap.answers if a["team_id"] == member["id"]), None)
-    return {"snap": snap, "team": member, "answer": answer}
+    return {"snap": snap, "team": member, "answer": answer, "result": snap.result_of(member["id"])}
 
 
 @bp.get("/play/<code>")

@@ -4,6 +4,8 @@ that transaction holds. A GET page, which changes nothing, load()s one."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import NamedTuple
 
 from . import contents, db, rules, scoring
 
@@ -11,6 +13,37 @@ QUESTION_PHASES = ("question", "closed", "reveal", "leaderboard")
 # The team names the projector's lobby holds even when each has the 30 characters a name may have
 # (two to a row at every 16:9 size, tests/e2e/test_projector.py); a fuller pub sees the rest counted.
 LOBBY_NAMES = 24
+
+
+class Said(NamedTuple):
+    """A team's answer to the current question, as its result shows it."""
+
+    choice: int | None
+    text: str | None
+    number: object
+    correct: bool | None
+
+
+class JokerRound(NamedTuple):
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class TeamResult:
+    """Everything of one team that its own result fragment (play/_result.html) shows, and nothing
+    else: the fragment reads a team only through this, so teams with equal results see the same
+    fragment and a reveal renders it once per distinct result, not once per team."""
+
+    rank: int | None
+    total: object
+    answer: Said | None
+    points: object  # what the current question gave the team (None: nothing yet)
+    joker_doubles: bool  # its joker doubles the round being played
+    joker_title: str | None  # the round it played its joker on
+    open_joker_rounds: tuple[JokerRound, ...]
+    in_tiebreak: bool
+    tiebreak_guess: object
 
 
 @dataclass
@@ -177,11 +210,38 @@ class Snapshot:
     def team_name(self, team_id):
         return next((t["name"] for t in self.teams if t["id"] == team_id), "?")
 
+    @cached_property
+    def _standings(self):
+        return {row["id"]: (rank, row["total"]) for rank, row in self.leaderboard}
+
+    @cached_property
+    def _answer_of(self):
+        return {a["team_id"]: a for a in self.answers}
+
     def rank_of(self, team_id):
-        for rank, row in self.leaderboard:
-            if row["id"] == team_id:
-                return rank, row["total"]
-        return None, 0
+        return self._standings.get(team_id, (None, 0))
+
+    def result_of(self, team_id):
+        """What this team's own result fragment shows now."""
+        rank, total = self.rank_of(team_id)
+        answer = self._answer_of.get(team_id)
+        joker_round = self.jokers.get(team_id)
+        tb = self.tiebreak
+        in_tiebreak = self.phase == "tiebreak" and tb is not None and team_id in tb["team_ids"]
+        return TeamResult(
+            rank=rank,
+            total=total,
+            answer=answer and Said(answer["choice"], answer["text"], answer["number"], answer["correct"]),
+            points=self.question and self.points.get((team_id, self.question["id"])),
+            joker_doubles=self.joker_doubles(team_id),
+            joker_title=joker_round
+            and next((r["title"] for r in self.outline.rounds if r["id"] == joker_round), "a round"),
+            open_joker_rounds=tuple(
+                JokerRound(r["id"], r["title"]) for r in self.joker_rounds_open_for(team_id)
+            ),
+            in_tiebreak=in_tiebreak,
+            tiebreak_guess=tb["guesses"].get(team_id) if in_tiebreak else None,
+        )
 
     def shown_leaderboard(self, limit=None):
         """The leaderboard as the projector may show it: the quiz's top N at most."""

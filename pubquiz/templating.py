@@ -19,6 +19,7 @@ def number(value):
     return format(value, "f")
 
 
+@lru_cache(maxsize=1024)  # a leaderboard says the same few totals over and over
 def points(value):
     """Points as a quiz master says them: 7½, ½, −1½ (a real minus sign), never 7.5."""
     if value is None or value == "":

@@ -68,7 +68,7 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
     page = text(host.get(response.headers["Location"]))
     assert "Wolves now has 2 points for R1 Q1." in page
     assert totals(app, code) == {"Bears": 2, "Wolves": 2}
-    assert "Wolves: 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
+    assert "You're 1st of 2 with 2 points" in text(wolves.get(f"/play/{code}"))
     audit = text(host.get(f"/host/{code}/audit"))
     assert (
         "correct points Wolves, R1 Q1 “Which planet is red?”: 2 points (Jupiter is red too, says the book)"
@@ -80,7 +80,7 @@ def test_a_correction_changes_the_leaderboard_the_team_page_and_the_audit_log(ap
             {"team_id": wolves_id, "question_id": question, "points": points, "reason": "second thoughts"},
         )
     assert leaderboard(app, code) == [(1, "Bears", 2), (2, "Wolves", 1)]
-    assert "Wolves: 2nd of 2 with 1 point" in text(wolves.get(f"/play/{code}"))
+    assert "You're 2nd of 2 with 1 point" in text(wolves.get(f"/play/{code}"))
     assert query(app, "select count(*) as n from correction") == [{"n": 3}]
 
 
@@ -419,7 +419,7 @@ def test_hidden_scores_show_question_marks_on_the_projector(app, host, new_team)
     assert "Show scores" in text(host.get(f"/host/{code}"))
     host.post(f"/host/{code}/manage/scores-hidden", {"hidden": "0"})
     assert _screen_leaderboard(host, code) == [("1", "Bears", "2"), ("2", "Wolves", "0")]
-    assert "Bears: 1st of 2 with 2 points" in text(bears.get(f"/play/{code}"))
+    assert "You're 1st of 2 with 2 points" in text(bears.get(f"/play/{code}"))
 
 
 # --- jokers ---------------------------------------------------------------------------------

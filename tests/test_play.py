@@ -375,8 +375,8 @@ def test_no_rank_before_the_reveal_or_before_any_points(host, new_team):
     host.act(code, "close_question")  # Alpha has its 2 points now, but nobody may know yet
     assert " of 2 with " not in _text(alpha, code) and " of 2 with " not in _text(beta, code)
     host.act(code, "reveal")
-    assert "Alpha: 1st of 2 with 2 points" in _text(alpha, code)
-    assert "Beta: 2nd of 2 with 0 points" in _text(beta, code)
+    assert "You're 1st of 2 with 2 points" in _text(alpha, code)
+    assert "You're 2nd of 2 with 0 points" in _text(beta, code)
 
 
 def test_the_final_screen_says_who_won(host, new_team):

@@ -3,7 +3,7 @@ number of phones. Read from what was published (the bus's history) and what the 
 handed, not from the code's own counters."""
 
 from helpers import CHOICE
-from night import game_id, query
+from night import game_id, play, query, team_id, visible
 
 from pubquiz.events import START, Hub, MemoryBus
 
@@ -32,6 +32,23 @@ def test_an_open_question_is_rendered_once_for_all_phones_and_a_result_once_per_
     assert sorted(part for part in revealed if part.startswith("team:")) == sorted(
         f"team:{team_id}" for team_id in _team_ids(app, code)
     )
+
+
+def test_teams_with_the_same_result_share_one_rendering_of_it(app, host, new_team):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    mars, also_mars, venus = new_team(), new_team(), new_team()
+    for name, team in (("Mars", mars), ("Also Mars", also_mars), ("Venus", venus)):
+        team.join(code, name)
+    host.act(code, "start")
+    play(host, code, {mars: {"choice": "1"}, also_mars: {"choice": "1"}, venus: {"choice": "0"}})
+    revealed = _published(app, code)
+    part = {name: revealed["team:%d" % team_id(app, code, name)] for name in ("Mars", "Also Mars", "Venus")}
+    # The same answer, points and place: one fragment, rendered once for both teams.
+    assert part["Mars"] is part["Also Mars"]
+    assert "You said B Mars ✓" in visible(part["Mars"])
+    assert "You're 1st of 3 with 2 points" in visible(part["Mars"])
+    assert "You said A Venus ✗" in visible(part["Venus"])
+    assert "You're 3rd of 3 with 0 points" in visible(part["Venus"])
 
 
 def _team_ids(app, code):

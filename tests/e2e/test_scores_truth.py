@@ -77,7 +77,7 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     expect(halves.locator("#team-result")).to_contain_text("You said B Mars ✗ · the answer was C Jupiter")
     expect(jokers.locator("#team-result")).to_contain_text("You said C Jupiter ✓")
     expect(jokers.locator("#team-result")).to_contain_text("✓ Right! +1 point × 2 joker")
-    expect(jokers.locator("#team-result")).to_contain_text("Jokers: 1st of 2 with 2 points")
+    expect(jokers.locator("#team-result")).to_contain_text("You're 1st of 2 with 2 points")
     _shoot(jokers, "phone-reveal-joker")
     host.click("button[data-action=show_leaderboard]")
     first = screen.locator(".leaderboard li").first
@@ -99,7 +99,7 @@ def test_a_phone_sees_its_answer_its_half_point_and_its_joker_but_no_rank_before
     host.click("button[data-action=reveal]")
     expect(halves.locator("#team-result")).to_contain_text("You said bethoven ½")
     expect(halves.locator("#team-result")).to_contain_text("½ Half points: +½ point")
-    expect(halves.locator("#team-result")).to_contain_text("Halves: 2nd of 2 with ½ point")
+    expect(halves.locator("#team-result")).to_contain_text("You're 2nd of 2 with ½ point")
     _shoot(halves, "phone-reveal-half")
 
     host.click("button[data-action=end]")
