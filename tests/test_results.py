@@ -7,13 +7,16 @@ import io
 import re
 from decimal import Decimal
 
+import hypothesis.strategies as st
 import pytest
 from helpers import CHOICE, TEXT, HostActions
+from hypothesis import given, settings
 from night import build_quiz, leaderboard, play, query, team_id, text, visible
 from openpyxl import load_workbook
 from test_media import png, upload
 
 from harness.quiz import Round
+from pubquiz import contents, snapshot, standings
 
 HEADER = ["Rank", "Team", "R1 Warm-up", "R2 Music", "Joker", "Corrections", "Total"]
 
@@ -191,3 +194,67 @@ def test_answer_sheets_have_a_page_per_round_a_line_per_question_and_a_picture_h
     assert ".sheet { break-after: page; page-break-after: always; }" in css
     assert "@page { size: A4; margin: 12mm; }" in css
     assert f'href="/quizzes/{quiz_id}/sheets"' in host.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+
+
+halves = st.integers(-8, 8).map(lambda n: Decimal(n) / 2)
+
+
+@st.composite
+def games(draw):
+    """An ended game's scores, made up: rounds of questions, teams, points scored, corrections
+    (also for questions a team never answered), jokers and paper sheets."""
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    rows, question = [], 0
+    for round_id, size in enumerate(sizes, start=1):
+        for _ in range(size):
+            question += 1
+            rows.append(
+                {
+                    "id": question,
+                    "round_id": round_id,
+                    "round_title": f"Round {round_id}",
+                    "joker_eligible": True,
+                    "negative_marking": False,
+                }
+            )
+    ids = range(1, draw(st.integers(1, 4)) + 1)
+    teams = [{"id": t, "name": f"Team {t}", "paper": False} for t in ids]
+    cells = st.sampled_from([(t, r["id"]) for t in ids for r in rows])
+    scored = draw(st.dictionaries(cells, halves))
+    fixed = draw(st.dictionaries(cells, halves, max_size=3))
+    rounds = st.integers(1, len(sizes))
+    jokers = draw(st.dictionaries(st.sampled_from(ids), rounds))
+    paper = draw(st.dictionaries(st.tuples(st.sampled_from(ids), rounds), halves))
+    return rows, teams, scored, fixed, jokers, paper
+
+
+@settings(max_examples=200, deadline=None)
+@given(games())
+def test_the_results_rows_add_up_to_the_leaderboard_whatever_was_scored(game):
+    """What every file and the page are built from: for any scores, a row's rounds plus its joker
+    make the leaderboard's total, its corrections are what the host changed, and the ranks and
+    the order are the leaderboard's. (snapshot._rank is what build() ranks a game with.)"""
+    rows, teams, scored, fixed, jokers, paper = game
+    snap = snapshot.Snapshot(
+        game={"phase": "ended", "round_index": 0, "question_index": 0},
+        quiz={},
+        outline=contents.Outline.from_rows(rows),
+        teams=teams,
+        questions={r["id"]: r for r in rows},
+    )
+    snap.jokers = jokers
+    snapshot._rank(
+        snap,
+        [{"team_id": t, "question_id": q, "points": p} for (t, q), p in scored.items()],
+        [{"team_id": t, "question_id": q, "points": p} for (t, q), p in fixed.items()],
+        [{"team_id": t, "round_id": r, "points": p} for (t, r), p in paper.items()],
+    )
+    lines = standings.lines(snap)
+    assert [(line.rank, line.team, line.total) for line in lines] == [
+        (rank, row["name"], row["total"]) for rank, row in snap.leaderboard
+    ]
+    for line, (_, row) in zip(lines, snap.leaderboard, strict=True):
+        assert sum(line.rounds) + (line.joker or 0) == line.total
+        assert line.corrections == sum(
+            p - scored.get((t, q), 0) for (t, q), p in fixed.items() if t == row["id"]
+        )
