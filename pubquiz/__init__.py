@@ -10,6 +10,7 @@ def create_app(config=None):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import (
+        answer_sheets,
         auth,
         corrections,
         db,
@@ -23,7 +24,6 @@ def create_app(config=None):
         quizzes,
         results,
         screen,
-        sheets,
         templating,
         tiebreak,
     )
@@ -58,7 +58,7 @@ def create_app(config=None):
         tiebreak.bp,
         media.bp,
         results.bp,
-        sheets.bp,
+        answer_sheets.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

@@ -70,7 +70,7 @@ ACCESS = {
     "quizzes.update_question": "host",
     "quizzes.delete_question": "host",
     "quizzes.move_question": "host",
-    "sheets.show": "host",
+    "answer_sheets.show": "host",
     "media.upload": "host",
     "media.remove": "host",
     # The host console, its controls, teams, scores, audit, tie-breaks and stream.

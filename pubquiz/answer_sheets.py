@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from . import contents, db
 from .accounts import login_required, owned
 
-bp = Blueprint("sheets", __name__)
+bp = Blueprint("answer_sheets", __name__)
 
 
 @bp.get("/quizzes/<int:quiz_id>/sheets")
@@ -21,4 +21,4 @@ def show(quiz_id):
         (round_, [by_id[q] for q in ids])
         for round_, ids in zip(outline.rounds, outline.question_ids, strict=True)
     ]
-    return render_template("sheets/show.html", quiz=quiz, rounds=rounds)
+    return render_template("answer_sheets/show.html", quiz=quiz, rounds=rounds)
