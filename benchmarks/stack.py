@@ -27,6 +27,7 @@ from harness import nginx
 from harness.processes import free_port, stop_process, wait_for_http, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
+PROFILES = ROOT / "benchmarks" / "profiles"  # flame graphs of a --profile run
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 HIGH_LIMIT = "1000000 per minute"
 
@@ -463,11 +464,17 @@ class Window:
         times = psutil.Process().cpu_times()
         self.client_cpu = round(times.user + times.system - self.self0.user - self.self0.system, 3)
         if self.stack.profile_dir and self.label:
-            from . import sampler
+            from . import flames, sampler
 
             (self.stack.profile_dir / "on").unlink()
             time.sleep(0.5)
             self.profile = sampler.summarize(self.stack.profile_dir, self.label)
+            # The window's flame graph, kept in benchmarks/profiles/ and cited by RESULTS.md.
+            files = sorted(self.stack.profile_dir.glob(f"{self.label}-*.txt"))
+            PROFILES.mkdir(exist_ok=True)
+            (PROFILES / f"{self.label}.svg").write_text(
+                flames.svg(flames.read(files), f"{self.label}: where the gunicorn workers spend CPU")
+            )
         return self
 
     def db_delta(self, settle=1.2):

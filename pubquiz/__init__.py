@@ -26,6 +26,7 @@ def create_app(config=None):
         screen,
         templating,
         tiebreak,
+        transfer,
     )
     from . import (
         config as settings,
@@ -57,6 +58,7 @@ def create_app(config=None):
         marking.bp,
         tiebreak.bp,
         media.bp,
+        transfer.bp,
         results.bp,
         answer_sheets.bp,
     ):

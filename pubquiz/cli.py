@@ -1,4 +1,4 @@
-"""The `pubquiz` command: serve, migrate, create-host, demo.
+"""The `pubquiz` command: serve, migrate, create-host, demo, quiz import/export.
 
 Only `click` and the standard library are imported at the top: `serve` must monkey-patch gevent
 before anything imports psycopg, redis or ssl.
@@ -61,6 +61,49 @@ def create_host(email, password):
         if accounts.create_host(email, password) is None:
             raise click.UsageError(f"There is already a host with the email {email}.")
     click.echo(f"Host {email} created.")
+
+
+@main.group()
+def quiz():
+    """Import and export quizzes (pubquiz JSON, CSV, XLSX; Open Trivia DB JSON in)."""
+
+
+@quiz.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--host", "email", required=True, help="The email of the host who will own the quiz.")
+def import_quiz(file, email):
+    """Create a quiz from FILE; prints the new quiz's id."""
+    from . import db, library, quizfile
+
+    with _app().app_context():
+        host = db.one("host_by_email", email=email)
+        if host is None:
+            raise click.UsageError(f"There is no host with the email {email}.")
+        quiz, problems = quizfile.read(file.read(quizfile.MAX_JSON + 1), file.name)
+        if problems:
+            raise click.ClickException("Nothing was imported. Fix these in the file:\n" + "\n".join(problems))
+        click.echo(library.save(host["id"], quiz))
+
+
+@quiz.command("export")
+@click.argument("quiz_id", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json", show_default=True
+)
+@click.option(
+    "-o", "--output", type=click.File("wb"), default="-", help="The file to write (default: stdout)."
+)
+def export_quiz(quiz_id, fmt, output):
+    """Write quiz QUIZ_ID as pubquiz JSON (everything, files included), CSV or XLSX."""
+    from . import db, library, quizfile
+
+    if fmt == "xlsx" and output.isatty():
+        raise click.UsageError("An XLSX workbook is not for a terminal: add -o FILE.")
+    with _app().app_context():
+        if db.one("quiz_by_id", id=quiz_id) is None:
+            raise click.UsageError(f"There is no quiz {quiz_id}.")
+        data, _ = quizfile.write(library.load(quiz_id), fmt)
+    output.write(data)
 
 
 @main.command()

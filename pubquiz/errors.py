@@ -67,7 +67,9 @@ def init_app(app):
         if error.code == 404 and message.startswith("The requested URL"):
             message = "There is nothing at this address."
         if error.code == 413:
-            message = "That was more data than this form accepts."
+            # A view that takes files may say how large they may be (its `too_large`).
+            view = app.view_functions.get(request.endpoint)
+            message = getattr(view, "too_large", "That was more data than this form accepts.")
         if error.code == 429:
             metrics.RATE_LIMITED.labels(request.endpoint or "unknown").inc()
             if isinstance(error, RateLimitExceeded):  # its description is the limit itself

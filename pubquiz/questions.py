@@ -1,5 +1,7 @@
-"""The question form: what each kind needs, checked on the server with clear messages."""
+"""The editor's forms (a quiz's settings, a round, a question: what each kind needs), checked on
+the server with clear messages. Quiz files are checked by these same rules (quizdoc.py)."""
 
+from . import rules
 from .validation import Validation
 
 KINDS = {
@@ -83,4 +85,32 @@ def parse(form):
         if tolerance is not None and tolerance < 0:
             v.error("tolerance", "Tolerance cannot be negative.")
         values["tolerance"] = tolerance or 0
+    return values, v.errors
+
+
+def parse_quiz(form):
+    """(values for the quiz's columns, errors by field): its title and settings."""
+    v = Validation(form)
+    title = v.text("title", "Title", max_length=120)
+    mode = form.get("leaderboard_mode", "question")
+    if mode not in rules.LEADERBOARD_MODES:
+        v.error("leaderboard_mode", "Choose when the leaderboard may be shown.")
+    top = v.integer("leaderboard_top", "Places shown", minimum=1, maximum=100, default=0) or None
+    values = {
+        "title": title,
+        "speed_bonus": form.get("scoring") == "speed",
+        "leaderboard_mode": mode,
+        "leaderboard_top": top,
+    }
+    return values, v.errors
+
+
+def parse_round(form):
+    """(values for the round's columns, errors by field)."""
+    v = Validation(form)
+    values = {
+        "title": v.text("title", "Round title", max_length=120),
+        "joker_eligible": form.get("joker_eligible") == "on",
+        "negative_marking": form.get("negative_marking") == "on",
+    }
     return values, v.errors

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, questions, rules, snapshot, standings
+from . import confirm, db, questions, snapshot, standings
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -75,22 +75,10 @@ def edit(quiz_id):
 @login_required
 def update_quiz(quiz_id):
     quiz = owned(db.one("quiz_by_id", id=quiz_id))
-    v = Validation(request.form)
-    title = v.text("title", "Title", max_length=120)
-    mode = request.form.get("leaderboard_mode", "question")
-    if mode not in rules.LEADERBOARD_MODES:
-        v.error("leaderboard_mode", "Choose when the leaderboard may be shown.")
-    top = v.integer("leaderboard_top", "Places shown", minimum=1, maximum=100, default=0) or None
-    if not v.ok:
-        return _quiz_page(quiz, v.errors, request.form, 422)
-    db.run(
-        "update_quiz",
-        id=quiz_id,
-        title=title,
-        speed_bonus=request.form.get("scoring") == "speed",
-        leaderboard_mode=mode,
-        leaderboard_top=top,
-    )
+    values, errors = questions.parse_quiz(request.form)
+    if errors:
+        return _quiz_page(quiz, errors, request.form, 422)
+    db.run("update_quiz", id=quiz_id, **values)
     flash("Quiz saved.")
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
@@ -135,18 +123,11 @@ def add_round(quiz_id):
 @login_required
 def update_round(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
-    v = Validation(request.form)
-    title = v.text("title", "Round title", max_length=120)
-    if v.ok:
-        db.run(
-            "update_round",
-            id=round_id,
-            title=title,
-            joker_eligible=request.form.get("joker_eligible") == "on",
-            negative_marking=request.form.get("negative_marking") == "on",
-        )
+    values, errors = questions.parse_round(request.form)
+    if errors:
+        flash(errors["title"], "error")
     else:
-        flash(v.errors["title"], "error")
+        db.run("update_round", id=round_id, **values)
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-# A spreadsheet runs a cell that starts with one of these as a formula: a team called
-# "=HYPERLINK(...)" must stay a name (OWASP's advice: prefix a quote).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from .sheets import DANGEROUS
+
 PODIUM_PLACES = 3
 
 
@@ -78,17 +78,19 @@ def _number(value):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def safe_text(text):
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+def _csv_text(text):
+    """A team called "=HYPERLINK(...)" stays a name: a spreadsheet runs a cell starting with one
+    of DANGEROUS as a formula, unless it starts with a quote (as sheets.py writes quizzes)."""
+    return "'" + text if text.startswith(DANGEROUS) else text
 
 
 def to_csv(snap):
     """The table as CSV text: numbers as 7.5 (a spreadsheet's numbers), team names defused."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_text(h) for h in header(snap)])
+    writer.writerow([_csv_text(h) for h in header(snap)])
     for line in lines(snap):
-        writer.writerow(safe_text(c) if isinstance(c, str) else _number(c) for c in _cells(line))
+        writer.writerow(_csv_text(c) if isinstance(c, str) else _number(c) for c in _cells(line))
     return out.getvalue()
 
 
@@ -103,8 +105,10 @@ def to_xlsx(snap):
         cell.font = Font(bold=True)
     rows = [_cells(line) for line in lines(snap)]
     for cells in rows:
-        # openpyxl writes a string starting with "=" as a formula: names are defused here too.
-        sheet.append([safe_text(c) if isinstance(c, str) else _number(c) for c in cells])
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else _number(c) for c in cells])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # a name like "=1+1" is text: openpyxl would write a formula
     for index, title in enumerate(titles, start=1):
         widest = max([len(title)] + [len(str(r[index - 1] or "")) for r in rows])
         sheet.column_dimensions[get_column_letter(index)].width = min(40, widest + 2)

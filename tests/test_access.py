@@ -73,6 +73,12 @@ ACCESS = {
     "answer_sheets.show": "host",
     "media.upload": "host",
     "media.remove": "host",
+    # Quiz files: importing (a pending import is taken only by the host who uploaded it, anyone
+    # else finds none) and the template for any host; a quiz's export only for its owner.
+    "transfer.preview_import": "login",
+    "transfer.create_import": "login",
+    "transfer.template": "login",
+    "transfer.export": "host",
     # The host console, its controls, teams, scores, audit, tie-breaks and stream.
     "host.create_game": "host",
     "host.console": "host",
@@ -194,6 +200,8 @@ def world(app):
         "token": token,
         "media_id": media["id"],
         "secret": media["secret"],
+        "import_id": 1,
+        "fmt": "csv",
     }
     return clients, params
 

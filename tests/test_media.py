@@ -305,6 +305,6 @@ def test_a_sound_may_be_bigger_than_a_picture_but_not_over_8_mb(app, host, quest
     ],
 )
 def test_sniffing_by_the_first_bytes(head, expected):
-    from pubquiz.media import sniff
+    from pubquiz.mediafiles import sniff
 
     assert sniff(head[:16]) == expected

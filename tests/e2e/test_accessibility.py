@@ -111,6 +111,15 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     audit.check(host, "confirmation page", "delete the quiz")
     host.goto(f"{base}/rounds/{round_id}/delete/confirm")
     audit.check(host, "confirmation page", "delete a round")
+    host.goto(f"{base}/quizzes")
+    for sheet, state, shown in (
+        (b"kind,question,answer\nchoice,Which?,Red\n", "problems", "#import-problems"),
+        (b"kind,question,answer\ntext,Who?,Beethoven\n", "preview", "#import-preview"),
+    ):
+        host.set_input_files("#import-file", {"name": "pub.csv", "mimeType": "text/csv", "buffer": sheet})
+        host.click("#import-form button")
+        expect(host.locator(shown)).to_be_visible()
+        audit.check(host, "import", state)
 
     code = start_game(host, quiz_id)
     wait_until_live(host)

@@ -1,0 +1,71 @@
+"""Questions from the Open Trivia DB (opentdb.com), as its API returns them: `response_code` and
+`results`, each with `type` (multiple or boolean), `difficulty`, `category`, `question`,
+`correct_answer` and `incorrect_answers`, in HTML entities (&quot;, &#039;). One round per category;
+the options of a multiple-choice question are shuffled once, here, since the API lists the right
+answer apart from the others."""
+
+import html
+import random
+
+from .quizdoc import Builder, plain_quiz_form, plain_round_form
+
+# What the API's response codes mean (its documentation), for a file that holds no questions.
+RESPONSE_CODES = {
+    1: "Open Trivia DB had no questions for that request",
+    2: "Open Trivia DB refused the request's arguments",
+    3: "the session token was not found",
+    4: "the session token has returned every question",
+    5: "too many requests were made",
+}
+
+
+def read(document, title, rng=random):
+    builder = Builder()
+    builder.settings("the file", plain_quiz_form(title))
+    code, results = document.get("response_code"), document.get("results")
+    if code != 0:
+        reason = RESPONSE_CODES.get(code, "it is not a successful Open Trivia DB response")
+        builder.problem("the file", f"response_code {code!r}: {reason}.")
+        return builder.result()
+    if not isinstance(results, list):
+        builder.problem("results", "a list of questions is needed.")
+        return builder.result()
+    rounds = {}
+    for number, result in enumerate(results, 1):
+        where = f"result {number}"
+        if not isinstance(result, dict):
+            builder.problem(where, "a question is an object.")
+            continue
+        form = _form(builder, where, result, rng)
+        if form is None:
+            continue
+        category = _text(result.get("category")) or "Open Trivia DB"
+        if category not in rounds:
+            rounds[category] = builder.round(where, plain_round_form(category))
+        builder.question(rounds[category], where, form)
+    return builder.result()
+
+
+def _text(value):
+    return html.unescape(value) if isinstance(value, str) else ""
+
+
+def _form(builder, where, result, rng):
+    prompt, correct = _text(result.get("question")), _text(result.get("correct_answer"))
+    if result.get("type") == "boolean":
+        return {"kind": "truefalse", "prompt": prompt, "truth": "false" if correct == "False" else "true"}
+    if result.get("type") != "multiple":
+        builder.problem(where, "only multiple and boolean questions can be imported.", "type")
+        return None
+    incorrect = result.get("incorrect_answers")
+    if not isinstance(incorrect, list):
+        builder.problem(where, "a list of wrong answers is needed.", "incorrect_answers")
+        return None
+    options = [correct, *(_text(answer) for answer in incorrect)]
+    rng.shuffle(options)
+    return {
+        "kind": "choice",
+        "prompt": prompt,
+        "correct_option": str(options.index(correct)),
+        **{f"option_{i}": option for i, option in enumerate(options)},
+    }
