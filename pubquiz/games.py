@@ -81,8 +81,11 @@ def _move(tx, row, action, actor):
     question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = contents.questions[question_id]["time_limit"] if opens else 0
-    if new.phase == "closed":
-        rescore(tx, row, row["question_id"])
+    answers = None  # read with the snapshot
+    if opens:
+        answers = []  # a question opened by this change has no answers yet
+    elif new.phase == "closed":
+        answers = rescore(tx, row, row["question_id"])
     moved = tx.one(
         "move_game",
         id=row["id"],
@@ -101,7 +104,7 @@ def _move(tx, row, action, actor):
         action.removesuffix("_question").replace("_", " "),
         _described(contents, new, question_id),
     )
-    return snapshot.build(tx, moved)
+    return snapshot.build(tx, moved, answers)
 
 
 def _described(contents, new, question_id):
@@ -131,7 +134,8 @@ def set_paused(game_id, paused, expected_version, actor):
 
 def rescore(tx, row, question_id):
     """Score every answer to one question of this game from the answer key, the markers'
-    verdicts and the quiz's rules. Run at close, and again whenever a verdict or the key changes."""
+    verdicts and the quiz's rules. Run at close, and again whenever a verdict or the key changes.
+    Returns the answers as they now are."""
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     question, quiz = contents.questions[question_id], contents.quiz
     answers = tx.all("answers_to_question", game_id=row["id"], question_id=question_id)
@@ -149,6 +153,10 @@ def rescore(tx, row, question_id):
     if scores:
         ids = list(scores)
         tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids], points=[scores[i][1] for i in ids])
+    for answer in answers:
+        if answer["id"] in scores:
+            answer["correct"], answer["points"] = scores[answer["id"]]
+    return answers
 
 
 def close_due():

@@ -2,8 +2,10 @@
 change (never once per client), inside the change's own transaction: build() takes the game row
 that transaction holds. A GET page, which changes nothing, load()s one."""
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
@@ -261,23 +263,27 @@ def read(tx, game_id):
     return build(tx, tx.one("game_by_id", id=game_id))
 
 
-def build(tx, row):
+def build(tx, row, answers=None):
     """The snapshot of a game from its row (with quiz_revision) as this transaction holds it: the
-    quiz's contents come from the cache, the rest is read here."""
+    quiz's contents come from the cache, the rest is read here, in one statement. answers: the
+    current question's answers when the caller knows them already (none for a question this
+    change opened), so they are not read again."""
     game_id = row["id"]
     quiz = contents.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
+    current = row["question_id"] if row["phase"] in QUESTION_PHASES else None
+    state = tx.one("game_state", game_id=game_id, question_id=current if answers is None else None)
     snap = Snapshot(
         game=row,
         quiz=quiz.quiz,
         outline=quiz.outline,
-        teams=tx.all("teams_of_game", game_id=game_id),
+        teams=_json(state["teams"]),
         questions=quiz.questions,
     )
-    if row["question_id"] and row["phase"] in QUESTION_PHASES:
-        snap.question = snap.questions[row["question_id"]]
-        snap.answers = tx.all("answers_to_question", game_id=game_id, question_id=row["question_id"])
-    scored = tx.all("scored_points", game_id=game_id)
-    extras = tx.all("extras_of_game", game_id=game_id)
+    if current:
+        snap.question = snap.questions[current]
+        snap.answers = _json(state["answers"]) if answers is None else answers
+    scored = [{"team_id": t, "question_id": q, "points": p} for t, q, p in _json(state["scored"])]
+    extras = _json(state["extras"])
     closed = []
     if row["phase"] in ("tiebreak", "ended"):  # tie-breaks only happen at the end
         snap.tiebreak = tx.one("latest_tiebreak", game_id=game_id)
@@ -299,6 +305,11 @@ def build(tx, row):
         rules.position(row), snap.outline.question_ids, snap.quiz["leaderboard_mode"]
     )
     return snap
+
+
+def _json(text):
+    """game_state's JSON: numbers with a fraction as Decimal, like psycopg reads a numeric."""
+    return json.loads(text, parse_float=Decimal)
 
 
 def _guesses(tx, tiebreak):

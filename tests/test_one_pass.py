@@ -11,9 +11,10 @@ from night import game_id, query, text
 from pubquiz import create_app, db, games
 
 TEAMS = 10
-# What a click may cost: BEGIN, the lock, the move, its audit row, the read of what the screens
-# show, COMMIT; with room for a few more, far below a pass that reads it all again after commit.
-MOST_STATEMENTS = 14
+# What a click may cost: the host's session, BEGIN, the lock, the move, its audit row, the one
+# read of what the screens show (game_state), COMMIT; closing also scores the answers (reads them
+# and the markers' verdicts, writes the scores) and the snapshot takes those answers as scored.
+MOST_STATEMENTS = 10
 
 
 class Statements:

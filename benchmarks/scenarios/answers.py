@@ -13,6 +13,7 @@ from ..stack import Window
 BACKGROUND = {
     "count_answers",
     "teams_of_game",
+    "game_state",
     "due_games",
     "game_by_id",
     "lock_game",

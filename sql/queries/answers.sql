@@ -75,9 +75,6 @@ from (select unnest(%(ids)s::bigint[]) as id,
              unnest(%(points)s::numeric[]) as points) as s
 where answer.id = s.id;
 
--- name: scored_points
-select team_id, question_id, points from answer where game_id = %(game_id)s;
-
 -- name: current_corrections
 select distinct on (team_id, question_id) team_id, question_id, points, reason
 from correction where game_id = %(game_id)s

@@ -86,19 +86,6 @@ where exists (select 1 from round r join game g on g.quiz_id = r.quiz_id
 on conflict (team_id) do nothing
 returning round_id;
 
--- name: extras_of_game
--- Jokers, paper scores and corrections in force, in one round trip (kind tells them apart).
-select 'joker' as kind, j.team_id, j.round_id, null::bigint as question_id, null::numeric as points
-from joker j join team t on t.id = j.team_id where t.game_id = %(game_id)s
-union all
-select 'paper', p.team_id, p.round_id, null, p.points
-from paper_score p join team t on t.id = p.team_id where t.game_id = %(game_id)s
-union all
-select * from (select distinct on (team_id, question_id) 'correction', team_id, null::bigint,
-                      question_id, points
-               from correction where game_id = %(game_id)s
-               order by team_id, question_id, created_at desc, id desc) as c;
-
 -- name: set_paper_score
 insert into paper_score (team_id, round_id, points) values (%(team_id)s, %(round_id)s, %(points)s)
 on conflict (team_id, round_id) do update set points = excluded.points;
