@@ -10,6 +10,7 @@ def create_app(config=None):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import (
+        answer_sheets,
         auth,
         corrections,
         db,
@@ -21,6 +22,7 @@ def create_app(config=None):
         ops,
         play,
         quizzes,
+        results,
         screen,
         templating,
         tiebreak,
@@ -57,6 +59,8 @@ def create_app(config=None):
         tiebreak.bp,
         media.bp,
         transfer.bp,
+        results.bp,
+        answer_sheets.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

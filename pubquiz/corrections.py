@@ -31,7 +31,6 @@ def _page(game, errors=None, form=None, status=200):
 def lines(snap, played):
     """Each team's game, best first: the points of every question played, its paper sheets and
     what its joker added; together they make its total, so a host can check the sum by eye."""
-    questions_of = dict(zip((r["id"] for r in snap.outline.rounds), snap.outline.question_ids, strict=True))
     result = []
     for _, team in snap.leaderboard:
         paper = [v for (t, _), v in snap.paper.items() if t == team["id"]]
@@ -39,13 +38,10 @@ def lines(snap, played):
             "team": team,
             "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
             "paper": sum(paper) if team["paper"] else None,
-            "joker": None,
+            "joker": snap.joker_bonus(team["id"]),
         }
         joker_round = snap.jokers.get(team["id"])
         if joker_round:  # the joker's round counts twice: once in its cells, once more here
-            line["joker"] = snap.paper.get((team["id"], joker_round), 0) + sum(
-                snap.points.get((team["id"], q), 0) for q in questions_of[joker_round]
-            )
             line["joker_round"] = (
                 f"R{snap.outline.round_number(joker_round)}",
                 snap.outline.describe_round(joker_round),

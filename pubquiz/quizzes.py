@@ -2,23 +2,36 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, questions
+from . import confirm, db, questions, snapshot, standings
 from .accounts import login_required, owned
 from .validation import Validation
 
 bp = Blueprint("quizzes", __name__)
 
 
-@bp.get("/quizzes")
-@login_required
-def index():
+def _index_page(form=None, errors=None, status=200):
+    """The host's quizzes and games; an ended game with its podium, as its results page has it."""
+    games = db.all("games_of_host", host_id=g.host["id"])
+    with db.transaction() as tx:
+        podiums = {
+            game["id"]: standings.podium(snapshot.read(tx, game["id"]))
+            for game in games
+            if game["phase"] == "ended"
+        }
     return render_template(
         "quizzes/index.html",
         quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
-        games=db.all("games_of_host", host_id=g.host["id"]),
-        form={},
-        errors={},
-    )
+        games=games,
+        podiums=podiums,
+        form=form or {},
+        errors=errors or {},
+    ), status
+
+
+@bp.get("/quizzes")
+@login_required
+def index():
+    return _index_page()
 
 
 @bp.post("/quizzes")
@@ -27,13 +40,7 @@ def create_quiz():
     v = Validation(request.form)
     title = v.text("title", "Title", max_length=120)
     if not v.ok:
-        return render_template(
-            "quizzes/index.html",
-            quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
-            games=db.all("games_of_host", host_id=g.host["id"]),
-            form=request.form,
-            errors=v.errors,
-        ), 422
+        return _index_page(request.form, v.errors, 422)
     with db.transaction() as tx:
         quiz_id = tx.value("insert_quiz", host_id=g.host["id"], title=title)
         tx.run("insert_round", quiz_id=quiz_id, title="Round 1")

@@ -58,6 +58,7 @@ class Snapshot:
     answers: list = field(default_factory=list)  # to the current question
     leaderboard: list = field(default_factory=list)  # [(rank, team row with total)]
     points: dict = field(default_factory=dict)  # (team id, question id) -> effective points
+    corrected: dict = field(default_factory=dict)  # (team id, question id) -> what a correction changed
     jokers: dict = field(default_factory=dict)  # team id -> round id
     paper: dict = field(default_factory=dict)  # (team id, round id) -> points typed in
     tiebreak: dict | None = None  # the latest tie-break, with its guesses
@@ -202,6 +203,21 @@ class Snapshot:
             if q["kind"] == "text" and not (q["id"] == current and self.phase == "question")
         ]
 
+    def round_points(self, team_id):
+        """{round id: points} of one team: its answers (as corrected) and its paper sheet in each
+        round, before its joker counts one of them twice. The leaderboard's total is their sum
+        plus joker_bonus; the scores page and the results add them up the same way."""
+        return {
+            round_["id"]: self.paper.get((team_id, round_["id"]), 0)
+            + sum(self.points.get((team_id, q), 0) for q in ids)
+            for round_, ids in zip(self.outline.rounds, self.outline.question_ids, strict=True)
+        }
+
+    def joker_bonus(self, team_id):
+        """What the team's joker added (its round's points once more), None without a joker."""
+        round_id = self.jokers.get(team_id)
+        return self.round_points(team_id).get(round_id, 0) if round_id else None
+
     def team_name(self, team_id):
         return next((t["name"] for t in self.teams if t["id"] == team_id), "?")
 
@@ -322,6 +338,7 @@ def _rank(snap, scored, corrections, paper, closed_tiebreaks=()):
         (c["team_id"], c["question_id"]): c["points"] for c in corrections if c["question_id"] in round_of
     }
     snap.points = {**points, **fixed}
+    snap.corrected = {key: value - points.get(key, 0) for key, value in fixed.items()}
     snap.paper = {(p["team_id"], p["round_id"]): p["points"] for p in paper}
     totals = scoring.totals(points, round_of, fixed, snap.jokers, snap.paper)
     # Each team's standing is its places in the closed tie-breaks it played, in order; equal

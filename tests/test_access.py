@@ -70,6 +70,7 @@ ACCESS = {
     "quizzes.update_question": "host",
     "quizzes.delete_question": "host",
     "quizzes.move_question": "host",
+    "answer_sheets.show": "host",
     "media.upload": "host",
     "media.remove": "host",
     # Quiz files: importing (a pending import is taken only by the host who uploaded it, anyone
@@ -101,6 +102,9 @@ ACCESS = {
     "corrections.correct": "host",
     "corrections.fix_key": "host",
     "corrections.audit_log": "host",
+    "results.page": "host",
+    "results.csv_file": "host",
+    "results.xlsx_file": "host",
     "tiebreak.start": "host",
     "tiebreak.close": "host",
     # Marking: the host or an invited marker; the marker link works for whoever holds its token.

@@ -61,6 +61,13 @@ def test_quiz_text_and_team_names_are_escaped_everywhere(payload, host, new_team
         raw_absent(html, name)
     if "{{" in payload:  # shown as typed, never evaluated as a template
         assert "Q 49" not in console + phone + screen + pushed
+    results, sheets = (
+        host.get(path).get_data(as_text=True)
+        for path in (f"/host/{code}/results", f"/quizzes/{quiz_id}/sheets")
+    )
+    for html in (results, sheets):
+        shown_as_text(html, "Quiz " + payload)
+    shown_as_text(results, name)
 
 
 def test_answers_are_escaped_on_the_console_and_projector(payload, host, new_team):

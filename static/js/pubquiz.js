@@ -120,6 +120,13 @@
     if (event.target.setCustomValidity) event.target.setCustomValidity("");
   });
 
+  // Printable pages (results, answer sheets): a Print button, hidden without JavaScript (the
+  // browser's own menu prints them then).
+  document.querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
+
   // Browsers play sound only after a click on the page: the projector's one click.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-sound-check]");

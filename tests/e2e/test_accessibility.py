@@ -251,6 +251,12 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     host.click("button[data-action=tiebreak-close]")
     expect(screen.locator(".podium .place-1")).to_contain_text("Solo")
     everyone("ended: podium")
+    host.goto(f"{base}/host/{code}/results")
+    audit.check(host, "results", "after a tie-break")
+    host.goto(f"{base}/quizzes")
+    audit.check(host, "quiz list", "an ended game with its podium")
+    host.goto(f"{base}/quizzes/{quiz_id}/sheets")
+    audit.check(host, "answer sheets", "a round with a picture")
     audit.assert_clean()
 
 
