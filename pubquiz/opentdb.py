@@ -40,6 +40,8 @@ def read(document, title, rng=random):
         if form is None:
             continue
         category = _text(result.get("category")) or "Open Trivia DB"
+        form["category"] = _text(result.get("category"))
+        form["difficulty"] = _text(result.get("difficulty"))
         if category not in rounds:
             rounds[category] = builder.round(where, plain_round_form(category))
         builder.question(rounds[category], where, form)

@@ -65,3 +65,16 @@ on conflict do nothing;
 insert into played_question (game_id, question_id, played_at)
 select id, question_id, coalesce(opened_at, created_at) from game where question_id is not null
 on conflict do nothing;
+
+-- Every time a question of a host's was played: itself, or another of the same host's questions
+-- with the same prompt (a copy from the bank, the same question in last year's quiz), so a
+-- regular is not asked it twice whichever quiz it sits in.
+create view question_play as
+select x.id as question_id, p.played_at, g.venue, g.id as game_id
+from question x
+join round r on r.id = x.round_id
+join quiz q on q.id = r.quiz_id
+join game g on g.host_id = q.host_id
+join played_question p on p.game_id = g.id
+join question y on y.id = p.question_id
+where y.id = x.id or lower(y.prompt) = lower(x.prompt);
