@@ -67,7 +67,7 @@ def _round_id(values):
     try:
         return int(values.get("to_round", ""))
     except ValueError:
-        abort(404)
+        abort(400, "Choose the round to add the question to (from the editor's “Add from the bank”).")
 
 
 @bp.post("/quizzes/bank/<int:question_id>/copy")

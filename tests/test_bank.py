@@ -120,7 +120,7 @@ def test_adding_someone_elses_question_or_to_their_round_is_404(host, app):
     their_question, their_round = _question_ids(other, theirs)[0], _round_ids(other, theirs)[0]
     assert host.post(f"/quizzes/bank/{their_question}/copy", {"to_round": my_round}).status_code == 404
     assert host.post(f"/quizzes/bank/{my_question}/copy", {"to_round": their_round}).status_code == 404
-    assert host.post(f"/quizzes/bank/{my_question}/copy", {"to_round": "x"}).status_code == 404
+    assert host.post(f"/quizzes/bank/{my_question}/copy", {"to_round": "x"}).status_code == 400
     assert host.get(f"/quizzes/bank?to_round={their_round}").status_code == 404
     assert "Who wrote the Moonlight Sonata?" not in _page(host, "/quizzes/bank")
     assert len(_question_ids(other, theirs)) == 1

@@ -47,6 +47,9 @@ def question_values(draw, sheet=False):
         "numeric_answer": None,
         "tolerance": 0,
         "image_on_phones": False if sheet else draw(st.booleans()),
+        # A sheet has no columns for the bank's category and difficulty.
+        "category": None if sheet else draw(st.none() | words(60)),
+        "difficulty": None if sheet else draw(st.sampled_from([None, "easy", "medium", "hard"])),
     }
     if kind == "choice":
         values["options"] = draw(distinct(120, 2, 6))
@@ -137,6 +140,9 @@ def test_an_open_trivia_db_response_becomes_a_round_per_category():
     gold, sound = (q.values for q in quiz.rounds[1].questions)
     assert (gold["kind"], gold["options"], gold["correct_option"]) == ("truefalse", ["True", "False"], 0)
     assert gold["prompt"] == 'The chemical symbol for gold is "Au".'
+    # Kept for the question bank's filters.
+    assert (band["category"], band["difficulty"]) == ("Entertainment: Music", "easy")
+    assert (gold["category"], gold["difficulty"]) == ("Science & Nature", "medium")
     assert sound["correct_option"] == 1
 
 
