@@ -54,6 +54,7 @@ def search():
         results=rows[:PAGE_SIZE],
         more=len(rows) > PAGE_SIZE,
         page=page,
+        page_size=PAGE_SIZE,
         filters=filters,
         args={k: request.args[k] for k in SEARCH_ARGS if request.args.get(k)},
         categories=[r["category"] for r in db.all("bank_categories", host_id=g.host["id"])],
