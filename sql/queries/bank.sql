@@ -52,13 +52,18 @@ where r.quiz_id = %(quiz_id)s
 order by x.id, qp.played_at desc;
 
 -- name: repeats_at_venue
--- The quiz's questions already played at this venue (case ignored), the latest time each.
-select distinct on (x.id) x.id as question_id, x.prompt, qp.played_at
-from question x
-join round r on r.id = x.round_id
-join question_play qp on qp.question_id = x.id
-where r.quiz_id = %(quiz_id)s and lower(qp.venue) = lower(%(venue)s)
-order by x.id, qp.played_at desc;
+-- The quiz's questions already played at this venue (case ignored), the latest time each, in
+-- the quiz's order.
+select question_id, prompt, played_at from (
+    select distinct on (x.id) x.id as question_id, x.prompt, qp.played_at,
+           r.position as round_position, r.id as round_id, x.position
+    from question x
+    join round r on r.id = x.round_id
+    join question_play qp on qp.question_id = x.id
+    where r.quiz_id = %(quiz_id)s and lower(qp.venue) = lower(%(venue)s)
+    order by x.id, qp.played_at desc
+) repeats
+order by round_position, round_id, position, question_id;
 
 -- name: venues_of_host
 -- The venues the host has played at, the latest first: the first is where they play next, most likely.

@@ -58,3 +58,6 @@ def test_a_host_adds_a_question_from_the_bank(people):
     expect(host.locator(".repeats")).to_contain_text("1 question already played at The Crown")
     expect(host.locator("ol.questions .played")).to_contain_text("at The Crown")
     _shoot(host, "editor")
+    host.get_by_role("link", name="Which singer is Zoë Kravitz's father?").click()
+    expect(host.locator("#category")).to_have_value("Music")
+    _shoot(host, "question-form")
