@@ -12,6 +12,7 @@ def create_app(config=None):
     from . import (
         answer_sheets,
         auth,
+        bank,
         corrections,
         db,
         errors,
@@ -61,6 +62,7 @@ def create_app(config=None):
         transfer.bp,
         results.bp,
         answer_sheets.bp,
+        bank.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

@@ -27,7 +27,12 @@ def _version():
 @login_required
 def create_game(quiz_id):
     owned(db.one("quiz_by_id", id=quiz_id))
-    game = games.create(quiz_id, g.host["id"])
+    v = Validation(request.form)
+    venue = v.text("venue", "The venue", required=False, max_length=120) or None
+    if not v.ok:
+        flash(v.errors["venue"], "error")
+        return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
+    game = games.create(quiz_id, g.host["id"], venue)
     return redirect(url_for("host.console", code=game["code"]), 303)
 
 
