@@ -5,7 +5,6 @@ missed (so nothing published in between is lost), send it, then whatever the hub
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
 
-import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -33,21 +32,12 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
         hub.unsubscribe(sub)
         raise
 
-    def generate():
-        try:
-            # Bytes at once: proxies and some browsers hold a response until its first bytes.
-            for data in itertools.chain([HEARTBEAT], _forgotten_once_sent(backlog), _delivered(sub)):
-                # Until the server asks for the next message, the client has not taken this one:
-                # the hub drops a stream stuck here longer than its send timeout.
-                sub.writing_since = time.monotonic()
-                yield data
-                sub.writing_since = None
-        finally:
-            hub.unsubscribe(sub)
-
     return Response(
-        generate(),
+        _messages(hub, sub, backlog),
         mimetype="text/event-stream",
+        # Our bytes go to the server as they are: werkzeug's encoding wrappers would be two more
+        # generators each waiting stream is suspended in (see _messages).
+        direct_passthrough=True,
         headers={
             "Cache-Control": "no-cache, no-transform",
             "X-Accel-Buffering": "no",  # tell Nginx not to buffer this response
@@ -71,18 +61,29 @@ def _missed(bus, game_id: int, audiences: Sequence[str], position: str) -> list[
     return [encode(event_id, html) for event_id, html in parts]
 
 
-def _forgotten_once_sent(backlog: list[bytes]) -> Iterator[bytes]:
-    """The backlog's messages, each dropped as it is handed on: a stream stays open for hours,
-    and the full state it started with (kilobytes) should not stay with it."""
-    backlog.reverse()
-    while backlog:
-        yield backlog.pop()
-
-
-def _delivered(sub: Subscription) -> Iterator[bytes]:
-    """What the hub delivers, until it closes the stream (shutdown, or too slow to keep up)."""
-    while True:
-        for data in sub.wait():
+def _messages(hub, sub: Subscription, backlog: list[bytes]) -> Iterator[bytes]:
+    """The stream: a heartbeat at once (proxies and some browsers hold a response until its
+    first bytes), the backlog, then what the hub delivers until it closes the stream (shutdown,
+    or too slow to keep up). One generator rather than a chain of them: gevent keeps a copy of
+    the C stack of every waiting stream, and each generator it waits in adds to that copy. Each
+    message is dropped once handed on: a stream stays open for hours, its first full state
+    (kilobytes) should not stay with it."""
+    pending = [HEARTBEAT, *backlog]
+    pending.reverse()
+    del backlog
+    try:
+        while True:
+            if not pending:
+                pending = sub.wait()
+                pending.reverse()
+                continue
+            data = pending.pop()
             if data is None:
                 return
+            # Until the server asks for the next message, the client has not taken this one:
+            # the hub drops a stream stuck here longer than its send timeout.
+            sub.writing_since = time.monotonic()
             yield data
+            sub.writing_since = None
+    finally:
+        hub.unsubscribe(sub)
