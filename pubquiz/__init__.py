@@ -24,6 +24,7 @@ def create_app(config=None):
         quizzes,
         results,
         screen,
+        season_pages,
         templating,
         tiebreak,
         transfer,
@@ -61,6 +62,7 @@ def create_app(config=None):
         transfer.bp,
         results.bp,
         answer_sheets.bp,
+        season_pages.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
