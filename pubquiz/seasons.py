@@ -80,20 +80,17 @@ def table(season):
 
 
 def header(games):
-    return [
-        "Rank",
-        "Team",
-        *[f"W{n} {g['created_at']:%d %b}" for n, g in enumerate(games, 1)],
-        "Won",
-        "Points",
-    ]
+    """The league table's columns: the points first (on a phone the weeks scroll), then each week."""
+    weeks = [f"W{n} {g['created_at']:%d %b}" for n, g in enumerate(games, 1)]
+    return ["Rank", "Team", "Points", "Won", *weeks]
 
 
 def cells(row):
-    return [row.rank, row.team, *row.weeks, row.wins, row.points]
+    return [row.rank, row.team, row.points, row.wins, *row.weeks]
 
 
-LEAGUE_ON_SCREEN = 12  # rows: readable from the back of the pub at 720p
+LEAGUE_ON_SCREEN = 9  # rows: readable from the back of the pub at 720p, with the podium
+LOBBY_WITH_LEAGUE = 8  # team names in the lobby above the league (the others are counted)
 
 
 def on_screen(snap):
