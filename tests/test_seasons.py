@@ -313,3 +313,30 @@ def test_the_league_table_adds_up_and_ranks_by_its_written_rules(raw, best_of, s
 )
 def test_points_by_place_are_typed_from_first_down(typed, points):
     assert league.parse_place_points(typed) == points
+
+
+def test_a_paper_team_plays_for_the_regular_of_its_name(app, host, new_team, quiz_id):
+    season_id = _season(host)
+    first = _start(host, quiz_id, season_id)
+    _week(host, new_team, first, right=["Bears"])
+    second = _start(host, quiz_id, season_id)
+    # Their phones are flat tonight: the quiz master adds them on paper, and vouches for them.
+    assert host.post(f"/host/{second}/manage/teams", {"name": "bears"}).status_code == 303
+    assert host.post(f"/host/{second}/manage/teams", {"name": "Newcomers"}).status_code == 303
+    rows = query(
+        app,
+        "select t.name, st.name as regular from team t join game g on g.id = t.game_id "
+        "join season_team st on st.id = t.season_team_id where g.code = %s order by t.name",
+        second,
+    )
+    assert [(r["name"], r["regular"]) for r in rows] == [("Newcomers", "Newcomers"), ("bears", "Bears")]
+    assert [r[1] for r in _league_csv(host, season_id)[1:]] == ["Bears", "Newcomers"]
+
+
+def test_with_the_scores_hidden_the_projector_shows_the_league_without_points(app, host, new_team, quiz_id):
+    season_id = _season(host)
+    first = _start(host, quiz_id, season_id)
+    _week(host, new_team, first, right=["Bears"], wrong=["Wolves"])
+    assert host.post(f"/host/{first}/manage/scores-hidden", {"hidden": "1"}).status_code == 303
+    ended = text(host.get(f"/screen/{first}"))
+    assert "League: Red Lion league 1 Bears 2 Wolves Total points" in ended
