@@ -166,6 +166,7 @@ def test_a_regular_name_needs_its_pin_and_a_wrong_one_is_refused(app, host, new_
     )
     joined = phone.post("/join", {"code": second, "name": "Bears", "pin": pin})
     assert joined.status_code == 303
+    assert f"This game is part of a league: keep the PIN {pin}" in text(phone.get(f"/play/{second}"))
     assert _pin(app, second, "Bears") == pin  # teammates join with the PIN they know
     # A game of no season knows nothing of regulars: any team may be called Bears there.
     loose = host.start_game(quiz_id)
