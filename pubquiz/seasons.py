@@ -3,6 +3,9 @@ claimed once in the season with its PIN), and the league table read from the sea
 games (league.py does the arithmetic)."""
 
 import hmac
+import time
+
+from flask import current_app
 
 from . import db, league, limits, snapshot
 
@@ -91,14 +94,29 @@ def cells(row):
 
 LEAGUE_ON_SCREEN = 9  # rows: readable from the back of the pub at 720p, with the podium
 LOBBY_WITH_LEAGUE = 8  # team names in the lobby above the league (the others are counted)
+LOBBY_LEAGUE_SECONDS = 5
 
 
 def on_screen(snap):
     """What the projector shows of the game's league: before the night (the lobby) and after it,
-    (season, its rule in words, the top rows); None at other times and for a game of no season."""
+    (season, its rules in words, the top rows); None at other times and for a game of no season.
+
+    In the lobby every team that joins publishes the screen: the league (the other weeks' games,
+    a snapshot each) is kept for a few seconds per game and process, so a pub joining at once
+    costs one league, not one per team (a correction to an old week shows at the first change
+    after those seconds)."""
     season_id = snap.game.get("season_id")
     if snap.phase not in ("lobby", "ended") or not season_id:
         return None
+    kept = current_app.extensions.setdefault("lobby_leagues", {})
+    key, now = (snap.game["id"], season_id), time.monotonic()
+    if snap.phase == "lobby" and kept.get(key, (0, None))[0] > now:
+        return kept[key][1]
     season = db.one("season_by_id", id=season_id)
     _, rows = table(season)
-    return season, f"{rule(season).describe()} {league.TIE_RULES}", rows[:LEAGUE_ON_SCREEN]
+    shown = season, f"{rule(season).describe()} {league.TIE_RULES}", rows[:LEAGUE_ON_SCREEN]
+    if snap.phase == "lobby":
+        for old in [k for k, (until, _) in kept.items() if until <= now]:
+            kept.pop(old, None)
+        kept[key] = (now + LOBBY_LEAGUE_SECONDS, shown)
+    return shown

@@ -110,7 +110,8 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
 
 def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
     """(the new team, None), or (None, why not)."""
-    if tx.one("game_by_id", id=game_id)["lobby_closed"]:
+    game = tx.one("game_by_id", id=game_id)
+    if game["lobby_closed"]:
         return None, (
             "The quiz master has closed this game to new teams. If your team is "
             "playing already, join it with its name and PIN."
@@ -119,7 +120,7 @@ def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
         return None, (
             f"This game is full: it has {max_teams} teams. Join a teammate's team with its name and PIN."
         )
-    season = tx.one("season_of_game", game_id=game_id)
+    season = game["season_id"] and tx.one("season_by_id", id=game["season_id"])
     season_pin, season_team_id, problem = seasons.regular(tx, season, name, pin) if season else (None,) * 3
     if problem:
         return None, problem
