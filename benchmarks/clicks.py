@@ -120,6 +120,7 @@ def measure(redis_url, team_counts=(10, 50, 200)):
             figures[teams] = {action: round(seconds * 1000, 2) for action, seconds in least.items()}
         return {"teams": figures, "per_extra_team_us": _growth(figures)}
     finally:
+        app.extensions["background"].stop()  # the answers' count pushes, before the pool goes
         app.extensions["bus"].close()
         app.extensions["db_pool"].close()
         _drop(admin, database)

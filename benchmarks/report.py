@@ -617,6 +617,25 @@ def _clicks(clicks):
     return lines
 
 
+def _profiles():
+    """The flame graphs kept in benchmarks/profiles/ (a --profile run draws them), linked."""
+    folder = ROOT / "benchmarks" / "profiles"
+    drawn = sorted(folder.glob("*.svg"))
+    if not drawn:
+        return []
+    lines = [
+        "",
+        "## Profiles",
+        "",
+        "Flame graphs of the gunicorn workers (benchmarks/flames.py, from the in-worker sampler of "
+        "`python -m benchmarks.run --only NAME --profile`), one per measured window; the gevent "
+        "hub's idle waits are left out. Names ending in -before are from the commit before this "
+        "performance work, for comparison.",
+        "",
+    ]
+    return lines + [f"- [{svg.stem}](profiles/{svg.name})" for svg in drawn]
+
+
 def _notes_and_error(results):
     lines = []
     notes = results.get("notes") or []
@@ -658,6 +677,7 @@ def markdown(results, quick, plots=()):
         + _reference_ratios(night, reference)
         + _side_by_side(s, night)
         + _clicks(s.get("clicks"))
+        + _profiles()
         + _notes_and_error(results)
     )
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ def create_app(config=None):
     from . import (
         answer_sheets,
         auth,
+        bank,
         corrections,
         db,
         errors,
@@ -62,6 +63,7 @@ def create_app(config=None):
         transfer.bp,
         results.bp,
         answer_sheets.bp,
+        bank.bp,
         season_pages.bp,
     ):
         app.register_blueprint(blueprint)

@@ -239,6 +239,8 @@ def _add_quiz(tx, host_id):
                 time_limit=30,
                 points=1,
                 image_on_phones=False,
+                category=None,
+                difficulty=None,
             )
             values.update(question)
             image, audio = values.pop("image", None), values.pop("audio", None)

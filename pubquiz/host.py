@@ -27,14 +27,18 @@ def _version():
 @login_required
 def create_game(quiz_id):
     owned(db.one("quiz_by_id", id=quiz_id))
+    v = Validation(request.form)
+    venue = v.text("venue", "The venue", required=False, max_length=120) or None
+    if not v.ok:
+        flash(v.errors["venue"], "error")
+        return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
     season_id = None
     if request.form.get("season_id"):  # a game of one of the host's seasons
-        v = Validation(request.form)
         season_id = v.integer("season_id", "Season", minimum=1, maximum=2**62)
         if not v.ok:
             abort(404)
         season_id = owned(db.one("season_by_id", id=season_id))["id"]
-    game = games.create(quiz_id, g.host["id"], season_id)
+    game = games.create(quiz_id, g.host["id"], venue, season_id)
     return redirect(url_for("host.console", code=game["code"]), 303)
 
 

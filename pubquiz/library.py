@@ -17,6 +17,8 @@ QUESTION_KEYS = (
     "time_limit",
     "points",
     "image_on_phones",
+    "category",
+    "difficulty",
 )
 
 

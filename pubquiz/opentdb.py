@@ -7,6 +7,7 @@ answer apart from the others."""
 import html
 import random
 
+from .questions import DIFFICULTIES
 from .quizdoc import Builder, plain_quiz_form, plain_round_form
 
 # What the API's response codes mean (its documentation), for a file that holds no questions.
@@ -40,6 +41,10 @@ def read(document, title, rng=random):
         if form is None:
             continue
         category = _text(result.get("category")) or "Open Trivia DB"
+        form["category"] = _text(result.get("category"))
+        # A difficulty the editor does not know is left out, not a reason to refuse the file.
+        difficulty = _text(result.get("difficulty"))
+        form["difficulty"] = difficulty if difficulty in DIFFICULTIES else ""
         if category not in rounds:
             rounds[category] = builder.round(where, plain_round_form(category))
         builder.question(rounds[category], where, form)

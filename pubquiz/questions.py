@@ -15,6 +15,7 @@ MAX_OPTIONS = 6
 SHAPES = ("▲", "◆", "●", "■", "★", "⬟")
 LETTERS = "ABCDEF"
 TRUE_FALSE = ["True", "False"]
+DIFFICULTIES = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
 
 
 def blank(kind="choice"):
@@ -29,6 +30,8 @@ def blank(kind="choice"):
         "time_limit": 30,
         "points": 1,
         "image_on_phones": False,
+        "category": None,
+        "difficulty": None,
     }
 
 
@@ -50,7 +53,12 @@ def parse(form):
         "numeric_answer": None,
         "tolerance": 0,
         "image_on_phones": form.get("image_on_phones") == "on",
+        # Optional: for finding the question in the bank later ("Geography", "hard").
+        "category": v.text("category", "Category", required=False, max_length=60) or None,
+        "difficulty": form.get("difficulty") or None,
     }
+    if values["difficulty"] not in (None, *DIFFICULTIES):
+        v.error("difficulty", "Choose easy, medium or hard (or leave it empty).")
     if kind == "choice":
         options = [" ".join((form.get(f"option_{i}") or "").split()) for i in range(MAX_OPTIONS)]
         if any(len(o) > 120 for o in options):

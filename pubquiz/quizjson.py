@@ -45,6 +45,8 @@ def _question(question):
         "time_limit": v["time_limit"],
         "points": v["points"],
         "image_on_phones": v["image_on_phones"],
+        "category": v["category"],
+        "difficulty": v["difficulty"],
         "image": _media(question.image),
         "audio": _media(question.audio),
     }
@@ -105,6 +107,8 @@ def _read_question(builder, into, where, question):
         "time_limit": question.get("time_limit"),
         "points": question.get("points"),
         "image_on_phones": "on" if question.get("image_on_phones") is True else "",
+        "category": question.get("category"),
+        "difficulty": question.get("difficulty"),
         "correct_option": question.get("correct_option"),
         "truth": "false" if question.get("correct_option") == 1 else "true",
         "accepted": "\n".join(a for a in accepted if isinstance(a, str)),

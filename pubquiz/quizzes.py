@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, questions, seasons, snapshot, standings
+from . import confirm, db, library, questions, seasons, snapshot, standings, used_before
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -63,6 +63,7 @@ def _quiz_page(quiz, errors=None, form=None, status=200):
         form=form or quiz,
         confirm_delete_quiz=confirm.delete_quiz(db.one("quiz_contents", id=quiz["id"])),
         confirm_delete_round=confirm.delete_round,
+        used=used_before.for_quiz(g.host["id"], quiz["id"], request.args.get("venue")),
     ), status
 
 
@@ -82,6 +83,20 @@ def update_quiz(quiz_id):
     db.run("update_quiz", id=quiz_id, **values)
     flash("Quiz saved.")
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
+
+
+@bp.post("/quizzes/<int:quiz_id>/duplicate")
+@login_required
+def duplicate_quiz(quiz_id):
+    """A copy of the whole quiz (settings, rounds, questions, pictures and sounds) to change
+    for another night, written in one transaction."""
+    owned(db.one("quiz_by_id", id=quiz_id))
+    quiz = library.load(quiz_id)
+    suffix = " (copy)"
+    quiz.values["title"] = quiz.values["title"][: 120 - len(suffix)] + suffix
+    copy_id = library.save(g.host["id"], quiz)
+    flash(f"This is a copy: “{quiz.values['title']}”.")
+    return redirect(url_for("quizzes.edit", quiz_id=copy_id), 303)
 
 
 @bp.get("/quizzes/<int:quiz_id>/delete/confirm")
@@ -193,6 +208,7 @@ def _question_page(round_, question, form, errors=None):
         question=question,
         form=form,
         kinds=questions.KINDS,
+        difficulties=questions.DIFFICULTIES,
         errors=errors or {},
     )
     return (page, 422) if errors else page

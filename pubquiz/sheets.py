@@ -16,7 +16,18 @@ from . import questions
 from .quizdoc import Builder, plain_quiz_form, plain_round_form
 
 OPTION_COLUMNS = [f"option {letter}" for letter in questions.LETTERS]
-COLUMNS = ["round", "kind", "question", *OPTION_COLUMNS, "answer", "points", "time limit", "tolerance"]
+COLUMNS = [
+    "round",
+    "kind",
+    "question",
+    *OPTION_COLUMNS,
+    "answer",
+    "points",
+    "time limit",
+    "tolerance",
+    "category",
+    "difficulty",
+]
 REQUIRED = ("kind", "question", "answer")
 LABELS = {
     "prompt": "column question",
@@ -29,6 +40,8 @@ LABELS = {
     "time_limit": "column time limit",
     "points": "column points",
     "title": "column round",
+    "category": "column category",
+    "difficulty": "column difficulty",
 }
 KIND_NAMES = {
     **{key: key for key in questions.KINDS},
@@ -43,7 +56,9 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 MAX_UNPACKED = 50 * 2**20
 
 
-def _row(round_title, kind, prompt, options, answer, points, time_limit, tolerance=""):
+def _row(
+    round_title, kind, prompt, options, answer, points, time_limit, tolerance="", category="", difficulty=""
+):
     blanks = [""] * len(OPTION_COLUMNS)
     return [
         round_title,
@@ -54,12 +69,25 @@ def _row(round_title, kind, prompt, options, answer, points, time_limit, toleran
         str(points),
         str(time_limit),
         tolerance,
+        category,
+        difficulty,
     ]
 
 
 # One example of each kind, for the downloadable template.
 TEMPLATE = [
-    _row("Warm-up", "choice", "Which planet is red?", ["Venus", "Mars", "Jupiter"], "Mars", 1, 30),
+    _row(
+        "Warm-up",
+        "choice",
+        "Which planet is red?",
+        ["Venus", "Mars", "Jupiter"],
+        "Mars",
+        1,
+        30,
+        "",
+        "Space",
+        "easy",
+    ),
     _row("Warm-up", "truefalse", "The Moon is a planet.", [], "False", 1, 20),
     _row("Music", "text", "Who wrote the Moonlight Sonata?", [], "Beethoven | Ludwig van Beethoven", 2, 45),
     _row("Music", "numeric", "In which year did the Beatles split?", [], "1970", 3, 30, "1"),
@@ -85,6 +113,8 @@ def rows_of(quiz):
                     v["points"],
                     v["time_limit"],
                     tolerance,
+                    v["category"] or "",
+                    v["difficulty"] or "",
                 )
             )
     return rows
@@ -234,6 +264,8 @@ def _question_form(builder, where, row):
         "prompt": row.get("question", ""),
         "points": row.get("points", ""),
         "time_limit": row.get("time limit", ""),
+        "category": row.get("category", ""),
+        "difficulty": row.get("difficulty", "").strip().casefold(),
     }
     if kind == "choice":
         options = [" ".join(row.get(name, "").split()) for name in OPTION_COLUMNS]

@@ -36,7 +36,7 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
     def generate():
         try:
             # Bytes at once: proxies and some browsers hold a response until its first bytes.
-            for data in itertools.chain([HEARTBEAT], backlog, _delivered(sub)):
+            for data in itertools.chain([HEARTBEAT], _forgotten_once_sent(backlog), _delivered(sub)):
                 # Until the server asks for the next message, the client has not taken this one:
                 # the hub drops a stream stuck here longer than its send timeout.
                 sub.writing_since = time.monotonic()
@@ -69,6 +69,14 @@ def _missed(bus, game_id: int, audiences: Sequence[str], position: str) -> list[
     if sum(len(html) for _, html in parts) > Subscription.LIMIT:
         return None
     return [encode(event_id, html) for event_id, html in parts]
+
+
+def _forgotten_once_sent(backlog: list[bytes]) -> Iterator[bytes]:
+    """The backlog's messages, each dropped as it is handed on: a stream stays open for hours,
+    and the full state it started with (kilobytes) should not stay with it."""
+    backlog.reverse()
+    while backlog:
+        yield backlog.pop()
 
 
 def _delivered(sub: Subscription) -> Iterator[bytes]:

@@ -70,6 +70,10 @@ ACCESS = {
     "quizzes.update_question": "host",
     "quizzes.delete_question": "host",
     "quizzes.move_question": "host",
+    "quizzes.duplicate_quiz": "host",
+    # The bank holds only the host's own questions; a copy goes only into one of their rounds.
+    "bank.search": "login",
+    "bank.copy": "host",
     "answer_sheets.show": "host",
     "media.upload": "host",
     "media.remove": "host",

@@ -47,6 +47,8 @@ def question_values(draw, sheet=False):
         "numeric_answer": None,
         "tolerance": 0,
         "image_on_phones": False if sheet else draw(st.booleans()),
+        "category": draw(st.none() | words(60)),
+        "difficulty": draw(st.sampled_from([None, "easy", "medium", "hard"])),
     }
     if kind == "choice":
         values["options"] = draw(distinct(120, 2, 6))
@@ -137,6 +139,9 @@ def test_an_open_trivia_db_response_becomes_a_round_per_category():
     gold, sound = (q.values for q in quiz.rounds[1].questions)
     assert (gold["kind"], gold["options"], gold["correct_option"]) == ("truefalse", ["True", "False"], 0)
     assert gold["prompt"] == 'The chemical symbol for gold is "Au".'
+    # Kept for the question bank's filters.
+    assert (band["category"], band["difficulty"]) == ("Entertainment: Music", "easy")
+    assert (gold["category"], gold["difficulty"]) == ("Science & Nature", "medium")
     assert sound["correct_option"] == 1
 
 
@@ -197,7 +202,7 @@ def test_a_bad_sheet_lists_every_problem_with_its_row_and_column():
 def test_a_sheet_without_the_column_names_is_refused():
     assert problems_of(b"R,choice,Which?,Red,Blue,,Red\n") == [
         "row 1: the first row names the columns (round, kind, question, option A, option B, option C, "
-        "option D, option E, option F, answer, points, time limit, tolerance); "
+        "option D, option E, option F, answer, points, time limit, tolerance, category, difficulty); "
         "missing: kind, question, answer."
     ]
 
@@ -219,7 +224,7 @@ def test_more_than_1000_questions_are_refused():
 def test_an_empty_file_and_a_sheet_of_only_names_say_so():
     assert problems_of(b"") == [
         "row 1: the first row names the columns: round, kind, question, option A, option B, option C, "
-        "option D, option E, option F, answer, points, time limit, tolerance."
+        "option D, option E, option F, answer, points, time limit, tolerance, category, difficulty."
     ]
     assert problems_of(HEADER.encode()) == ["There are no questions in this file."]
 

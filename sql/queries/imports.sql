@@ -15,8 +15,9 @@ returning id;
 
 -- name: insert_imported_question
 insert into question (round_id, position, kind, prompt, options, correct_option, accepted,
-                      numeric_answer, tolerance, time_limit, points, image_on_phones, image_id, audio_id)
+                      numeric_answer, tolerance, time_limit, points, image_on_phones, image_id, audio_id,
+                      category, difficulty)
 values (%(round_id)s, %(position)s, %(kind)s, %(prompt)s, %(options)s, %(correct_option)s,
         %(accepted)s, %(numeric_answer)s, %(tolerance)s, %(time_limit)s, %(points)s,
-        %(image_on_phones)s, %(image_id)s, %(audio_id)s)
+        %(image_on_phones)s, %(image_id)s, %(audio_id)s, %(category)s, %(difficulty)s)
 returning id;

@@ -72,10 +72,11 @@ where x.id = %(id)s;
 
 -- name: insert_question
 insert into question (round_id, position, kind, prompt, options, correct_option, accepted,
-                      numeric_answer, tolerance, time_limit, points, image_on_phones)
+                      numeric_answer, tolerance, time_limit, points, image_on_phones, category,
+                      difficulty)
 select %(round_id)s, coalesce(max(position), 0) + 1, %(kind)s, %(prompt)s, %(options)s,
        %(correct_option)s, %(accepted)s, %(numeric_answer)s, %(tolerance)s, %(time_limit)s,
-       %(points)s, %(image_on_phones)s
+       %(points)s, %(image_on_phones)s, %(category)s, %(difficulty)s
 from question where round_id = %(round_id)s
 returning id;
 
@@ -84,7 +85,8 @@ update question
 set kind = %(kind)s, prompt = %(prompt)s, options = %(options)s,
     correct_option = %(correct_option)s, accepted = %(accepted)s,
     numeric_answer = %(numeric_answer)s, tolerance = %(tolerance)s,
-    time_limit = %(time_limit)s, points = %(points)s, image_on_phones = %(image_on_phones)s
+    time_limit = %(time_limit)s, points = %(points)s, image_on_phones = %(image_on_phones)s,
+    category = %(category)s, difficulty = %(difficulty)s
 where id = %(id)s;
 
 -- name: delete_question

@@ -96,6 +96,8 @@ def test_every_page_in_every_state_has_no_axe_violations(people):
     audit.check(host, "quiz list", "one quiz")
     host.goto(f"{base}/quizzes/{quiz_id}")
     audit.check(host, "editor", "three questions")
+    host.goto(f"{base}/quizzes/bank?to_round={round_id}&q=planet")
+    audit.check(host, "question bank", "adding to a round")
     host.goto(f"{base}/questions/{question_id}")
     audit.check(host, "question form", "choice with a picture")
     for kind in ("choice", "truefalse", "text", "numeric"):
