@@ -25,6 +25,7 @@ def create_app(config=None):
         quizzes,
         results,
         screen,
+        season_pages,
         templating,
         tiebreak,
         transfer,
@@ -63,6 +64,7 @@ def create_app(config=None):
         results.bp,
         answer_sheets.bp,
         bank.bp,
+        season_pages.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)

@@ -22,9 +22,11 @@ def normalise_code(raw):
     return "".join((raw or "").split()).upper()[:20]
 
 
-def create(quiz_id, host_id, venue=None):
+def create(quiz_id, host_id, venue=None, season_id=None):
     while True:  # a clash among ~887 million codes is rare; the unique index catches it
-        row = db.one("insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code(), venue=venue)
+        row = db.one(
+            "insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code(), venue=venue, season_id=season_id
+        )
         if row:
             return remember(row)
 

@@ -5,7 +5,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, games, links, rules, snapshot, teams, views
+from . import confirm, db, games, links, rules, seasons, snapshot, teams, views
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -32,7 +32,13 @@ def create_game(quiz_id):
     if not v.ok:
         flash(v.errors["venue"], "error")
         return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
-    game = games.create(quiz_id, g.host["id"], venue)
+    season_id = None
+    if request.form.get("season_id"):  # a game of one of the host's seasons
+        season_id = v.integer("season_id", "Season", minimum=1, maximum=2**62)
+        if not v.ok:
+            abort(404)
+        season_id = owned(db.one("season_by_id", id=season_id))["id"]
+    game = games.create(quiz_id, g.host["id"], venue, season_id)
     return redirect(url_for("host.console", code=game["code"]), 303)
 
 
@@ -41,7 +47,7 @@ def create_game(quiz_id):
 def console(code):
     game = views.own_game(code)
     links.remember_console(game["id"])
-    return views.live_page("host/console.html", game)
+    return views.live_page("host/console.html", game, seasons=lambda snap: seasons.own(g.host["id"]))
 
 
 @bp.post("/host/<code>/<action>")

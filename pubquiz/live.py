@@ -6,7 +6,7 @@ import threading
 
 from flask import current_app, render_template
 
-from . import csrf, db, events, games, links, metrics, snapshot
+from . import csrf, db, events, games, links, metrics, seasons, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def publish(snap, audio=False, extra=None):
     audiences, rendered by the caller."""
     parts = {
         "host": render_pushed("host/_console.html", snap=snap),
-        "screen": render_pushed("screen/_stage.html", snap=snap),
+        "screen": render_pushed("screen/_stage.html", snap=snap, league=seasons.on_screen(snap)),
         "player": render_pushed("play/_stage.html", snap=snap, team=None, answer=None, result=None),
     }
     if snap.phase == "ended" or (snap.phase == "closed" and snap.question["kind"] == "text"):

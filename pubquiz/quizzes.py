@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, library, questions, snapshot, standings, used_before
+from . import confirm, db, library, questions, seasons, snapshot, standings, used_before
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -23,6 +23,7 @@ def _index_page(form=None, errors=None, status=200):
         quizzes=db.all("quizzes_of_host", host_id=g.host["id"]),
         games=games,
         podiums=podiums,
+        seasons=seasons.own(g.host["id"]),
         form=form or {},
         errors=errors or {},
     ), status

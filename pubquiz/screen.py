@@ -3,7 +3,7 @@ it; it shows nothing a team's own phone will not show at the same moment."""
 
 from flask import Blueprint
 
-from . import views
+from . import seasons, views
 
 bp = Blueprint("screen", __name__)
 
@@ -11,9 +11,11 @@ bp = Blueprint("screen", __name__)
 @bp.get("/screen/<code>")
 def show(code):
     game = views.game_or_404(code)
-    return views.live_page("screen/show.html", game)
+    return views.live_page("screen/show.html", game, league=seasons.on_screen)
 
 
 @bp.get("/screen/<code>/events")
 def events(code):
-    return views.live_stream(views.game_or_404(code), "screen", "screen/_stage.html")
+    return views.live_stream(
+        views.game_or_404(code), "screen", "screen/_stage.html", league=seasons.on_screen
+    )

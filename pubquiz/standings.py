@@ -1,6 +1,7 @@
 """A game's results as a table (rank, team, each round, joker, corrections, total) and as the files
-a host downloads (CSV, XLSX). Everything comes from the game's snapshot, whose leaderboard the
-projector's podium shows: nothing here scores a second time. Free of Flask and SQL."""
+a host downloads (CSV, XLSX; a season's league table is written the same way). Everything comes
+from the game's snapshot, whose leaderboard the projector's podium shows: nothing here scores a
+second time. Free of Flask and SQL."""
 
 import csv
 import io
@@ -86,31 +87,38 @@ def _csv_text(text):
 
 def to_csv(snap):
     """The table as CSV text: numbers as 7.5 (a spreadsheet's numbers), team names defused."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_csv_text(h) for h in header(snap)])
-    for line in lines(snap):
-        writer.writerow(_csv_text(c) if isinstance(c, str) else _number(c) for c in _cells(line))
-    return out.getvalue()
+    return csv_table(header(snap), [_cells(line) for line in lines(snap)])
 
 
 def to_xlsx(snap):
-    """The table as an XLSX workbook's bytes: a bold header row, numbers as numbers."""
+    return xlsx_table("Results", header(snap), [_cells(line) for line in lines(snap)])
+
+
+def csv_table(titles, rows):
+    """A table (a results table, a league table) as CSV text: numbers as 7.5, text defused."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_csv_text(h) for h in titles])
+    for cells in rows:
+        writer.writerow(_csv_text(c) if isinstance(c, str) else _number(c) for c in cells)
+    return out.getvalue()
+
+
+def xlsx_table(title, titles, rows):
+    """A table as an XLSX workbook's bytes: a bold header row, numbers as numbers."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "Results"
-    titles = header(snap)
+    sheet.title = title
     sheet.append(titles)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    rows = [_cells(line) for line in lines(snap)]
     for cells in rows:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else _number(c) for c in cells])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":
                 cell.data_type = "s"  # a name like "=1+1" is text: openpyxl would write a formula
-    for index, title in enumerate(titles, start=1):
-        widest = max([len(title)] + [len(str(r[index - 1] or "")) for r in rows])
+    for index, heading in enumerate(titles, start=1):
+        widest = max([len(heading)] + [len(str(r[index - 1] or "")) for r in rows])
         sheet.column_dimensions[get_column_letter(index)].width = min(40, widest + 2)
     sheet.freeze_panes = "C2"
     out = io.BytesIO()

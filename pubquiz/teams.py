@@ -6,7 +6,7 @@ import secrets
 
 from flask import abort, current_app, redirect, session, url_for
 
-from . import db, games, limits, snapshot
+from . import db, games, limits, seasons, snapshot
 
 MAX_NAME = 30
 SAFE_NAMES = (
@@ -76,63 +76,87 @@ def remember(code, member):
 def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
     """Join as a new team (its first phone is the captain) or, with the team's PIN, as another
     member of a team that joined already. may_add_team() is asked (and counts) only for a new
-    team. Returns (member, the game's snapshot, None) or (None, None, message)."""
+    team. In a game of a season, a name the season knows is its regular's, who must give the
+    season team's PIN. Returns (member, the game's snapshot, None) or (None, None, message)."""
     token = secrets.token_urlsafe(16)
-    with db.transaction() as tx:
-        team = tx.one("team_by_name", game_id=game_id, name=name)
-        captain = team is None
-        if team is None:
-            if tx.one("game_by_id", id=game_id)["lobby_closed"]:
-                return (
-                    None,
-                    None,
-                    (
-                        "The quiz master has closed this game to new teams. If your team is "
-                        "playing already, join it with its name and PIN."
-                    ),
-                )
-            if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
-                return (
-                    None,
-                    None,
-                    (
-                        f"This game is full: it has {max_teams} teams. Join a teammate's team "
-                        "with its name and PIN."
-                    ),
-                )
-            if not may_add_team():
-                return (
-                    None,
-                    None,
-                    (
-                        "So many teams have joined this game from this network that no more "
-                        "can. Join a teammate's team with its name and PIN, or ask the quiz master."
-                    ),
-                )
-            team = tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=False)
-            if team is None:  # taken a moment ago, or by a team the host removed
+    try:
+        with db.transaction() as tx:
+            team = tx.one("team_by_name", game_id=game_id, name=name)
+            captain = team is None
+            if team is None:
+                team, problem = _new_team(tx, game_id, name, pin, max_teams, may_add_team)
+                if problem:
+                    return None, None, problem
+            elif team["paper"]:
                 return None, None, "That team name is taken in this game. Pick another name."
-        elif team["paper"]:
-            return None, None, "That team name is taken in this game. Pick another name."
-        elif not pin or not hmac.compare_digest(pin, team["pin"]):
-            if pin:
-                limits.wrong_guess()
-            return (
-                None,
-                None,
-                (
-                    "A team with this name has already joined. If it is yours, enter the "
-                    "team PIN shown on your teammate's phone."
-                ),
-            )
-        tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
-        member = tx.one("member_identity", game_id=game_id, token=token)
-        snap = snapshot.read(tx, game_id)
+            elif not pin or not hmac.compare_digest(pin, team["pin"]):
+                if pin:
+                    limits.wrong_guess()
+                return (
+                    None,
+                    None,
+                    (
+                        "A team with this name has already joined. If it is yours, enter the "
+                        "team PIN shown on your teammate's phone."
+                    ),
+                )
+            tx.run("insert_member", team_id=team["id"], token=token, captain=captain)
+            member = tx.one("member_identity", game_id=game_id, token=token)
+            snap = snapshot.read(tx, game_id)
+    except seasons.ClaimedMeanwhile:
+        return None, None, "Another team has just claimed that name in this season. Pick another name."
     return member, snap, None
 
 
+def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
+    """(the new team, None), or (None, why not)."""
+    game = tx.one("game_by_id", id=game_id)
+    if game["lobby_closed"]:
+        return None, (
+            "The quiz master has closed this game to new teams. If your team is "
+            "playing already, join it with its name and PIN."
+        )
+    if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
+        return None, (
+            f"This game is full: it has {max_teams} teams. Join a teammate's team with its name and PIN."
+        )
+    season = game["season_id"] and tx.one("season_by_id", id=game["season_id"])
+    season_pin, season_team_id, problem = seasons.regular(tx, season, name, pin) if season else (None,) * 3
+    if problem:
+        return None, problem
+    if not may_add_team():
+        return None, (
+            "So many teams have joined this game from this network that no more "
+            "can. Join a teammate's team with its name and PIN, or ask the quiz master."
+        )
+    team = _insert(tx, game_id, name, False, season, season_pin, season_team_id)
+    if team is None:  # taken a moment ago, or by a team the host removed
+        return None, "That team name is taken in this game. Pick another name."
+    return team, None
+
+
+def _insert(tx, game_id, name, paper, season, season_pin=None, season_team_id=None):
+    """A new team; in a season's game it plays for its season team (a regular keeps its PIN), or
+    a name new to the season claims itself."""
+    team = tx.one(
+        "insert_team",
+        game_id=game_id,
+        name=name,
+        pin=season_pin or new_pin(),
+        paper=paper,
+        season_team_id=season_team_id,
+    )
+    if team and season and season_team_id is None:
+        seasons.claim(tx, season, team)
+    return team
+
+
 def add_paper_team(tx, game_id, name):
-    return tx.one("insert_team", game_id=game_id, name=name, pin=new_pin(), paper=True)
+    """A team the host adds for a table that plays on paper. In a season's game the host vouches
+    for it: it plays for the season team of its name (or claims the name)."""
+    season = tx.one("season_of_game", game_id=game_id)
+    claimed = season and tx.one("season_team_by_name", season_id=season["id"], name=name)
+    return _insert(tx, game_id, name, True, season, claimed and claimed["pin"], claimed and claimed["id"])
 
 
 def safe_name(taken):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from . import confirm, csrf, links, questions, rules
+from . import confirm, csrf, links, questions, rules, seasons
 
 
 def number(value):
@@ -73,6 +73,7 @@ def init_app(app):
         end_warning=confirm.end_game,
         shapes=questions.SHAPES,
         letters=questions.LETTERS,
+        lobby_with_league=seasons.LOBBY_WITH_LEAGUE,
         # Lets the page's script measure its clock against ours for countdowns.
         server_now_ms=lambda: int(time.time() * 1000),
     )

@@ -24,9 +24,10 @@ def own_game(code):
     return owned(games.by_code(code))
 
 
-def live_page(template, game):
+def live_page(template, game, **extra):
     """A page that goes on live (the console, the projector): the state now, the event id it was
-    rendered at (read first: its stream replays anything published in between), the join link."""
+    rendered at (read first: its stream replays anything published in between), the join link;
+    extra(snap) gives more of the page's context (the projector's league)."""
     after = live.last_event_id(game["id"])
     snap = snapshot.load(game["id"])
     url = links.join_url(snap.game)
@@ -37,15 +38,20 @@ def live_page(template, game):
         join_url=url,
         qr=links.qr_svg(url),
         loopback=links.loopback_warning(snap.game),
+        **{name: make(snap) for name, make in extra.items()},
     )
 
 
-def live_stream(game, audience, fragment):
+def live_stream(game, audience, fragment, **extra):
     """The stream of a live page: what the hub delivers to this audience, and when the client is
-    too far behind (or new), the whole fragment rendered from the game as it is now."""
-    return stream.respond(
-        game["id"], (audience,), lambda: live.render_pushed(fragment, snap=snapshot.load(game["id"]))
-    )
+    too far behind (or new), the whole fragment rendered from the game as it is now (with
+    extra's context, as live_page)."""
+
+    def whole():
+        snap = snapshot.load(game["id"])
+        return live.render_pushed(fragment, snap=snap, **{name: make(snap) for name, make in extra.items()})
+
+    return stream.respond(game["id"], (audience,), whole)
 
 
 def actor():

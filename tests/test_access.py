@@ -109,6 +109,14 @@ ACCESS = {
     "results.page": "host",
     "results.csv_file": "host",
     "results.xlsx_file": "host",
+    # Seasons: the list and a new season for any logged-in host; a season's league and putting a
+    # game in a season only for the owner.
+    "seasons.index": "login",
+    "seasons.create": "login",
+    "seasons.show": "host",
+    "seasons.csv_file": "host",
+    "seasons.xlsx_file": "host",
+    "seasons.put_game": "host",
     "tiebreak.start": "host",
     "tiebreak.close": "host",
     # Marking: the host or an invited marker; the marker link works for whoever holds its token.
@@ -184,6 +192,8 @@ def world(app):
         == 303
     )
     (marking,) = query(app, "select id from marking")
+    season = host.post("/seasons", {"name": "League", "scoring": "total"})
+    assert season.status_code == 303
 
     clients = {
         "anonymous": Browser(app),
@@ -206,6 +216,7 @@ def world(app):
         "secret": media["secret"],
         "import_id": 1,
         "fmt": "csv",
+        "season_id": int(season.headers["Location"].rsplit("/", 1)[1]),
     }
     return clients, params
 

@@ -1,6 +1,6 @@
 -- name: insert_game
-insert into game (quiz_id, host_id, code, venue)
-values (%(quiz_id)s, %(host_id)s, %(code)s, %(venue)s)
+insert into game (quiz_id, host_id, code, venue, season_id)
+values (%(quiz_id)s, %(host_id)s, %(code)s, %(venue)s, %(season_id)s)
 on conflict (code) do nothing
 returning id, code, host_id, quiz_id, phase, version, deadline_at;
 

@@ -1,6 +1,6 @@
 -- name: insert_team
-insert into team (game_id, name, pin, paper)
-values (%(game_id)s, %(name)s, %(pin)s, %(paper)s)
+insert into team (game_id, name, pin, paper, season_team_id)
+values (%(game_id)s, %(name)s, %(pin)s, %(paper)s, %(season_team_id)s)
 on conflict (game_id, lower(name)) do nothing
 returning id, name, pin;
 
