@@ -111,6 +111,16 @@ def parse(argv):
     return parser.parse_args(argv)
 
 
+def flames_dir(args):
+    """Where a --profile run draws its flame graphs: benchmarks/profiles/ at full size (kept and
+    linked from RESULTS.md), benchmarks/out/ for a quick or tracemalloc run; None: no profiling."""
+    if not (args.profile or args.tracemalloc):
+        return None
+    if args.quick or args.tracemalloc:
+        return HERE / "out" / "profiles-quick"
+    return HERE / "profiles"
+
+
 async def run_all(args, params, results, workdir):
     from pubquiz.db import migrate
 
@@ -118,9 +128,7 @@ async def run_all(args, params, results, workdir):
     s = results["scenarios"]
     if only is None or only in ("fanout", "answers", "reconnect", "busy", "compare", "clicks"):
         env = {"BENCH_TRACEMALLOC": "1"} if args.tracemalloc else {}
-        stack = Stack(
-            "pubquiz", workdir, workers=args.workers, env=env, profile=args.profile or args.tracemalloc
-        )
+        stack = Stack("pubquiz", workdir, workers=args.workers, env=env, profile=flames_dir(args))
         try:
             stack.start(prepare_database=migrate)
             log(
@@ -140,7 +148,7 @@ async def run_all(args, params, results, workdir):
         finally:
             stack.close()
     if only == "scale" or (only is None and params["scale_fresh_stack"]):
-        stack = Stack("pubquiz-scale", workdir, workers=args.workers, profile=args.profile)
+        stack = Stack("pubquiz-scale", workdir, workers=args.workers, profile=flames_dir(args))
         try:
             stack.start(prepare_database=migrate)
             s["scale"] = await run_scale(stack, params)

@@ -27,7 +27,6 @@ from harness import nginx
 from harness.processes import free_port, stop_process, wait_for_http, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "benchmarks" / "profiles"  # flame graphs of a --profile run
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 HIGH_LIMIT = "1000000 per minute"
 
@@ -96,7 +95,7 @@ class Stack:
     """app: "pubquiz" (wsgi:app), or a module:app under benchmarks/ for the comparison harnesses."""
 
     def __init__(
-        self, name, workdir, app="pubquiz", workers=2, redis=True, database=True, env=None, profile=False
+        self, name, workdir, app="pubquiz", workers=2, redis=True, database=True, env=None, profile=None
     ):
         self.name = name
         self.workdir = Path(workdir) / name
@@ -107,6 +106,7 @@ class Stack:
         self.want_database = database
         self.extra_env = env or {}
         self.profile_dir = None
+        self.flames_dir = profile  # where each Window's flame graph goes (None: no profiling)
         if profile:  # benchmarks/sampler.py in every worker, switched on per Window
             self.profile_dir = self.workdir / "profile"
             self.profile_dir.mkdir(exist_ok=True)
@@ -469,10 +469,10 @@ class Window:
             (self.stack.profile_dir / "on").unlink()
             time.sleep(0.5)
             self.profile = sampler.summarize(self.stack.profile_dir, self.label)
-            # The window's flame graph, kept in benchmarks/profiles/ and cited by RESULTS.md.
+            # The window's flame graph (a full-size run's are kept in benchmarks/profiles/).
             files = sorted(self.stack.profile_dir.glob(f"{self.label}-*.txt"))
-            PROFILES.mkdir(exist_ok=True)
-            (PROFILES / f"{self.label}.svg").write_text(
+            self.stack.flames_dir.mkdir(parents=True, exist_ok=True)
+            (self.stack.flames_dir / f"{self.label}.svg").write_text(
                 flames.svg(flames.read(files), f"{self.label}: where the gunicorn workers spend CPU")
             )
         return self
