@@ -1,9 +1,10 @@
 """A quiz master imports a spreadsheet in Chromium: picks the file, sees the preview, creates the
-quiz, starts a game, and a team's phone answers its first question.
+quiz, starts a game, a team's phone plays it through, and the host downloads the results.
 
 With PUBQUIZ_SHOTS=<folder> the test also saves screenshots of the pages at phone, laptop and
 projector sizes."""
 
+import csv
 import re
 
 from browsing import join, wait_until_live
@@ -18,7 +19,7 @@ SHEET = (
 )
 
 
-def test_a_host_imports_a_csv_and_a_phone_plays_it(people, tmp_path):
+def test_a_host_imports_a_csv_plays_it_and_downloads_the_results(people, tmp_path):
     host = people.host("importer@example.org")
     expect(host).to_have_url(re.compile(r"/quizzes$"))
     shoot(host, "quizzes-with-import")
@@ -57,3 +58,31 @@ def test_a_host_imports_a_csv_and_a_phone_plays_it(people, tmp_path):
     phone.click("button.option-1")
     expect(phone.locator("#answer-box")).to_contain_text("Answer locked in: ◆ B Mars")
     expect(host.locator("#console .answer-count")).to_contain_text("1 of 1 team")
+
+    # The rest of the night from the imported file, then its results as a spreadsheet.
+    host.click("button[data-action=close_question]")
+    host.click("button[data-action=reveal]")
+    host.click("button[data-action=open_question]")
+    expect(phone.locator("#stage")).to_contain_text("The Moon is a planet.")
+    phone.click("button.option-1")  # False
+    expect(phone.locator("#answer-box")).to_contain_text("Answer locked in")
+    host.click("button[data-action=close_question]")
+    host.click("button[data-action=reveal]")
+    host.click("button[data-action=next_round]")
+    host.click("button[data-action=open_question]")
+    phone.fill("#text-answer", "Beethoven")
+    phone.click("text=Send answer")
+    expect(phone.locator("#answer-box")).to_contain_text("Beethoven")
+    host.click("button[data-action=close_question]")
+    host.click("button[data-action=reveal]")
+    host.click("button[data-action=end]")
+    expect(host.locator("#console")).to_have_attribute("data-phase", "ended")
+    host.locator(".console-links a", has_text="Results").click()
+    with host.expect_download() as download_info:
+        host.click("text=Download CSV")
+    with open(download_info.value.path(), encoding="utf-8-sig") as file:
+        rows = list(csv.reader(file))
+    assert rows == [
+        ["Rank", "Team", "R1 Space", "R2 Music", "Joker", "Corrections", "Total"],
+        ["1", "Rockets", "3", "1", "", "0", "4"],
+    ]
