@@ -9,9 +9,11 @@ from pubquiz.events import START, Hub, MemoryBus
 
 
 def _published(app, code):
-    """The parts of the game's newest event: audience -> fragment."""
+    """The parts of the game's newest event for the phones: audience -> fragment. (A coalesced
+    answer count, for the host and the screen only, may land after the click that is looked at.)"""
     with app.app_context():
-        return app.extensions["bus"].since(game_id(app, code), START)[-1].parts
+        events = app.extensions["bus"].since(game_id(app, code), START)
+    return next(event.parts for event in reversed(events) if set(event.parts) != {"host", "screen"})
 
 
 def test_an_open_question_is_rendered_once_for_all_phones_and_a_result_once_per_team(app, host, new_team):
