@@ -42,6 +42,7 @@ def create_app(config=None):
     app.config.from_mapping(settings.from_environment())
     app.config.update(config or {})
     app.config["SECRET_KEY"] = settings.secret_key(app.config)
+    app.config["DATABASE_REPLICA_MAX_LAG"] = settings.replica_max_lag(app.config)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

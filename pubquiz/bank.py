@@ -42,7 +42,8 @@ def search():
     if request.args.get("to_round"):
         to_round = owned(db.one("round_by_id", id=_round_id(request.args)))
     # One row more than a page tells whether there is a next page.
-    rows = db.all(
+    rows = db.may_be_stale(
+        db.all,
         "bank_questions",
         host_id=g.host["id"],
         limit=PAGE_SIZE + 1,
@@ -57,7 +58,7 @@ def search():
         page_size=PAGE_SIZE,
         filters=filters,
         args={k: request.args[k] for k in SEARCH_ARGS if request.args.get(k)},
-        categories=[r["category"] for r in db.all("bank_categories", host_id=g.host["id"])],
+        categories=[r["category"] for r in db.may_be_stale(db.all, "bank_categories", host_id=g.host["id"])],
         kinds=questions.KINDS,
         difficulties=questions.DIFFICULTIES,
         to_round=to_round,

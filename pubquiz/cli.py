@@ -176,7 +176,7 @@ def serve(host, port, workers, demo):
     click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
     server.serve_forever()
-    app.extensions["db_pool"].close()  # now: a finalizer at exit would run after gevent's hub is gone
+    db.close(app)  # now: a finalizer at exit would run after gevent's hub is gone
 
 
 def _gunicorn(host, port, workers):

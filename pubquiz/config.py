@@ -23,6 +23,10 @@ def from_environment():
     return {
         # Empty DATABASE_URL means "start the embedded PostgreSQL in instance/pgdata".
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
+        # A streaming replica of it for pages that may be seconds stale (db.may_be_stale), read
+        # while it lags by at most DATABASE_REPLICA_MAX_LAG seconds; empty: the primary only.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+        "DATABASE_REPLICA_MAX_LAG": os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         # Keys and channels start with this: several deployments can share one Redis.
         "REDIS_PREFIX": os.environ.get("PUBQUIZ_REDIS_PREFIX", "pubquiz"),
@@ -116,3 +120,18 @@ def _instance_secret(instance):
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def replica_max_lag(config):
+    """DATABASE_REPLICA_MAX_LAG in seconds: a number, 0 or more."""
+    raw = str(config["DATABASE_REPLICA_MAX_LAG"]).strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds >= 0:  # also refuses nan
+        raise SettingsError(
+            f"DATABASE_REPLICA_MAX_LAG must be a number of seconds, like 5 (it is {raw!r}): how far the "
+            "read replica may lag before its pages read the primary."
+        )
+    return seconds

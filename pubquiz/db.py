@@ -1,5 +1,6 @@
 """PostgreSQL access: a connection pool, named queries from sql/queries/*.sql, migrations
-from sql/migrations/NNNN_name.sql, and the embedded server used when DATABASE_URL is unset."""
+from sql/migrations/NNNN_name.sql, the embedded server used when DATABASE_URL is unset, and reads
+that may be a few seconds stale sent to the read replica (may_be_stale, replica.py)."""
 
 import logging
 import re
@@ -7,10 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-from flask import current_app
+from flask import current_app, g
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from . import replica
 from .config import ROOT
 
 log = logging.getLogger(__name__)
@@ -76,16 +78,63 @@ def init_app(app):
     )
     pool.open(wait=False)
     app.extensions["db_pool"] = pool
+    if app.config["DATABASE_REPLICA_URL"]:
+        app.extensions["replica"] = replica.Replica(
+            app.config["DATABASE_REPLICA_URL"],
+            app.config["DATABASE_REPLICA_MAX_LAG"],
+            primary=pool,
+            pool_size=app.config["DB_POOL_SIZE"],
+        )
 
 
 def pool():
     return current_app.extensions["db_pool"]
 
 
+def close(app):
+    app.extensions["db_pool"].close()
+    if "replica" in app.extensions:
+        app.extensions["replica"].close()
+
+
+def may_be_stale(read, /, *args, **kwargs):
+    """read(*args, **kwargs), whose reads may be a few seconds stale (a results page, an export, a
+    search): on the read replica when there is one and it is up and close enough, else on the
+    primary. A read the replica fails midway is read again on the primary, and so is one that
+    finds nothing (None): what was made a moment ago may not have reached the replica yet. Only
+    for reads (the replica refuses writes), and never for the game: it must see its last change."""
+    if g.get("stale_reads") or "replica" not in current_app.extensions:
+        return read(*args, **kwargs)
+    g.stale_reads = True
+    try:
+        found = read(*args, **kwargs)
+    except replica.Failed:
+        found = None
+    finally:
+        g.stale_reads = False
+    return read(*args, **kwargs) if found is None else found
+
+
+@contextmanager
+def _connection():
+    """A connection from the primary's pool or, inside may_be_stale, from the replica's while it
+    may be read; a replica's failure is raised as replica.Failed, for may_be_stale to read again."""
+    reads = g.get("stale_reads") and current_app.extensions["replica"]
+    source = (reads and reads.reads_pool()) or pool()
+    try:
+        with source.connection() as conn:
+            yield conn
+    except replica.TROUBLE as error:
+        if source is pool():
+            raise
+        reads.failed(error)
+        raise replica.Failed() from error
+
+
 @contextmanager
 def transaction():
     """One transaction: commits when the block ends normally, rolls back on any exception."""
-    with pool().connection() as conn:
+    with _connection() as conn:
         with conn.transaction():
             yield Tx(conn)
 
@@ -96,11 +145,12 @@ def _single(method, query, params):
     connection (a few times at most), so the first requests after a restart still succeed.
     The statements run this way are safe to repeat (reads, or writes guarded by a key)."""
     for attempt in range(3):
-        with pool().connection() as conn:
+        with _connection() as conn:
             try:
                 return getattr(Tx(conn), method)(query, **params)
             except psycopg.OperationalError:
-                if not conn.broken or attempt == 2:
+                # A replica's broken connection is not retried: may_be_stale reads on the primary.
+                if not conn.broken or attempt == 2 or isinstance(conn, replica.Connection):
                     raise
 
 

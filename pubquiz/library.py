@@ -48,8 +48,11 @@ def _store(tx, host_id, file):
 
 
 def load(quiz_id):
-    """The quiz as a document, as the editor shows it."""
+    """The quiz as a document, as the editor shows it; None when there is no such quiz (on a read
+    replica, not yet)."""
     row = db.one("quiz_by_id", id=quiz_id)
+    if row is None:
+        return None
     rounds = {
         r["id"]: Round({key: r[key] for key in quizjson.ROUND_KEYS})
         for r in db.all("rounds_of_quiz", quiz_id=quiz_id)

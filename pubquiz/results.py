@@ -5,7 +5,7 @@ import re
 
 from flask import Blueprint, Response, render_template
 
-from . import snapshot, standings, views
+from . import db, snapshot, standings, views
 from .accounts import login_required
 
 bp = Blueprint("results", __name__)
@@ -13,7 +13,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _own_snapshot(code):
-    return snapshot.load(views.own_game(code)["id"])
+    # Whose game it is is read on the primary; the results may be a few seconds stale.
+    return db.may_be_stale(snapshot.load, views.own_game(code)["id"])
 
 
 def _download(snap, body, mimetype, extension):

@@ -55,7 +55,7 @@ def create():
 
 def _own_table(season_id):
     season = owned(db.one("season_by_id", id=season_id))
-    return (season, *seasons.table(season))
+    return (season, *db.may_be_stale(seasons.table, season))
 
 
 @bp.get("/seasons/<int:season_id>")
@@ -67,7 +67,7 @@ def show(season_id):
         season=season,
         weeks=weeks,
         rows=rows,
-        games=db.all("games_of_season", season_id=season_id),
+        games=db.may_be_stale(db.all, "games_of_season", season_id=season_id),
         rule=seasons.rule(season).describe(),
         tie_rules=league.TIE_RULES,
     )

@@ -268,9 +268,11 @@ class Snapshot:
 
 
 def load(game_id):
-    """The game as it is now, for a page that shows it."""
+    """The game as it is now, for a page that shows it; None when there is no such game (on a
+    read replica, not yet)."""
     with db.transaction() as tx:
-        return read(tx, game_id)
+        row = tx.one("game_by_id", id=game_id)
+        return row and build(tx, row)
 
 
 def read(tx, game_id):

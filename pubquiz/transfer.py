@@ -68,7 +68,7 @@ def export(quiz_id, fmt):
     quiz_row = owned(db.one("quiz_by_id", id=quiz_id))
     if fmt not in quizfile.FORMATS:
         abort(404)
-    data, content_type = quizfile.write(library.load(quiz_id), fmt)
+    data, content_type = quizfile.write(db.may_be_stale(library.load, quiz_id), fmt)
     return _download(data, content_type, f"{_slug(quiz_row['title'])}.{fmt}")
 
 
