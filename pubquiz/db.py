@@ -84,6 +84,7 @@ def init_app(app):
             app.config["DATABASE_REPLICA_MAX_LAG"],
             primary=pool,
             pool_size=app.config["DB_POOL_SIZE"],
+            queries=QUERIES,
         )
 
 

@@ -39,8 +39,10 @@ class Connection(psycopg.Connection):
 
 
 class Replica:
-    def __init__(self, url, max_lag, primary, pool_size):
+    def __init__(self, url, max_lag, primary, pool_size, queries):
+        """primary: the primary's pool; queries: db.QUERIES, with sql/queries/replica.sql's."""
         self.url = url
+        self.queries = queries
         self.max_lag = max_lag
         self.primary = primary
         self.pool_size = pool_size
@@ -92,12 +94,10 @@ class Replica:
             pool.close(timeout=1)
 
     def _usable_now(self):
-        from .db import QUERIES
-
         try:
             if self._probe is None or self._probe.closed or self._probe.broken:
                 self._probe = psycopg.connect(self.url, **_connection_settings("pubquiz-replica-check"))
-            position = self._probe.execute(QUERIES["replica_position"]).fetchone()
+            position = self._probe.execute(self.queries["replica_position"]).fetchone()
         except psycopg.Error as error:
             self._log_once("read replica not reachable, reading the primary: %s", error)
             return False
@@ -107,7 +107,7 @@ class Replica:
         if position["replay_age"] is not None and position["replay_age"] <= self.max_lag:
             return self._log_once(None)
         with self.primary.connection() as conn:
-            flushed = conn.execute(QUERIES["primary_position"]).fetchone()["flushed"]
+            flushed = conn.execute(self.queries["primary_position"]).fetchone()["flushed"]
         if position["replayed"] >= flushed:
             return self._log_once(None)
         self._log_once("read replica more than %ss behind, reading the primary", self.max_lag)

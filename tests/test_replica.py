@@ -8,13 +8,14 @@ pg_stat_activity says whether our reading connections ran a query."""
 
 import io
 import os
+import re
 import secrets
 import subprocess
 import sys
 import time
 
 import pytest
-from helpers import CHOICE, HostActions, TeamActions, require
+from helpers import CHOICE, HostActions, Stream, TeamActions, require
 from openpyxl import load_workbook
 from replication import Replication, server_binaries
 
@@ -68,17 +69,22 @@ def make_app(replication, tmp_path):
 
 
 def _night(app):
-    """A host with a quiz (also in a season) and a game that team OLD has joined: (host, team, code)."""
+    """A host with a quiz and a game of a season that team OLD has joined: (host, season id, code)."""
     host = HostActions(app)
     assert host.register().status_code == 303
-    code = host.start_game(host.create_quiz("Replica quiz", [CHOICE]))
-    team = TeamActions(app)
-    assert team.join(code, OLD).status_code == 303
-    return host, team, code
+    quiz_id = host.create_quiz("Replica quiz", [CHOICE])
+    season = host.post("/seasons", {"name": "Red Lion league", "scoring": "total"})
+    season_id = int(season.headers["Location"].rsplit("/", 1)[1])
+    started = host.post(f"/quizzes/{quiz_id}/games", {"season_id": str(season_id)})
+    code = started.headers["Location"].rsplit("/", 1)[1]
+    assert TeamActions(app).join(code, OLD).status_code == 303
+    return host, season_id, code
 
 
 def _rename_on_primary(replication, name):
+    """The team, in the game and in the season (its name there is claimed by the game's team)."""
     replication.primary.sql("update team set name = %s", (name,))
+    replication.primary.sql("update season_team set name = %s", (name,))
 
 
 def _replica_reads_since(replication, moment):
@@ -107,19 +113,31 @@ def _text(browser, path):
     return response.get_data(as_text=True)
 
 
-def test_results_exports_and_searches_read_the_replica_and_the_console_the_primary(make_app, replication):
+def test_results_exports_searches_and_leagues_read_the_replica_and_the_console_the_primary(
+    make_app, replication
+):
     app = make_app(max_lag=60)
-    host, _, code = _night(app)
+    host, season_id, code = _night(app)
+    quiz_id = replication.primary.sql("select id from quiz")[0][0]
     replication.wait_until_current()
     replication.pause()
     _rename_on_primary(replication, NEW)
     replication.primary.sql("update question set prompt = 'Which planet is blue?'")
+    replication.primary.sql("update quiz set title = 'Renamed quiz'")
 
-    for path in (f"/host/{code}/results", f"/host/{code}/results.csv"):
+    for path in (
+        f"/host/{code}/results",
+        f"/host/{code}/results.csv",
+        f"/seasons/{season_id}",
+        f"/seasons/{season_id}/league.csv",
+    ):
         page = _text(host, path)
         assert OLD in page and NEW not in page, path
+    assert _teams_in_workbook(host.get(f"/host/{code}/results.xlsx")) == [OLD]
     bank = _text(host, "/quizzes/bank?q=planet")
     assert "Which planet is red?" in bank and "blue" not in bank
+    exported = _text(host, f"/quizzes/{quiz_id}/export.json")
+    assert '"Replica quiz"' in exported and "Renamed quiz" not in exported
     # The game itself, at the same moment, is the primary's.
     console = _text(host, f"/host/{code}")
     assert NEW in console and OLD not in console
@@ -131,21 +149,31 @@ def test_the_game_never_reads_the_replica(make_app, replication):
     app = make_app(max_lag=3600)
     replication.pause()
     before = _replica_now(replication)
-    host, team, code = _night(app)
+    host, _, code = _night(app)
+    team = TeamActions(app)
+    assert team.join(code, "Late Arrivals").status_code == 303
     screen = TeamActions(app)
-    assert OLD in _text(host, f"/host/{code}")
-    assert "Replica quiz" in _text(screen, f"/screen/{code}")
+    console = _text(host, f"/host/{code}")
+    assert OLD in console and "Late Arrivals" in console
+    assert "Late Arrivals" in _text(screen, f"/screen/{code}")
+    streams = [
+        Stream(team.get(f"/play/{code}/events?after=", buffered=False)),
+        Stream(host.get(f"/host/{code}/events?after=", buffered=False)),
+        Stream(screen.get(f"/screen/{code}/events?after=", buffered=False)),
+    ]
     host.act(code, "start")
     host.act(code, "open_question")
+    for stream in streams:
+        stream.read_until("Mars")
     play_page = _text(team, f"/play/{code}")
-    assert "Mars" in play_page
-    question_id = play_page.split('name="question_id" value="')[1].split('"')[0]
+    question_id = re.search(r'name="question_id" value="(\d+)"', play_page).group(1)
     assert "Answer locked in" in team.answer(code, question_id, htmx=True, choice="1").get_data(as_text=True)
-    stream = team.get(f"/play/{code}/events?after=", buffered=False)
-    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
-    stream.close()
+    assert "<strong>1</strong> of 2 teams answered" in _text(host, f"/host/{code}")
     host.act(code, "close_question")
     host.act(code, "reveal")
+    streams[0].read_until("Right!")
+    for stream in streams:
+        stream.close()
     assert "Right! +2 points" in _text(team, f"/play/{code}")
     assert _replica_reads_since(replication, before) == 0
 
