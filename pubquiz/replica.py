@@ -20,8 +20,8 @@ from psycopg_pool import ConnectionPool
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 1.0
-# A replica that does not answer costs a page this long at most, once per check, before its
-# reads go to the primary (libpq counts whole seconds, 2 at least).
+# A replica that does not answer costs a page this long at most before its reads go to the
+# primary (whole seconds, 2 at least, as libpq counts them), then no page for 4 times as long.
 CONNECT_TIMEOUT = 2
 
 
@@ -57,7 +57,11 @@ class Replica:
         if time.monotonic() >= self._next_check and self._lock.acquire(blocking=False):
             # One request checks; the others meanwhile go by the last check.
             try:
-                self._set_usable(self._usable_now())
+                started = time.monotonic()
+                usable = self._usable_now()
+                # A check that had to wait (a replica that does not answer) is not repeated
+                # for a while: one page in many waits for it, not one a second.
+                self._set_usable(usable, wait=max(CHECK_SECONDS, 4 * (time.monotonic() - started)))
             finally:
                 self._lock.release()
         return self.pool
@@ -74,8 +78,8 @@ class Replica:
             if self._probe is not None:
                 self._probe.close()
 
-    def _set_usable(self, usable):
-        self._next_check = time.monotonic() + CHECK_SECONDS
+    def _set_usable(self, usable, wait=CHECK_SECONDS):
+        self._next_check = time.monotonic() + wait
         if usable and self.pool is None:
             # A new pool rather than one left reconnecting with a growing backoff while the
             # replica was away: it connects now, so reads come back with the replica.

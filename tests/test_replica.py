@@ -10,6 +10,7 @@ import io
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -267,9 +268,27 @@ def test_a_bad_lag_setting_is_named_at_start(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_a_replica_that_is_not_there_is_not_waited_for(make_app, replication):
+def test_a_replica_that_refuses_connections_is_not_waited_for(make_app, replication):
     app = make_app(max_lag=5, replica_url=f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
     host, _, code = _night(app)
     started = time.monotonic()
     assert OLD in _text(host, f"/host/{code}/results")
     assert time.monotonic() - started < 1
+
+
+def test_a_replica_that_does_not_answer_costs_one_page_the_connect_timeout_then_none(make_app, replication):
+    """A host that takes the connection and says nothing (a hung server, a firewall that drops)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app = make_app(max_lag=5, replica_url=f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/x")
+        host, _, code = _night(app)
+        took = []
+        for _ in range(8):
+            started = time.monotonic()
+            assert OLD in _text(host, f"/host/{code}/results")
+            took.append(time.monotonic() - started)
+            time.sleep(replica.CHECK_SECONDS / 2)
+    print("\nsilent replica, page times (s):", " ".join(f"{t:.2f}" for t in took))
+    assert replica.CONNECT_TIMEOUT - 0.5 < took[0] < replica.CONNECT_TIMEOUT + 1
+    assert max(took[1:]) < 0.5  # the next check is 4 connect timeouts away
