@@ -63,6 +63,8 @@ class Replication:
             shutil.chown(self.folder, "postgres", "postgres")
         self.primary = Cluster(bin_dir, self.folder / "primary", free_port(), self.as_postgres)
         self.replica = Cluster(bin_dir, self.folder / "replica", free_port(), self.as_postgres)
+
+    def start(self):
         # initdb's pg_hba.conf trusts local replication connections (127.0.0.1 included).
         self.primary.run("initdb", "-D", str(self.primary.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.primary.start()
@@ -105,6 +107,7 @@ class Replication:
         self.wait_until_current()
 
     def stop(self):
+        """Both stopped (whichever started) and their folder removed."""
         for cluster in (self.replica, self.primary):
             if cluster.running():
                 cluster.stop()

@@ -32,6 +32,7 @@ def replication():
     require(bin_dir, "no PostgreSQL server in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
     clusters = Replication(bin_dir)
     try:
+        clusters.start()
         db.migrate(clusters.primary.url)
         yield clusters
     finally:
