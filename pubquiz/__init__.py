@@ -15,6 +15,7 @@ def create_app(config=None):
         bank,
         corrections,
         db,
+        error_tracking,
         errors,
         host,
         limits,
@@ -47,6 +48,7 @@ def create_app(config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     ops.init_app(app)
+    error_tracking.init_app(app)
     db.init_app(app)
     _live_updates(app)
     limits.init_app(app)

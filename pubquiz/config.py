@@ -71,6 +71,8 @@ def from_environment():
         "TRUSTED_PROXIES": _int("PUBQUIZ_TRUSTED_PROXIES", 0),
         # Lets a scraper that is not on this machine read /metrics (Authorization: Bearer ...).
         "METRICS_TOKEN": os.environ.get("PUBQUIZ_METRICS_TOKEN", ""),
+        # Unhandled errors go to this Sentry project (needs `pip install 'pubquiz[sentry]'`).
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "JSON_LOGS": os.environ.get("PUBQUIZ_JSON_LOGS", "") == "1",
         "ACCESS_LOG": os.environ.get("PUBQUIZ_ACCESS_LOG", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,

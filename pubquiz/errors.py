@@ -90,6 +90,7 @@ def init_app(app):
     @app.errorhandler(Exception)
     def unexpected(error):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        metrics.ERRORS.labels("request").inc()
         return _page(500, "Something went wrong on our side. Nothing you did was lost; try again.")
 
     @app.after_request

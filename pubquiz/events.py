@@ -32,6 +32,9 @@ class Event:
     game_id: int
     id: str
     parts: dict[str, str]  # audience -> html
+    # When it was published (time.time(), the same clock on every process of a cluster), for
+    # the publish-to-deliver latency; None for an event read back from a history.
+    published_at: float | None = None
 
 
 def encode(event_id: str, html: str) -> bytes:
@@ -175,6 +178,8 @@ class Hub:
                 sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks))
                 delivered += 1
         metrics.DELIVERED.inc(delivered)
+        if delivered and event.published_at is not None:
+            metrics.PUBLISH_DELIVER.observe(time.time() - event.published_at)
 
     def _everyone(self):
         with self._lock:
@@ -241,7 +246,8 @@ class MemoryBus:
         """ended: the game is over; its history goes ended_history_seconds after this event."""
         with self._lock:
             self._forget_expired()
-            event = Event(game_id, "%s-%d" % (self._epoch, next(self._counter)), dict(parts))
+            event_id = "%s-%d" % (self._epoch, next(self._counter))
+            event = Event(game_id, event_id, dict(parts), time.time())
             history = self._history.setdefault(game_id, deque(maxlen=self.history_size))
             history.append(event)
             if ended:
@@ -334,7 +340,10 @@ class RedisBus:
 
     def publish(self, game_id: int, parts: dict[str, str], ended: bool = False) -> Event:
         """ended: the game is over; its history expires ended_history_seconds after this event."""
-        payload = json.dumps({"g": game_id, "p": parts}, separators=(",", ":"))
+        # "t": for the latency measured where it is delivered (a stream id's time is Redis's
+        # clock, not the processes'; a message without it, from an older version, is not measured).
+        published_at = time.time()
+        payload = json.dumps({"g": game_id, "p": parts, "t": published_at}, separators=(",", ":"))
         ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
         try:
             event_id = self._publish(
@@ -345,7 +354,7 @@ class RedisBus:
             with self._lock:
                 self._unpublished.add(game_id)
             return None
-        return Event(game_id, event_id.decode(), dict(parts))
+        return Event(game_id, event_id.decode(), dict(parts), published_at)
 
     def last_id(self, game_id: int) -> str:
         newest = self.redis.xrevrange(self._key(game_id), count=1)
@@ -403,7 +412,7 @@ class RedisBus:
     def _deliver(self, data):
         event_id, _, payload = data.decode().partition(" ")
         message = json.loads(payload)
-        self.hub.deliver(Event(message["g"], event_id, message["p"]))
+        self.hub.deliver(Event(message["g"], event_id, message["p"], message.get("t")))
 
     def _recover(self):
         log.info("Redis is back: republishing and reconnecting local streams")

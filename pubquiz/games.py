@@ -3,10 +3,11 @@ audit row), pause it, close questions at their deadlines, and (re)score a questi
 returns the snapshot its transaction built, for the publisher to render from."""
 
 import secrets
+import time
 
 from flask import current_app
 
-from . import db, rules, scoring, snapshot
+from . import db, metrics, rules, scoring, snapshot
 from .contents import quiz_contents, to_scoring_answer, to_scoring_question
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
@@ -166,8 +167,13 @@ def close_due():
     of the games closed by this call. Any number of processes may call this at once: each due game
     is closed exactly once."""
     with db.transaction() as tx:
-        closed = [_move(tx, due, "close_question", "timer") for due in tx.all("due_games")]
-    for snap in closed:
+        due = tx.all("due_games")
+        closed = [_move(tx, row, "close_question", "timer") for row in due]
+    # Closed means committed: answers are refused from here on. (The deadline is PostgreSQL's
+    # clock, this is the app's: on one machine, or with NTP, they differ by far less than a bucket.)
+    closed_at = time.time()
+    for row, snap in zip(due, closed, strict=True):
+        metrics.DEADLINE_LATENESS.observe(closed_at - row["deadline_at"].timestamp())
         remember(snap.game)
     return closed
 

@@ -118,6 +118,7 @@ class Background:
                 work(*args)
         except Exception:
             log.exception("background work %s failed", work.__name__)
+            metrics.ERRORS.labels("background").inc()
 
     # Answer counts: at most one push per game per COUNT_INTERVAL, however many answers arrive.
     def answer_accepted(self, game_id, question_id):

@@ -28,6 +28,31 @@ PUBLISHED = Counter("pubquiz_events_published_total", "Events published to the b
 DELIVERED = Counter("pubquiz_events_delivered_total", "Event messages written to streams")
 ANSWERS = Counter("pubquiz_answers_total", "Answers submitted", ["result"])
 RATE_LIMITED = Counter("pubquiz_rate_limited_total", "Requests refused by a rate limit", ["endpoint"])
+ERRORS = Counter("pubquiz_errors_total", "Unhandled errors, in a request or in background work", ["where"])
+for where in ("request", "background"):
+    ERRORS.labels(where)  # at zero from the start, so the first error is an increase
+# What a phone waits for once a change is committed and rendered: on loopback a few ms; on a
+# healthy cluster (Redis in between) tens of ms.
+PUBLISH_DELIVER = Histogram(
+    "pubquiz_publish_deliver_seconds",
+    "From an event's publishing to its bytes in this process's streams (once per event per process)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+# The exact timer closes a question some 50 ms after its deadline, the sweep of another process
+# within DEADLINE_SWEEP_SECONDS (1 s).
+DEADLINE_LATENESS = Histogram(
+    "pubquiz_deadline_lateness_seconds",
+    "How long after its deadline a question was closed by the clock",
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30),
+)
+# Each process sets it when it checks (on /readyz and on every scrape of /metrics); the newest
+# check of any live worker is the answer.
+SERVICE_READY = Gauge(
+    "pubquiz_service_ready",
+    "1 when the service (postgresql, redis) answered the last check, else 0",
+    ["service"],
+    multiprocess_mode="livemostrecent",
+)
 
 
 def exposition():

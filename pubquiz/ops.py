@@ -25,6 +25,14 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """PostgreSQL and (when configured) Redis answer: send traffic here."""
+    checks = check_services()
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+
+def check_services():
+    """PostgreSQL's and (when configured) Redis's state, "ok" or "unavailable: <why>", also set as the
+    pubquiz_service_ready gauges."""
     checks = {}
     try:
         with db.transaction() as tx:
@@ -39,8 +47,9 @@ def readyz():
             checks["redis"] = "ok"
         except Exception as error:
             checks["redis"] = f"unavailable: {type(error).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    return {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    for service, result in checks.items():
+        metrics.SERVICE_READY.labels(service).set(1 if result == "ok" else 0)
+    return checks
 
 
 @bp.get("/metrics")
@@ -50,6 +59,8 @@ def prometheus():
     of PUBQUIZ_METRICS_TOKEN may read them; everyone else meets a 404, as through Nginx."""
     if not (_loopback_client() or _metrics_token_given()):
         abort(404)
+    # Checked on each scrape, so readiness is fresh whether or not a load balancer asks /readyz.
+    check_services()
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
 
@@ -81,8 +92,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context() and "request_id" in g:
-            entry["request_id"] = g.request_id
+        if has_request_context():
+            if "request_id" in g:
+                entry["request_id"] = g.request_id
+            # Every game's URL carries its code: all lines about one game, whatever the page.
+            if request.view_args and "code" in request.view_args:
+                entry["game"] = request.view_args["code"]
         for key in ("method", "path", "status", "ms", "client"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
