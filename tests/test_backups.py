@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,6 +19,7 @@ from test_media import png, upload
 from harness.quiz import Round
 from pubquiz import backups, create_app
 
+REPO = Path(__file__).resolve().parent.parent
 DRILL_QUESTION = dict(NUMERIC, time_limit="300")  # still open however slow the machine
 
 
@@ -176,13 +178,13 @@ def test_a_wrong_missing_or_needless_key_restores_nothing(clean_db, host, empty_
 
 
 def test_a_backup_cut_short_restores_nothing(clean_db, host, empty_database, tmp_path):
-    """pg_restore has already sent the tables when it finds the file ends early: the transaction
-    they are in is never committed."""
+    """pg_restore has already sent the tables (their definitions lead the file) and most of
+    their rows when it finds the file ends early: the transaction they are in is never committed."""
     host.create_quiz()
     backup = tmp_path / "whole.pgdump"
     assert pubquiz("backup", backup, DATABASE_URL=clean_db)[0] == 0
     cut = tmp_path / "cut.pgdump"
-    cut.write_bytes(backup.read_bytes()[: backup.stat().st_size * 9 // 10])
+    cut.write_bytes(backup.read_bytes()[:-100])  # into the last table's rows
     status, output = pubquiz("restore", cut, DATABASE_URL=empty_database)
     assert status == 1 and "nothing was restored" in output, output
     assert _tables(empty_database) == 0
@@ -225,3 +227,22 @@ def test_no_pg_dump_of_the_servers_version_is_a_clear_error(tmp_path):
         backups.tool("pg_dump", 99)
     with pytest.raises(backups.BackupError, match="No pg_restore of PostgreSQL 15"):
         backups.tool("pg_restore", 15, folders=[tmp_path])
+
+
+def test_the_nightly_service_backs_up_and_keeps_two_weeks(clean_db, key_file, tmp_path):
+    """deploy/pubquiz-backup.service's own command, run with this machine's paths: after it the
+    folder holds the new backup and the 13 newest of the 14 before it."""
+    unit = (REPO / "deploy" / "pubquiz-backup.service").read_text()
+    command = re.search(r"^ExecStart=/srv/pubquiz/\.venv/bin/pubquiz (.+)$", unit, re.M).group(1).split()
+    assert command[:2] == ["backup", "/var/lib/pubquiz/backups"] and command[-2:] == ["--keep", "14"]
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    before = [folder / f"pubquiz-202601{day:02d}-040000-000.pgdump.aes" for day in range(1, 15)]
+    for path in before:
+        path.write_bytes(b"an older backup")
+    paths = {"/var/lib/pubquiz/backups": str(folder), "/etc/pubquiz/backup.key": str(key_file)}
+    status, output = pubquiz(*(paths.get(arg, arg) for arg in command), DATABASE_URL=clean_db)
+    assert status == 0, output
+    new = Path(re.search(r"Backed up to (\S+) ", output).group(1))
+    assert sorted(folder.iterdir()) == sorted([*before[1:], new])
+    assert f"Deleted the older backup {before[0]}." in output
