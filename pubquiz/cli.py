@@ -178,6 +178,8 @@ def restore(file, key_file):
         backups.restore(_database_url(), file, key)
     except (backups.BackupError, EncryptionError) as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # the file cannot be read
+        raise click.ClickException(f"Cannot read {file}: {error.strerror}.") from None
     click.echo(
         f"Restored {file} in {time.monotonic() - started:.1f} s. "
         "Start pubquiz on it: newer migrations are applied as it starts."

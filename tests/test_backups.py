@@ -143,6 +143,7 @@ def test_a_plain_backup_restores_and_a_second_restore_is_refused(clean_db, host,
     status, output = pubquiz("backup", backup, DATABASE_URL=clean_db)
     assert status == 0, output
     assert backup.read_bytes().startswith(b"PGDMP")
+    assert backup.stat().st_mode & 0o777 == 0o600  # the whole database: its owner's only
     assert pubquiz("restore", backup, DATABASE_URL=empty_database)[0] == 0
     with psycopg.connect(empty_database) as conn:
         assert conn.execute("select title from quiz").fetchall() == [("Kept quiz",)]
@@ -153,6 +154,9 @@ def test_a_plain_backup_restores_and_a_second_restore_is_refused(clean_db, host,
     assert f"The database is not empty (it has {tables} tables)" in output, output
     status, output = pubquiz("backup", backup, DATABASE_URL=clean_db)
     assert status == 1 and "exists already" in output, output
+    nowhere = tmp_path / "no-such-folder" / "x.pgdump"
+    status, output = pubquiz("backup", nowhere, DATABASE_URL=clean_db)
+    assert status == 1 and f"Cannot write the backup {nowhere}: No such file or directory." in output, output
 
 
 def test_a_wrong_missing_or_needless_key_restores_nothing(clean_db, host, empty_database, key_file, tmp_path):
