@@ -1,4 +1,4 @@
-"""The `pubquiz` command: serve, migrate, create-host, demo, quiz import/export.
+"""The `pubquiz` command: serve, migrate, create-host, backup, restore, demo, quiz import/export.
 
 Only `click` and the standard library are imported at the top: `serve` must monkey-patch gevent
 before anything imports psycopg, redis or ssl.
@@ -104,6 +104,86 @@ def export_quiz(quiz_id, fmt, output):
             raise click.UsageError(f"There is no quiz {quiz_id}.")
         data, _ = quizfile.write(library.load(quiz_id), fmt)
     output.write(data)
+
+
+def _database_url():
+    """DATABASE_URL, or the embedded PostgreSQL in the instance folder (started for this command)."""
+    from . import config, db
+
+    settings = config.from_environment()
+    return settings["DATABASE_URL"] or db.embedded_url(settings["INSTANCE_DIR"])
+
+
+def _key(key_file):
+    from .encryption import EncryptionError, read_key
+
+    if key_file is None:
+        return None
+    try:
+        return read_key(key_file)
+    except EncryptionError as error:
+        raise click.UsageError(str(error)) from None
+
+
+KEY_OPTION = click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file of 32 random bytes: the backup is encrypted with it (AES-256-GCM).",
+)
+
+
+@main.command()
+@click.argument("destination", type=click.Path(dir_okay=True, writable=True))
+@KEY_OPTION
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    help="DESTINATION is a folder: afterwards only its newest KEEP backups are kept.",
+)
+def backup(destination, key_file, keep):
+    """Back up the database (pictures and sounds included) to the file or folder DESTINATION."""
+    from . import backups
+    from .encryption import EncryptionError
+
+    key = _key(key_file)
+    is_folder = os.path.isdir(destination)
+    if keep and not is_folder:
+        raise click.UsageError(f"--keep needs DESTINATION to be a folder; {destination} is not one.")
+    try:
+        if is_folder:
+            path, size, deleted = backups.folder_backup(_database_url(), destination, key, keep)
+        else:
+            path, size, deleted = destination, backups.create(_database_url(), destination, key), []
+    except (backups.BackupError, EncryptionError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {path} ({size / 1e6:.1f} MB{', encrypted' if key else ''}).")
+    for old in deleted:
+        click.echo(f"Deleted the older backup {old}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@KEY_OPTION
+def restore(file, key_file):
+    """Restore the backup FILE into an empty database (all of it, or nothing)."""
+    import time
+
+    from . import backups
+    from .encryption import EncryptionError
+
+    key = _key(key_file)
+    started = time.monotonic()
+    try:
+        backups.restore(_database_url(), file, key)
+    except (backups.BackupError, EncryptionError) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:  # the file cannot be read
+        raise click.ClickException(f"Cannot read {file}: {error.strerror}.") from None
+    click.echo(
+        f"Restored {file} in {time.monotonic() - started:.1f} s. "
+        "Start pubquiz on it: newer migrations are applied as it starts."
+    )
 
 
 @main.command()

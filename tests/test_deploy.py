@@ -516,3 +516,40 @@ def test_nginx_refuses_a_host_name_that_is_not_the_quizs(tmp_path):
             connection.close()
     finally:
         loopback_nginx.stop(nginx)
+
+
+def _tls_version(port, server_name, version):
+    """The protocol a handshake offering only `version` agrees on with Nginx, or None if refused."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = context.maximum_version = version
+    # OpenSSL 3 itself will not offer TLS 1.1 at its default security level: the client must,
+    # so that only the server's answer decides.
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        try:
+            with context.wrap_socket(raw, server_hostname=server_name) as tls:
+                return tls.version()
+        except (ssl.SSLError, ConnectionResetError):
+            return None
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")  # offered to be refused
+def test_nginx_speaks_only_tls_1_2_and_1_3(tmp_path):
+    """Phones in a pub run browsers from the last years: TLS 1.2 and 1.3, nothing older, for the
+    quiz's own name and for the server that refuses every other name."""
+    _require_nginx()
+    https_port = free_port()
+    config = loopback_nginx.render(
+        tmp_path / "nginx", [free_port()], free_port(), https_port, REPO / "static"
+    )
+    nginx = loopback_nginx.start(config)
+    try:
+        for name in ("localhost", "other.example"):
+            assert _tls_version(https_port, name, ssl.TLSVersion.TLSv1_3) == "TLSv1.3", name
+            assert _tls_version(https_port, name, ssl.TLSVersion.TLSv1_2) == "TLSv1.2", name
+            assert _tls_version(https_port, name, ssl.TLSVersion.TLSv1_1) is None, name
+            assert _tls_version(https_port, name, ssl.TLSVersion.TLSv1) is None, name
+    finally:
+        loopback_nginx.stop(nginx)
