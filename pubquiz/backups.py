@@ -222,26 +222,10 @@ def _feed(source, key, pipe):
         pass  # pg_restore stopped early; its exit status and message say why
 
 
-# pg_restore's script empties search_path, so that every name in it must be written in full. The
-# schema's own functions are not written so: question_search() (migration 0011), behind the
-# generated column question.search, calls search_fold() by its bare name, and under an empty
-# search_path no question can be created or loaded. The database restored into is empty (checked
-# above), so the schema pubquiz runs in holds nothing but what the backup brings.
-EMPTY_SEARCH_PATH = b"SELECT pg_catalog.set_config('search_path', '', false);\n"
-APP_SEARCH_PATH = b"SELECT pg_catalog.set_config('search_path', 'public', false);\n"
-HEADER_LINES = 100
-
-
 def _copy_script(script, psql):
-    """Copies pg_restore's script into psql, its search_path set to where the schema lives;
-    False if psql stopped reading (at an error)."""
+    """Copies pg_restore's script into psql; False if psql stopped reading (at an error)."""
     try:
         with script:
-            for _ in range(HEADER_LINES):
-                line = script.readline()
-                psql.write(APP_SEARCH_PATH if line == EMPTY_SEARCH_PATH else line)
-                if not line or line.startswith(b"CREATE "):
-                    break
             shutil.copyfileobj(script, psql, CHUNK)
     except BrokenPipeError:
         return False
