@@ -208,7 +208,8 @@ def world(app):
     (marking,) = query(app, "select id from marking")
     season = host.post("/seasons", {"name": "League", "scoring": "total"})
     assert season.status_code == 303
-    assert host.post("/account/api-tokens", {"name": "Deck", "scope": "games:control"}).status_code == 200
+    scopes = ["games:control", "games:create", "results:read", "quizzes:import"]
+    made = host.post("/account/api-tokens", {"name": "Deck", "scope": scopes}).get_data(as_text=True)
     (api_token,) = query(app, "select id from api_token")
 
     clients = {
@@ -234,6 +235,7 @@ def world(app):
         "fmt": "csv",
         "season_id": int(season.headers["Location"].rsplit("/", 1)[1]),
         "token_id": api_token["id"],
+        "api_token": re.search(r'value="(pq_[^"]+)"', made).group(1),  # host A's, for every scope
     }
     return clients, params
 

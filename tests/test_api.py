@@ -321,3 +321,12 @@ def test_the_tokens_page_refuses_a_token_without_a_name_or_a_scope(app, host):
     made = host.post("/account/api-tokens", {"name": "Deck", "scope": "results:read"})
     assert "shown only this once" in text(made)
     assert "pq_" not in host.get("/account/api-tokens").get_data(as_text=True)  # never again
+
+
+def test_a_tokens_wrong_game_codes_spend_the_look_up_budget_of_its_address(app, host):
+    """The API is no way around the budget for guessing join codes (tests/test_limits.py)."""
+    app.config["LIMIT_LOOKUP"] = "2 per minute"
+    api = Api(app, make_token(host, "games:control"))
+    answers = [api.get(f"/api/v1/games/ZZZZ{number:02d}").status_code for number in range(3)]
+    assert answers == [404, 404, 429]
+    assert app.test_client().get("/screen/YYYYYY").status_code == 429  # the same address's budget
