@@ -130,7 +130,8 @@ def _api_key():
     return "api:" + hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
 
 
-api = limiter.limit(_setting("LIMIT_API"), key_func=_api_key)
+# One budget per token for all the API's routes together.
+api = limiter.shared_limit(_setting("LIMIT_API"), scope="api", key_func=_api_key)
 register = limiter.limit(_setting("LIMIT_REGISTER"))
 
 
