@@ -11,6 +11,8 @@ def create_app(config=None):
 
     from . import (
         answer_sheets,
+        api,
+        api_tokens,
         auth,
         bank,
         corrections,
@@ -68,6 +70,8 @@ def create_app(config=None):
         answer_sheets.bp,
         bank.bp,
         season_pages.bp,
+        api_tokens.bp,
+        api.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
@@ -121,6 +125,8 @@ def _checks_before_every_request(app):
         request.max_content_length = getattr(view, "max_content_length", app.config["MAX_CONTENT_LENGTH"])
         errors.refuse_nul()
         g.host = None
+        if request.blueprint == "api":
+            return  # a bearer token, never a cookie: no session, so no CSRF token (see api.py)
         # Static files and media are the same bytes for everyone: reading the session would add
         # Vary: Cookie, and browsers would fetch them again whenever the cookie changes (a join).
         if request.endpoint not in ("static", "media.show"):

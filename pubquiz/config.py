@@ -67,6 +67,9 @@ def from_environment():
         "LIMIT_LOGIN_ADDRESS": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ADDRESS", "30 per minute"),
         "LIMIT_LOGIN_ACCOUNT": os.environ.get("PUBQUIZ_LIMIT_LOGIN_ACCOUNT", "10 per minute"),
         "LIMIT_REGISTER": os.environ.get("PUBQUIZ_LIMIT_REGISTER", "10 per hour"),
+        # API requests per token: a Stream Deck button is pressed a few times a minute, a script
+        # reading results polls at most every few seconds.
+        "LIMIT_API": os.environ.get("PUBQUIZ_LIMIT_API", "120 per minute"),
         # How many proxies (Nginx: 1) in front of the app may be trusted for X-Forwarded-For.
         "TRUSTED_PROXIES": _int("PUBQUIZ_TRUSTED_PROXIES", 0),
         # Lets a scraper that is not on this machine read /metrics (Authorization: Bearer ...).

@@ -5,7 +5,7 @@ import logging
 
 import psycopg
 import redis
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, jsonify, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 TITLES = {
     400: "That request did not work",
+    401: "Log in first",
     403: "Not for you",
     404: "Not found",
     405: "Not allowed",
@@ -36,9 +37,20 @@ SECURITY_HEADERS = {
 
 
 def _page(status, message):
+    if request.path.startswith("/api/"):
+        return _json_error(status, message)
     title = TITLES.get(status, "Something went wrong")
     # Not `message`: _flash.html (on every page) shows that one, and the page would say it twice.
     return render_template("errors/error.html", status=status, title=title, reason=message), status
+
+
+def _json_error(status, message):
+    """An API client gets its error as JSON, whatever went wrong, and a 401 says how to log in."""
+    response = jsonify(error=message)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="pubquiz"'
+    return response
 
 
 def refuse_nul():

@@ -61,9 +61,10 @@ def by_code(code):
 
 
 def transition(game_id, action, expected_version=None, *, actor):
-    """Apply a host action; actor: who, for the audit log. Returns the snapshot of the moved game
-    (its game row has seconds_left when a question opened). Raises rules.IllegalMove when the
-    action does not fit the current state (e.g. a double click)."""
+    """Apply a host action (one of rules.ACTIONS, or "next": rules.next_action); actor: who, for
+    the audit log. Returns the snapshot of the moved game (its game row has seconds_left when a
+    question opened). Raises rules.IllegalMove when the action does not fit the current state
+    (e.g. a double click)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
@@ -78,9 +79,12 @@ def transition(game_id, action, expected_version=None, *, actor):
 def _move(tx, row, action, actor):
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     outline = contents.outline
-    new = rules.apply(
-        action, rules.position(row), outline.question_ids, leaderboard=contents.quiz["leaderboard_mode"]
-    )
+    mode = contents.quiz["leaderboard_mode"]
+    if action == "next":  # one button for all (the API's): chosen here, under the game's lock
+        action = rules.next_action(rules.position(row), outline.question_ids, mode)
+        if action is None:
+            raise rules.IllegalMove(f"There is nothing next to do (the game is at {row['phase']}).")
+    new = rules.apply(action, rules.position(row), outline.question_ids, leaderboard=mode)
     question_id = rules.question_id(new, outline.question_ids)
     opens = action == "open_question"
     time_limit = contents.questions[question_id]["time_limit"] if opens else 0
@@ -121,10 +125,11 @@ def _described(contents, new, question_id):
 
 def set_paused(game_id, paused, expected_version, actor):
     """Pause (deadlines freeze, answers wait) or resume (the deadline moves by the pause), with its
-    audit row. Returns the snapshot (its game row has seconds_left on resuming)."""
+    audit row; expected_version None: whatever the version is now (an API's button). Returns the
+    snapshot (its game row has seconds_left on resuming)."""
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
-        if row["version"] != expected_version:
+        if expected_version is not None and row["version"] != expected_version:
             raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
         if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
             raise rules.IllegalMove("The game is already paused." if paused else "The game is not paused.")

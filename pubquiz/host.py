@@ -3,9 +3,9 @@ validate -> change in one transaction -> commit -> publish."""
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, games, links, rules, seasons, snapshot, teams, views
+from . import confirm, controls, db, games, links, rules, seasons, snapshot, teams, views
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -59,13 +59,10 @@ def control(code, action):
     if action == "end" and not confirm.confirmed() and confirm.ends_early(snapshot.load(game["id"])):
         return confirm.ask(url_for("host.confirm_end", code=game["code"]))
     try:
-        snap = games.transition(game["id"], action, expected_version=_version(), actor=views.actor())
+        controls.move(game["id"], action, _version(), views.actor())
     except rules.IllegalMove as refused:
         return views.done(game, message=str(refused))
-    if action == "open_question":
-        current_app.extensions["background"].deadline_in(snap.seconds_left)
-    # A new question silences the last one's music.
-    return views.done(game, snap, audio=action in ("open_question", "close_question"))
+    return views.done(game)
 
 
 @bp.get("/host/<code>/end/confirm")
@@ -101,12 +98,10 @@ def resume(code):
 def _pause(code, paused):
     game = views.own_game(code)
     try:
-        snap = games.set_paused(game["id"], paused, _version(), views.actor())
+        controls.pause(game["id"], paused, _version(), views.actor())
     except rules.IllegalMove as refused:
         return views.done(game, message=str(refused))
-    if not paused and snap.phase == "question":
-        current_app.extensions["background"].deadline_in(snap.seconds_left)
-    return views.done(game, snap)
+    return views.done(game)
 
 
 @bp.post("/host/<code>/manage/scores-hidden")

@@ -4,8 +4,9 @@ Guessing is limited per client (an address, or an IPv6 /64), never for everyone 
 budget all addresses share is one a few attackers can spend for every honest team. Wrong guesses
 of a join code count per client, each distinct guess once (a phone retrying the same link, a
 stream reconnecting, is not guessing), with a daily cap; a team's browser is never counted on its
-own game. New teams count per client and game, answers per team, logins per address and per
-account (a browser the owner logged in with before has a budget of its own). The limits are
+own game. New teams count per client and game, answers per team, API requests per token, logins
+per address and per account (a browser the owner logged in with before has a budget of its
+own). The limits are
 settings (PUBQUIZ_LIMIT_*); the README has the arithmetic."""
 
 import hashlib
@@ -121,6 +122,16 @@ failed_lookup = limiter.shared_limit(
     _setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup, exempt_when=_own_team
 )
 answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
+
+
+def _api_key():
+    """The token the request sends (its hash: the text is kept nowhere), whether it is live or
+    not; one budget per token, so one busy script never slows another host's button."""
+    return "api:" + hashlib.sha256((request.headers.get("Authorization") or "").encode()).hexdigest()
+
+
+# One budget per token for all the API's routes together.
+api = limiter.shared_limit(_setting("LIMIT_API"), scope="api", key_func=_api_key)
 register = limiter.limit(_setting("LIMIT_REGISTER"))
 
 

@@ -95,6 +95,20 @@ def allowed_actions(pos, outline, leaderboard="question"):
     return [action for action in ACTIONS if allowed(action, pos, outline, leaderboard)]
 
 
+def next_action(pos, outline, leaderboard="question"):
+    """What one "next" button does (a Stream Deck's, through the API): the console's first
+    control, so it walks start, open, close, reveal, leaderboard, next round; the end only where
+    the game ends by itself (the last answer revealed), never early. None: nothing to do (a
+    tie-break, the game over)."""
+    for action in allowed_actions(pos, outline, leaderboard):
+        if action != "end":
+            return action
+    if allowed("end", pos, outline, leaderboard) and is_last_question(pos, outline):
+        if pos.phase in ("reveal", "leaderboard"):
+            return "end"
+    return None
+
+
 def apply(action, pos, outline, leaderboard="question"):
     """The position after `action`, or IllegalMove with a message a host understands."""
     if action not in ACTIONS:

@@ -71,7 +71,7 @@ def _cells(line):
     return [line.rank, line.team, *line.rounds, line.joker, line.corrections, line.total]
 
 
-def _number(value):
+def number(value):
     """7.5 and 8, not Decimal('7.50'): what a spreadsheet reads as a number."""
     if value is None:
         return None
@@ -100,7 +100,7 @@ def csv_table(titles, rows):
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_csv_text(h) for h in titles])
     for cells in rows:
-        writer.writerow(_csv_text(c) if isinstance(c, str) else _number(c) for c in cells)
+        writer.writerow(_csv_text(c) if isinstance(c, str) else number(c) for c in cells)
     return out.getvalue()
 
 
@@ -113,7 +113,7 @@ def xlsx_table(title, titles, rows):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cells in rows:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else _number(c) for c in cells])
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else number(c) for c in cells])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":
                 cell.data_type = "s"  # a name like "=1+1" is text: openpyxl would write a formula

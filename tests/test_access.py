@@ -31,6 +31,9 @@ RULES = {
     "host": {"host"},  # only the host who owns the quiz or game
     "marker": {"host", "marker"},  # the owning host or a marker invited to the game
     "team": {"team"},  # only a team (member) of this game
+    # The JSON API takes a bearer token and never a session cookie: no browser gets in by its
+    # cookies, whoever it belongs to (tokens and their scopes: tests/test_api.py).
+    "api-token": set(),
 }
 
 ACCESS = {
@@ -134,6 +137,17 @@ ACCESS = {
     "play.play_joker": "team",
     "play.events": "team",
     "tiebreak.answer": "team",
+    # API tokens: the page for any logged-in host, revoking only the owner's token.
+    "api_tokens.index": "login",
+    "api_tokens.create": "login",
+    "api_tokens.revoke": "host",
+    # The API's description is public; the API itself needs a token.
+    "api.openapi": "public",
+    "api.create_game": "api-token",
+    "api.game_state": "api-token",
+    "api.press": "api-token",
+    "api.results": "api-token",
+    "api.import_quiz": "api-token",
 }
 
 # The owning host goes last: its allowed request may delete or kick what the others need.
@@ -194,6 +208,9 @@ def world(app):
     (marking,) = query(app, "select id from marking")
     season = host.post("/seasons", {"name": "League", "scoring": "total"})
     assert season.status_code == 303
+    scopes = ["games:control", "games:create", "results:read", "quizzes:import"]
+    made = host.post("/account/api-tokens", {"name": "Deck", "scope": scopes}).get_data(as_text=True)
+    (api_token,) = query(app, "select id from api_token")
 
     clients = {
         "anonymous": Browser(app),
@@ -217,12 +234,14 @@ def world(app):
         "import_id": 1,
         "fmt": "csv",
         "season_id": int(season.headers["Location"].rsplit("/", 1)[1]),
+        "token_id": api_token["id"],
+        "api_token": re.search(r'value="(pq_[^"]+)"', made).group(1),  # host A's, for every scope
     }
     return clients, params
 
 
 def denied(response):
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return True
     if response.status_code in (302, 303):
         path = urlsplit(response.headers["Location"]).path
@@ -309,7 +328,8 @@ def test_every_state_changing_route_refuses_a_request_without_this_sessions_csrf
     posts = [
         (rule.endpoint, adapter.build(rule.endpoint, {n: params[n] for n in rule.arguments}))
         for rule in app.url_map.iter_rules()
-        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        # The API reads no cookie (a browser's cookies get it nowhere): tests/test_api.py.
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"} and rule.endpoint.split(".")[0] != "api"
     ]
     assert {"play.submit_answer", "host.control", "media.upload", "marking.mark", "auth.logout"} <= {
         endpoint for endpoint, _ in posts

@@ -461,3 +461,50 @@ def test_leaderboard_modes(mode, question_index, expected):
     if not expected:
         with pytest.raises(rules.IllegalMove):
             rules.apply("show_leaderboard", pos, outline, leaderboard=mode)
+
+
+# --- next_action: one "next" button (the API's, a Stream Deck's) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "pos, outline, mode, expected",
+    [
+        (Position("lobby", 0, -1), OUTLINE, "question", "start"),
+        (Position("lobby", 0, -1), (), "question", None),  # never ends a game with no questions
+        (Position("intro", 0, -1), OUTLINE, "question", "open_question"),
+        (Position("question", 0, 0), OUTLINE, "question", "close_question"),
+        (Position("closed", 0, 0), OUTLINE, "question", "reveal"),
+        (Position("reveal", 0, 0), OUTLINE, "question", "open_question"),
+        (Position("reveal", 0, 1), OUTLINE, "question", "show_leaderboard"),
+        (Position("reveal", 0, 1), OUTLINE, "end", "next_round"),
+        (Position("reveal", 1, 0), OUTLINE, "question", "show_leaderboard"),
+        (Position("reveal", 1, 0), OUTLINE, "end", "end"),  # the last answer is revealed
+        (Position("leaderboard", 1, 0), OUTLINE, "round", "end"),
+        (Position("tiebreak", 1, 0), OUTLINE, "question", None),
+        (Position("ended", 1, 0), OUTLINE, "question", None),
+    ],
+)
+def test_next_is_the_consoles_first_control_and_the_end_only_after_the_last_reveal(
+    pos, outline, mode, expected
+):
+    assert rules.next_action(pos, outline, mode) == expected
+
+
+@settings(max_examples=200)
+@given(outline=outlines(), mode=st.sampled_from(rules.LEADERBOARD_MODES))
+def test_pressing_next_alone_plays_every_question_once_and_then_ends(outline, mode):
+    pos, opened, revealed = Position(), [], []
+    for _ in range(200):
+        action = rules.next_action(pos, outline, mode)
+        if action is None:
+            break
+        assert rules.allowed(action, pos, outline, mode)
+        if action == "end":  # never early: nothing is skipped
+            assert rules.is_last_question(pos, outline) and pos.phase in ("reveal", "leaderboard")
+        pos = rules.apply(action, pos, outline, mode)
+        if action in ("open_question", "reveal"):
+            (opened if action == "open_question" else revealed).append(rules.question_id(pos, outline))
+    else:
+        pytest.fail("next never came to the end")
+    assert pos.phase == "ended"
+    assert opened == revealed == [question for round_ in outline for question in round_]
