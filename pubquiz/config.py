@@ -67,6 +67,8 @@ def from_environment():
         "TRUSTED_PROXIES": _int("PUBQUIZ_TRUSTED_PROXIES", 0),
         # Lets a scraper that is not on this machine read /metrics (Authorization: Bearer ...).
         "METRICS_TOKEN": os.environ.get("PUBQUIZ_METRICS_TOKEN", ""),
+        # Host accounts (emails, comma-separated) that may open the operator's dashboard.
+        "OPERATORS": os.environ.get("PUBQUIZ_OPERATORS", ""),
         "JSON_LOGS": os.environ.get("PUBQUIZ_JSON_LOGS", "") == "1",
         "ACCESS_LOG": os.environ.get("PUBQUIZ_ACCESS_LOG", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
