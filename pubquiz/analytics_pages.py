@@ -9,12 +9,13 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, g, render_template, request
 
-from . import analytics, charts, db, seasons, views
+from . import analytics, charts, db, seasons, templating, views
 from .accounts import login_required, owned
 
 bp = Blueprint("analytics", __name__)
 OPERATOR_DAYS = 14  # the operator's page shows this many days up to today unless told otherwise
 MAX_DAYS = 366
+DAY_TICKS = 7
 
 
 def _read(query, /, **params):
@@ -119,7 +120,7 @@ def season(season_id):
     """The season's teams week by week: league points as bars, and each team's weeks played."""
     season = owned(db.one("season_by_id", id=season_id))
     weeks, rows = seasons.table(season)
-    bars = [charts.Bar(r.team, float(r.points), f"{r.points:g} points") for r in rows]
+    bars = [charts.Bar(r.team, float(r.points), templating.points(r.points)) for r in rows]
     return render_template(
         "analytics/season.html",
         season=season,
@@ -159,6 +160,9 @@ def operator():
         charts.Bar(f"{day:%a %d %b}", row["games"] if row else 0, str(row["games"] if row else 0))
         for day, row in days
     ]
+    # The day of the month under its column, for at most DAY_TICKS days (the table has them all).
+    step = -(-len(days) // DAY_TICKS)
+    ticks = [(i + 0.5, f"{day:%d}") for i, (day, _) in enumerate(days)][::step]
     return render_template(
         "analytics/operator.html",
         form={"from": first.isoformat(), "to": last.isoformat()},
@@ -166,6 +170,8 @@ def operator():
         days=days,
         stream_peaks=stream_peaks,
         streams_now=peaks.now(),
-        chart=charts.bars("games-per-day", "Games started per day", games),
+        chart=charts.columns(
+            "games-per-day", "Games started per day", games, ticks, f"{first:%d %b} to {last:%d %b} (UTC)"
+        ),
         heartbeat=current_app.config["HEARTBEAT_SECONDS"],
     )
