@@ -75,32 +75,34 @@ def _check(page, name, problems):
         page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"), full_page=True)
 
 
+def _follow(page, path, link):
+    """From the page at path, the link a person clicks to get to the analytics."""
+    page.goto(origin(page) + path)
+    page.click(f"text={link}")
+
+
 def test_the_host_and_the_operator_read_the_analytics_on_any_screen(people):
     host, code, season_id = _night(people)
     problems = []
 
-    host.goto(f"{people.base}/host/{code}/results")
-    host.click("text=Analytics: % right, hardest questions")
+    _follow(host, f"/host/{code}/results", "Analytics: % right, hardest questions")
     expect(host.locator("main")).to_contain_text("67 % of the answers were right, over 3 questions.")
     expect(host.locator("#hardest-easiest")).to_contain_text(f"33 % R1 Q2 {STATEMENTS[1]}")
     expect(host.locator("#percent-right .chart-bar")).to_have_count(3)
     _check(host, "game", problems)
 
-    host.goto(f"{people.base}/quizzes")
-    host.click("text=Analytics >> nth=0")
+    _follow(host, "/quizzes", "Analytics >> nth=0")
     expect(host.locator("main")).to_contain_text("1 game · 3 teams")
     _check(host, "across-games", problems)
     host.goto(f"{people.base}/analytics?from=banana")
     expect(host.locator("#from-error")).to_contain_text("From must be a date like 2026-03-31")
     _check(host, "across-games-bad-date", problems)
 
-    host.goto(f"{people.base}/seasons/{season_id}")
-    host.click("text=Teams across the season")
+    _follow(host, f"/seasons/{season_id}", "Teams across the season")
     expect(host.locator("#season-teams-table")).to_contain_text("Reds")
     _check(host, "season", problems)
 
-    host.goto(f"{people.base}/analytics")
-    host.click("text=Operator’s dashboard")
+    _follow(host, "/analytics", "Operator’s dashboard")
     today = host.locator("#operator-days-table tbody tr").last.locator("td")
     expect(today.nth(0)).to_have_text("1")  # one game
     expect(today.nth(1)).to_have_text("9")  # three teams answered three questions
