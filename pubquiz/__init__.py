@@ -10,6 +10,7 @@ def create_app(config=None):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import (
+        analytics_pages,
         answer_sheets,
         api,
         api_tokens,
@@ -72,6 +73,7 @@ def create_app(config=None):
         season_pages.bp,
         api_tokens.bp,
         api.bp,
+        analytics_pages.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
@@ -88,9 +90,9 @@ def _live_updates(app):
     from . import live
     from .cache import ByRevision, MemoryCache, RedisCache
     from .events import Hub, MemoryBus, RedisBus
+    from .stream_peaks import MemoryPeaks, RedisPeaks, reporter
 
     hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"], app.config["SEND_TIMEOUT_SECONDS"])
-    hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"])
     background = live.Background(app)
     redis_url = app.config["REDIS_URL"]
     if redis_url:
@@ -99,13 +101,18 @@ def _live_updates(app):
         prefix = app.config["REDIS_PREFIX"]
         bus = RedisBus(hub, redis_url, app.config["HISTORY_SIZE"], prefix)
         bus.on_recovered = background.republish
+        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         app.extensions.update(
             bus=bus,
             cache=RedisCache(redis_url, prefix),
-            redis=redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2),
+            redis=client,
+            stream_peaks=RedisPeaks(client, prefix, app.config["HEARTBEAT_SECONDS"]),
         )
     else:
-        app.extensions.update(bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache())
+        app.extensions.update(
+            bus=MemoryBus(hub, app.config["HISTORY_SIZE"]), cache=MemoryCache(), stream_peaks=MemoryPeaks()
+        )
+    hub.start_heartbeats(app.config["HEARTBEAT_SECONDS"], reporter(hub, app.extensions["stream_peaks"]))
     app.extensions.update(hub=hub, background=background, quizzes=ByRevision())
 
 

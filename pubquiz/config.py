@@ -76,6 +76,8 @@ def from_environment():
         "METRICS_TOKEN": os.environ.get("PUBQUIZ_METRICS_TOKEN", ""),
         # Unhandled errors go to this Sentry project (needs `pip install 'pubquiz[sentry]'`).
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        # Host accounts (emails, comma-separated) that may open the operator's dashboard.
+        "OPERATORS": os.environ.get("PUBQUIZ_OPERATORS", ""),
         "JSON_LOGS": os.environ.get("PUBQUIZ_JSON_LOGS", "") == "1",
         "ACCESS_LOG": os.environ.get("PUBQUIZ_ACCESS_LOG", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,

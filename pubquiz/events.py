@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import gevent
@@ -205,16 +205,19 @@ class Hub:
                 if sub.writer is not None:
                     sub.writer.kill(block=False)
 
-    def start_heartbeats(self, interval: float) -> None:
+    def start_heartbeats(self, interval: float, after_beat: Callable[[], None] | None = None) -> None:
         """A comment line to every stream every `interval` seconds, from one timer for all of
         them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. The same
-        timer drops stalled streams, so a stream is dropped within send_timeout + interval."""
+        timer drops stalled streams, so a stream is dropped within send_timeout + interval, and
+        then calls after_beat (the operator's count of open streams)."""
 
         def beat():
             while not self._stopped.wait(interval):
                 self.drop_stalled()
                 for sub in self._everyone():
                     sub.push(HEARTBEAT)
+                if after_beat is not None:
+                    after_beat()
 
         threading.Thread(target=beat, daemon=True, name="pubquiz-heartbeats").start()
 

@@ -4,7 +4,7 @@ or denied as the table ACCESS says. A new route without an entry in ACCESS fails
 The world (built afresh for each endpoint, so a delete or a logout cannot spoil the next case):
 host A owns quiz Q (one round: a choice question with a small PNG picture, and a text question) and
 game G with one phone team and an invited marker, and one marking; host B owns game G2 with its own
-phone team. Every URL is filled in from G and Q.
+phone team. Host A is an operator (PUBQUIZ_OPERATORS). Every URL is filled in from G and Q.
 
 Denied: 403 or 404, or a redirect to /login or /join/... . Allowed: anything else but a 5xx (a
 400/409/422 for the empty form we send means the authorization check passed). No response may be
@@ -29,6 +29,7 @@ RULES = {
     "anyone-with-token": {"anonymous", "team", "other_team", "host", "other_host", "marker"},
     "login": {"host", "other_host"},  # any logged-in host (acting on their own things)
     "host": {"host"},  # only the host who owns the quiz or game
+    "operator": {"host"},  # a host named in PUBQUIZ_OPERATORS (in this world host A is one)
     "marker": {"host", "marker"},  # the owning host or a marker invited to the game
     "team": {"team"},  # only a team (member) of this game
     # The JSON API takes a bearer token and never a session cookie: no browser gets in by its
@@ -120,6 +121,12 @@ ACCESS = {
     "seasons.csv_file": "host",
     "seasons.xlsx_file": "host",
     "seasons.put_game": "host",
+    # Analytics: a game's and a season's for their owner, across games for any host (their own
+    # games only), the operator's page for operators.
+    "analytics.game": "host",
+    "analytics.season": "host",
+    "analytics.across_games": "login",
+    "analytics.operator": "operator",
     "tiebreak.start": "host",
     "tiebreak.close": "host",
     # Marking: the host or an invited marker; the marker link works for whoever holds its token.
@@ -173,6 +180,7 @@ def png():
 @pytest.fixture
 def world(app):
     """(the role -> browser mapping, the URL parameters) of the world described above."""
+    app.config["OPERATORS"] = "a@example.org"
     host = HostActions(app)
     assert host.register("a@example.org").status_code == 303
     other_host = HostActions(app)

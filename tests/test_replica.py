@@ -136,8 +136,10 @@ def test_results_exports_searches_and_leagues_read_the_replica_and_the_console_t
         page = _text(host, path)
         assert OLD in page and NEW not in page, path
     assert _teams_in_workbook(host.get(f"/host/{code}/results.xlsx")) == [OLD]
-    bank = _text(host, "/quizzes/bank?q=planet")
-    assert "Which planet is red?" in bank and "blue" not in bank
+    assert OLD in _text(host, f"/seasons/{season_id}/analytics")
+    for path in ("/quizzes/bank?q=planet", f"/host/{code}/analytics", "/analytics"):
+        page = _text(host, path)
+        assert "Which planet is red?" in page and "blue" not in page, path
     exported = _text(host, f"/quizzes/{quiz_id}/export.json")
     assert '"Replica quiz"' in exported and "Renamed quiz" not in exported
     # The game itself, at the same moment, is the primary's.

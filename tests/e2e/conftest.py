@@ -46,6 +46,7 @@ def server(database_url, tmp_path_factory):
         SECRET_KEY="e2e-secret-" + secrets.token_hex(8),
         PUBQUIZ_INSTANCE_DIR=str(log_path.parent),
         PUBQUIZ_LIMIT_REGISTER="10000 per hour",
+        PUBQUIZ_OPERATORS="operator@example.org",  # tests/e2e/test_analytics_pages.py
     )
     log = open(log_path, "w")
     process = subprocess.Popen(
