@@ -17,6 +17,7 @@ import time
 
 import pytest
 from helpers import CHOICE, HostActions, Stream, TeamActions, require
+from night import play
 from openpyxl import load_workbook
 from replication import Replication, server_binaries
 
@@ -70,8 +71,9 @@ def make_app(replication, tmp_path):
         db.close(app)
 
 
-def _night(app):
-    """A host with a quiz and a game of a season that team OLD has joined: (host, season id, code)."""
+def _night(app, played=False):
+    """A host with a quiz and a game of a season that team OLD has joined (and, played, answered
+    its question in): (host, season id, code)."""
     host = HostActions(app)
     assert host.register().status_code == 303
     quiz_id = host.create_quiz("Replica quiz", [CHOICE])
@@ -79,7 +81,11 @@ def _night(app):
     season_id = int(season.headers["Location"].rsplit("/", 1)[1])
     started = host.post(f"/quizzes/{quiz_id}/games", {"season_id": str(season_id)})
     code = started.headers["Location"].rsplit("/", 1)[1]
-    assert TeamActions(app).join(code, OLD).status_code == 303
+    team = TeamActions(app)
+    assert team.join(code, OLD).status_code == 303
+    if played:
+        host.act(code, "start")
+        play(host, code, {team: {"choice": "1"}})
     return host, season_id, code
 
 
@@ -119,7 +125,7 @@ def test_results_exports_searches_and_leagues_read_the_replica_and_the_console_t
     make_app, replication
 ):
     app = make_app(max_lag=60)
-    host, season_id, code = _night(app)
+    host, season_id, code = _night(app, played=True)
     quiz_id = replication.primary.sql("select id from quiz")[0][0]
     replication.wait_until_current()
     replication.pause()
