@@ -181,14 +181,16 @@ class RedisBus:
                 self._send(pubsub, "unsubscribe", [self.channel(game_id) for game_id in games])
 
     def _listen(self, url):
-        # Its own connection with no read timeout: a quiet night is not an error.
-        client = connect(url, timeout=None, socket_keepalive=True, health_check_interval=10)
-        delay = 0.1
+        client, pubsub, delay = None, None, 0.1
         while not self._stop.is_set():
-            pubsub = client.pubsub()
             try:
-                if self._down and self.cluster:
+                if client is None:
+                    # Its own connection with no read timeout: a quiet night is not an error. A
+                    # cluster client reads the slot map as it is made, so it can fail here.
+                    client = connect(url, timeout=None, socket_keepalive=True, health_check_interval=10)
+                elif self._down and self.cluster:
                     client.nodes_manager.initialize()  # a replica may own the slots now
+                pubsub = client.pubsub()
                 with self._lock:
                     for active in self._active.values():
                         active.clear()
@@ -207,7 +209,9 @@ class RedisBus:
             finally:
                 with self._lock:
                     self._pubsub = None
-                pubsub.close()
+                if pubsub is not None:
+                    pubsub.close()
+                    pubsub = None
 
     def _read(self, pubsub):
         # A cluster's pub/sub reads each shard's connection in turn, waiting this long on each.

@@ -10,6 +10,8 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import ClusterError, RedisClusterException
 
+from .config import SettingsError
+
 CLUSTER_SCHEME = "redis+cluster://"
 
 # What a client raises when Redis (or the shard a key lives on) cannot answer now.
@@ -34,6 +36,11 @@ def cluster_nodes(url: str) -> tuple[list[ClusterNode], str | None]:
     nodes = []
     for location in rest.split(","):
         host, _, port = location.rpartition(":")
+        if not host or not port.isdigit():
+            raise SettingsError(
+                f"REDIS_URL: {location!r} is not host:port. A Redis Cluster is written "
+                "redis+cluster://[:password@]host:port[,host:port...]."
+            )
         nodes.append(ClusterNode(host, int(port)))
     return nodes, password
 
