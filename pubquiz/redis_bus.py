@@ -14,6 +14,7 @@ on one shard, and the publish (XADD and SPUBLISH in one script) stays atomic the
 import json
 import logging
 import re
+import select
 import threading
 import time
 
@@ -214,23 +215,20 @@ class RedisBus:
                     pubsub = None
 
     def _read(self, pubsub):
-        # A cluster's pub/sub reads each shard's connection in turn, waiting this long on each.
-        get, wait = (pubsub.get_sharded_message, 0.05) if self.cluster else (pubsub.get_message, 1.0)
+        receive = _from_every_shard if self.cluster else _from_one_server
         chores_at = time.monotonic() + 1
         while not self._stop.is_set():
-            message = get(timeout=wait)
+            for message in receive(pubsub):
+                kind = message["type"]
+                if kind in ("message", "smessage"):
+                    self._deliver(message["data"])
+                elif kind in ("subscribe", "ssubscribe"):
+                    self._confirmed(message["channel"])
             if time.monotonic() > chores_at:
                 chores_at = time.monotonic() + 1
                 self._drop_idle(pubsub)
                 if self._unpublished:
                     self._republish(set())
-            if message is None:
-                continue
-            kind = message["type"]
-            if kind in ("message", "smessage"):
-                self._deliver(message["data"])
-            elif kind in ("subscribe", "ssubscribe"):
-                self._confirmed(message["channel"])
 
     def _confirmed(self, channel):
         """Redis confirmed a subscription. Once more for one already confirmed: redis-py lost the
@@ -278,3 +276,25 @@ class RedisBus:
 
     def close(self) -> None:
         self._stop.set()
+
+
+def _from_one_server(pubsub):
+    message = pubsub.get_message(timeout=1.0)
+    return [] if message is None else [message]
+
+
+def _from_every_shard(pubsub):
+    """What every shard's connection holds now, else a wait (up to 1 s) for any of them. redis-py
+    reads a cluster's shards in turn, each for the whole timeout: a message on the last shard
+    would wait for every other one's timeout first."""
+    messages = []
+    for name in list(pubsub.node_pubsub_mapping):
+        node = pubsub.cluster.get_node(node_name=name)
+        while node is not None and (message := pubsub.get_sharded_message(timeout=0, target_node=node)):
+            messages.append(message)
+    connections = [p.connection for p in pubsub.node_pubsub_mapping.values() if p.connection]
+    # A health check's reply reads as nothing, with a message maybe buffered behind it.
+    if not messages and not any(connection.can_read(timeout=0) for connection in connections):
+        sockets = [connection._sock for connection in connections if connection._sock]
+        select.select(sockets, [], [], 1.0)
+    return messages
