@@ -313,6 +313,14 @@ def _lat(d):
     return f"{_fmt(d.get('p50'))} / {_fmt(d.get('p95'))} / {_fmt(d.get('p99'))} / {_fmt(d.get('max'))}"
 
 
+# Measured by hand, not by this run (benchmarks/channels.py); the figures are in SCALE.md.
+CHANNELS_ROW = (
+    "**Per-game channels** (`python -m benchmarks.channels`, not part of this run): 20 processes, "
+    "1,000 games on 1-3 of them, per 16 kB event: 20.0 → 1.96 messages from Redis, 316 → 31 kB "
+    "decoded, 428 → 145 µs Redis CPU. What 10,000 to 1,000,000 players need: [SCALE.md](SCALE.md)."
+)
+
+
 def _header(results, quick):
     m, v = results["machine"], results["versions"]
     return [
@@ -330,6 +338,8 @@ def _header(results, quick):
         f"pubquiz commit {v['pubquiz_commit']}.",
         "",
         f"**Stack:** {results['stack']}",
+        "",
+        CHANNELS_ROW,
         "",
     ]
 

@@ -6,7 +6,7 @@ import json
 
 
 def events_key(prefix, game_id):
-    return f"{prefix}:game:{game_id}:events"
+    return f"{prefix}:{{game:{game_id}}}:events"
 
 
 def history(redis_client, prefix, game_id, after=""):

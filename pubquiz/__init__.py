@@ -89,19 +89,19 @@ def _live_updates(app):
     set (shared by every process), in memory otherwise (one process)."""
     from . import live
     from .cache import ByRevision, MemoryCache, RedisCache
-    from .events import Hub, MemoryBus, RedisBus
+    from .events import Hub, MemoryBus
+    from .redis_bus import RedisBus
+    from .redis_client import connect
     from .stream_peaks import MemoryPeaks, RedisPeaks, reporter
 
     hub = Hub(app.config["MAX_STREAMS_PER_ADDRESS"], app.config["SEND_TIMEOUT_SECONDS"])
     background = live.Background(app)
     redis_url = app.config["REDIS_URL"]
     if redis_url:
-        import redis
-
         prefix = app.config["REDIS_PREFIX"]
         bus = RedisBus(hub, redis_url, app.config["HISTORY_SIZE"], prefix)
         bus.on_recovered = background.republish
-        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        client = connect(redis_url, timeout=2)
         app.extensions.update(
             bus=bus,
             cache=RedisCache(redis_url, prefix),

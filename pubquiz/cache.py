@@ -51,17 +51,14 @@ class RedisCache:
     skipped: a game goes on without its cache."""
 
     def __init__(self, url, prefix="pubquiz"):
-        import redis
+        from .redis_client import UNAVAILABLE, connect
 
-        # Requests wait for a free connection rather than fail in a burst (see RedisBus).
-        self.redis = redis.Redis(
-            connection_pool=redis.BlockingConnectionPool.from_url(
-                url, timeout=2, socket_timeout=2, socket_connect_timeout=2
-            )
-        )
+        # Requests wait for a free connection rather than fail in a burst (see RedisBus). Every
+        # operation here is on one key: in a Redis Cluster it goes to that key's shard.
+        self.redis = connect(url, timeout=2, wait=2)
         self.prefix = prefix + ":cache:"
         self._put = self.redis.register_script(_PUT_IF_NEWER)
-        self._down = (redis.ConnectionError, redis.TimeoutError)
+        self._down = UNAVAILABLE
 
     def get(self, key):
         try:

@@ -7,6 +7,7 @@ import psycopg
 import redis
 from flask import abort, flash, jsonify, redirect, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from redis.exceptions import ClusterError, RedisClusterException
 from werkzeug.exceptions import HTTPException
 
 from . import limits, metrics, templating
@@ -95,6 +96,8 @@ def init_app(app):
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
+    @app.errorhandler(ClusterError)
+    @app.errorhandler(RedisClusterException)
     def redis_down(error):
         log.error("Redis unavailable on %s %s: %s", request.method, request.path, error)
         return _page(503, "Live updates are reconnecting. This page will work again in a few seconds.")

@@ -1,4 +1,4 @@
-"""Events, their fan-out, and the buses: the only code that speaks pub/sub.
+"""Events, their fan-out, and the in-process bus (the Redis one is redis_bus.py).
 
 An Event is what one committed change of a game means to each audience: `parts` maps an
 audience ("host", "screen", "player", "team:<id>") to the HTML fragment it should swap in. The
@@ -7,13 +7,12 @@ a client reconnecting with Last-Event-ID gets exactly what it missed.
 
 Each process has one Hub. It maps a game to the local streams subscribed to it and writes the same
 pre-encoded bytes to every subscriber of an audience: fragments are rendered once per audience by
-the publisher and encoded once per process here, never once per client.
+the publisher and encoded once per process here, never once per client. It tells the bus when a
+game's first local stream opens and its last one closes: a process receives the events of the
+games it has viewers of, and nothing else.
 """
 
 import itertools
-import json
-import logging
-import re
 import threading
 import time
 from collections import deque
@@ -23,8 +22,6 @@ from dataclasses import dataclass
 import gevent
 
 from . import metrics
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,6 +46,11 @@ HEARTBEAT: bytes = b": ping\n\n"
 START: str = "0"
 
 
+def order(event_id: str) -> tuple[int, ...]:
+    """What sorts event ids in publish order: both buses' ids are "<number>-<number>"."""
+    return tuple(int(part) for part in event_id.split("-"))
+
+
 class Subscription:
     """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
     arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
@@ -63,12 +65,14 @@ class Subscription:
         "_items",
         "_bytes",
         "_ready",
+        "_held",
+        "_replayed_to",
     )
     # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
     LIMIT = 1 << 20
 
-    def __init__(self, game_id: int, audiences: tuple[str, ...], address: str | None = None):
+    def __init__(self, game_id: int, audiences: tuple[str, ...], address: str | None = None, replaying=False):
         self.game_id = game_id
         self.audiences = audiences
         self.address = address  # the client's, for the per-address cap
@@ -81,18 +85,40 @@ class Subscription:
         self._items = deque()
         self._bytes = 0
         self._ready = threading.Event()
+        # While the stream reads its backlog, deliveries wait here with their positions; then
+        # those the backlog had are dropped, held or arriving late (see replayed).
+        self._held = [] if replaying else None
+        self._replayed_to = None
 
-    def push(self, data: bytes) -> None:
-        """Queue bytes for the client. A client too slow to keep up is closed, not buffered without
-        bound: it reconnects with Last-Event-ID and catches up from the history."""
+    def push(self, data: bytes, position: tuple[int, ...] | None = None) -> None:
+        """Queue bytes for the client (an event's at its position, see order). A client too slow
+        to keep up is closed, not buffered without bound: it reconnects with Last-Event-ID and
+        catches up from the history."""
         if self.closed:
             return
+        if position is not None:
+            if self._held is not None:
+                self._held.append((position, data))
+                return
+            if self._replayed_to is not None:
+                if position <= self._replayed_to:
+                    return
+                self._replayed_to = None  # a game's events arrive in order: no more repeats
         if self._bytes + len(data) > self.LIMIT:
             self.close()
             return
         self._items.append(data)
         self._bytes += len(data)
         self._ready.set()
+
+    def replayed(self, last_id: str) -> None:
+        """The stream's backlog ends at last_id. An event published between subscribing and
+        reading the backlog is in both: the live copy, delivered before now or after, is dropped.
+        Call with the hub's lock held (Hub.replayed)."""
+        held, self._held = self._held, None
+        self._replayed_to = order(last_id)
+        for position, data in held:
+            self.push(data, position)
 
     def close(self) -> None:
         """End the stream: whatever is queued is dropped, the stream sees None next."""
@@ -124,20 +150,44 @@ class Hub:
         self.send_timeout = send_timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        # The bus's: called for every local stream of a game as it opens (returning once this
+        # process receives the game's events) and as it closes. The memory bus needs neither.
+        self.watch = lambda game_id: None
+        self.unwatch = lambda game_id: None
 
     def subscribe(
-        self, game_id: int, audiences: Sequence[str], address: str | None = None
+        self, game_id: int, audiences: Sequence[str], address: str | None = None, replaying=False
     ) -> Subscription | None:
-        """A new stream's subscription; None when this address holds too many streams already."""
-        sub = Subscription(game_id, tuple(audiences), address)
+        """A new stream's subscription; None when this address holds too many streams already.
+        Once it returns, every event published for the game reaches the subscription. replaying:
+        the caller reads a backlog next, and calls replayed() once it has."""
+        sub = Subscription(game_id, tuple(audiences), address, replaying)
         with self._lock:
             held = self._per_address.get(address, 0)
             if self.max_per_address and held >= self.max_per_address:
                 return None
             self._per_address[address] = held + 1
+        try:
+            self.watch(game_id)
+        except BaseException:
+            self._release(address)
+            raise
+        with self._lock:
             self._games.setdefault(game_id, set()).add(sub)
         metrics.STREAMS.inc()
         return sub
+
+    def replayed(self, sub: Subscription, last_id: str) -> None:
+        with self._lock:
+            sub.replayed(last_id)
+
+    def _release(self, address):
+        with self._lock:
+            left = self._per_address[address] - 1
+            if left:
+                self._per_address[address] = left
+            else:
+                del self._per_address[address]
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
@@ -147,11 +197,8 @@ class Hub:
             subs.discard(sub)
             if not subs:
                 del self._games[sub.game_id]
-            left = self._per_address[sub.address] - 1
-            if left:
-                self._per_address[sub.address] = left
-            else:
-                del self._per_address[sub.address]
+        self._release(sub.address)
+        self.unwatch(sub.game_id)
         metrics.STREAMS.dec()
 
     def stream_count(self) -> int:
@@ -159,27 +206,27 @@ class Hub:
             return sum(len(s) for s in self._games.values())
 
     def deliver(self, event: Event) -> None:
-        with self._lock:
-            subs = list(self._games.get(event.game_id, ()))
-        if not subs:
-            return
         # Encoded once per audience, and only for audiences some stream here wants: the other
-        # teams' results in this event are for streams held by other processes.
+        # teams' results in this event are for streams held by other processes. Under the lock,
+        # so that a stream reading its backlog holds this event or has its backlog (replayed).
         encoded = {}
         delivered = 0
-        for sub in subs:
-            chunks = []
-            for audience in sub.audiences:
-                if audience not in encoded and audience in event.parts:
-                    encoded[audience] = encode(event.id, event.parts[audience])
-                if audience in encoded:
-                    chunks.append(encoded[audience])
-            if chunks:
-                sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-                delivered += 1
-        metrics.DELIVERED.inc(delivered)
-        if delivered and event.published_at is not None:
-            metrics.PUBLISH_DELIVER.observe(time.time() - event.published_at)
+        position = order(event.id)
+        with self._lock:
+            for sub in self._games.get(event.game_id, ()):
+                chunks = []
+                for audience in sub.audiences:
+                    if audience not in encoded and audience in event.parts:
+                        encoded[audience] = encode(event.id, event.parts[audience])
+                    if audience in encoded:
+                        chunks.append(encoded[audience])
+                if chunks:
+                    sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks), position)
+                    delivered += 1
+        if delivered:
+            metrics.DELIVERED.inc(delivered)
+            if event.published_at is not None:
+                metrics.PUBLISH_DELIVER.observe(time.time() - event.published_at)
 
     def _everyone(self):
         with self._lock:
@@ -239,7 +286,7 @@ class MemoryBus:
         self.history_size = history_size
         self.ended_history_seconds = ENDED_HISTORY_SECONDS
         # Ids carry this bus's start time, so ids from before a restart are recognised as unknown.
-        self._epoch = format(int(time.time() * 1000), "x")
+        self._epoch = int(time.time() * 1000)
         self._counter = itertools.count(1)
         self._history = {}
         self._forget_at = {}  # ended game -> when its history goes
@@ -287,148 +334,3 @@ class MemoryBus:
 
     def close(self) -> None:
         pass
-
-
-# XADD and PUBLISH in one atomic step: every process sees a game's events in the order of their
-# ids, whichever process published them.
-_PUBLISH = """
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
-return id
-"""
-_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
-
-
-class RedisBus:
-    """The bus for many processes. History: a Redis Stream per game (capped, so a browser
-    reconnecting to any process replays from it). Live: one subscription per process, whatever
-    the number of browsers, fanned out by this process's Hub.
-
-    If Redis goes away, publishing games are remembered and their state is published again once
-    it is back, and every local stream is closed then so its browser reconnects and catches up:
-    nothing committed is lost, nobody needs a manual step."""
-
-    HISTORY_TTL = 24 * 3600  # a running game's history outlives any quiz night
-
-    def __init__(self, hub: Hub, url: str, history_size: int = 200, prefix: str = "pubquiz"):
-        import redis
-
-        self.hub = hub
-        self.prefix = prefix
-        self.channel = prefix + ":events"
-        self.history_size = history_size
-        self.ended_history_seconds = ENDED_HISTORY_SECONDS
-        self._errors = (redis.ConnectionError, redis.TimeoutError, OSError)
-        # A burst of streams opening at once (a pub's phones reconnecting) waits for one of the
-        # pool's connections: redis-py's default pool fails past 100 with "Too many connections".
-        self.redis = redis.Redis(
-            connection_pool=redis.BlockingConnectionPool.from_url(
-                url, timeout=5, socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=True
-            )
-        )
-        self._publish = self.redis.register_script(_PUBLISH)
-        self._unpublished = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self.on_recovered = lambda game_ids: None
-        self.connected = threading.Event()
-        self._thread = threading.Thread(
-            target=self._listen, args=(url,), daemon=True, name="pubquiz-redis-bus"
-        )
-        self._thread.start()
-
-    def _key(self, game_id):
-        return "%s:game:%d:events" % (self.prefix, game_id)
-
-    def publish(self, game_id: int, parts: dict[str, str], ended: bool = False) -> Event:
-        """ended: the game is over; its history expires ended_history_seconds after this event."""
-        # "t": for the latency measured where it is delivered (a stream id's time is Redis's
-        # clock, not the processes'; a message without it, from an older version, is not measured).
-        published_at = time.time()
-        payload = json.dumps({"g": game_id, "p": parts, "t": published_at}, separators=(",", ":"))
-        ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
-        try:
-            event_id = self._publish(
-                keys=[self._key(game_id), self.channel], args=[self.history_size, payload, ttl]
-            )
-        except self._errors as error:
-            log.warning("Redis unavailable, game %s will be published again: %s", game_id, error)
-            with self._lock:
-                self._unpublished.add(game_id)
-            return None
-        return Event(game_id, event_id.decode(), dict(parts), published_at)
-
-    def last_id(self, game_id: int) -> str:
-        newest = self.redis.xrevrange(self._key(game_id), count=1)
-        return newest[0][0].decode() if newest else ""
-
-    def since(self, game_id: int, last_id: str) -> list[Event] | None:
-        key = self._key(game_id)
-        if last_id == START:
-            return [self._event(game_id, entry) for entry in self.redis.xrange(key)]
-        if not _STREAM_ID.match(last_id):
-            return None
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.xrange(key, last_id, last_id)
-        pipe.xrange(key, "(" + last_id)
-        found, after = pipe.execute()
-        if not found:
-            return None  # trimmed away, or lost with a Redis restart: send the full state
-        return [self._event(game_id, entry) for entry in after]
-
-    @staticmethod
-    def _event(game_id, entry):
-        event_id, fields = entry
-        return Event(game_id, event_id.decode(), json.loads(fields[b"e"])["p"])
-
-    def _listen(self, url):
-        import redis
-
-        # Its own connection with no read timeout: a quiet night is not an error.
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=3, socket_keepalive=True, health_check_interval=10
-        )
-        delay, was_down = 0.1, False
-        while not self._stop.is_set():
-            pubsub = client.pubsub(ignore_subscribe_messages=True)
-            try:
-                pubsub.subscribe(self.channel)
-                self.connected.set()
-                if was_down:
-                    self._recover()
-                delay, was_down = 0.1, False
-                while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        self._deliver(message["data"])
-            except self._errors as error:
-                if not was_down:
-                    log.warning("lost the Redis subscription, reconnecting: %s", error)
-                self.connected.clear()
-                was_down = True
-                self._stop.wait(delay)
-                delay = min(delay * 2, 2.0)
-            finally:
-                pubsub.close()
-
-    def _deliver(self, data):
-        event_id, _, payload = data.decode().partition(" ")
-        message = json.loads(payload)
-        self.hub.deliver(Event(message["g"], event_id, message["p"], message.get("t")))
-
-    def _recover(self):
-        log.info("Redis is back: republishing and reconnecting local streams")
-        with self._lock:
-            games, self._unpublished = self._unpublished, set()
-        # Events published while this process was not subscribed never reached its streams.
-        self.hub.close_all()
-        try:
-            self.on_recovered(games)
-        except Exception:
-            log.exception("republishing after a Redis outage failed")
-            with self._lock:
-                self._unpublished |= games
-
-    def close(self) -> None:
-        self._stop.set()

@@ -21,16 +21,20 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
     # The page embeds the id it was rendered at (?after=); a reconnect sends Last-Event-ID.
     position = request.headers.get("Last-Event-ID") or request.args.get("after", "")
 
-    sub = hub.subscribe(game_id, audiences, request.remote_addr)
+    # Once subscribed, every event published from now on reaches the subscription: what the
+    # backlog read next does not hold, it receives live. What both have, it gets once.
+    sub = hub.subscribe(game_id, audiences, request.remote_addr, replaying=True)
     if sub is None:
         abort(429, "Too many pages of this quiz are open from your network. Close some and reload.")
     try:
-        backlog = _missed(bus, game_id, audiences, position)
+        backlog, last_id = _missed(bus, game_id, audiences, position)
         if backlog is None:
-            backlog = [encode(bus.last_id(game_id) or START, full_state())]
+            last_id = bus.last_id(game_id) or START
+            backlog = [encode(last_id, full_state())]
     except BaseException:
         hub.unsubscribe(sub)
         raise
+    hub.replayed(sub, last_id)
 
     return Response(
         _messages(hub, sub, backlog),
@@ -45,20 +49,21 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
     )
 
 
-def _missed(bus, game_id: int, audiences: Sequence[str], position: str) -> list[bytes] | None:
-    """The messages after `position`; None when the full state should be sent instead: there is
-    no position (replaying a whole history to a bare URL costs a megabyte for a big game), the
-    history does not hold it, or what was missed is more than a stream may hold (the full state
-    says the same in far fewer bytes)."""
+def _missed(bus, game_id: int, audiences: Sequence[str], position: str):
+    """The messages after `position` and the id they end at; None when the full state should be
+    sent instead: there is no position (replaying a whole history to a bare URL costs a megabyte
+    for a big game), the history does not hold it, or what was missed is more than a stream may
+    hold (the full state says the same in far fewer bytes)."""
     if not position:
-        return None
+        return None, None
     missed = bus.since(game_id, position)
     if missed is None:
-        return None
+        return None, None
     parts = [(event.id, event.parts[a]) for event in missed for a in audiences if a in event.parts]
     if sum(len(html) for _, html in parts) > Subscription.LIMIT:
-        return None
-    return [encode(event_id, html) for event_id, html in parts]
+        return None, None
+    last_id = missed[-1].id if missed else position
+    return [encode(event_id, html) for event_id, html in parts], last_id
 
 
 def _messages(hub, sub: Subscription, backlog: list[bytes]) -> Iterator[bytes]:

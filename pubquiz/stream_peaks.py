@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 log = logging.getLogger(__name__)
 KEEP_DAYS = 400  # a day's peak is kept this long in Redis
 
-# KEYS: the reports hash, the day's peak. ARGV: this process, its count, now, the age of a report
+# KEYS: the reports hash, the day's peak (under one hash tag: in a Redis Cluster a script's keys
+# must be on one shard). ARGV: this process, its count, now, the age of a report
 # that no longer counts, how long to keep the peak (seconds). Returns the sum of the reports.
 REPORT = """
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
@@ -77,11 +78,11 @@ class RedisPeaks:
         self._script = client.register_script(REPORT)
 
     def _day_key(self, day):
-        return f"{self._prefix}:stream-peak:{day.isoformat()}"
+        return f"{self._prefix}:{{stream-peaks}}:{day.isoformat()}"
 
     def report(self, count):
         self._script(
-            keys=[f"{self._prefix}:stream-reports", self._day_key(_today())],
+            keys=[f"{self._prefix}:{{stream-peaks}}:reports", self._day_key(_today())],
             args=[self._worker, count, time.time(), self._stale, KEEP_DAYS * 86400],
         )
 
@@ -89,7 +90,7 @@ class RedisPeaks:
         """The sum of the processes' latest reports (each at most a heartbeat old)."""
         oldest = time.time() - self._stale
         total = 0
-        for value in self._redis.hvals(f"{self._prefix}:stream-reports"):
+        for value in self._redis.hvals(f"{self._prefix}:{{stream-peaks}}:reports"):
             count, at = value.decode().split(" ")
             total += int(count) if float(at) >= oldest else 0
         return total

@@ -49,3 +49,21 @@ def test_the_operator_reads_what_to_change_not_a_traceback(tmp_path, command):
     assert result.returncode == 1
     assert "SECRET_KEY must be set when REDIS_URL is" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["redis+cluster://10.0.0.5", "redis+cluster://:secret@10.0.0.5:7000,10.0.0.6"]
+)
+def test_a_cluster_url_without_a_port_says_how_to_write_one(url):
+    from pubquiz.redis_client import cluster_nodes
+
+    with pytest.raises(config.SettingsError, match=r"is not host:port. A Redis Cluster is written"):
+        cluster_nodes(url)
+
+
+def test_a_cluster_url_names_its_nodes_and_password():
+    from pubquiz.redis_client import cluster_nodes
+
+    nodes, password = cluster_nodes("redis+cluster://:s%40cret@10.0.0.5:7000,10.0.0.6:7001")
+    assert [(node.host, node.port) for node in nodes] == [("10.0.0.5", 7000), ("10.0.0.6", 7001)]
+    assert password == "s@cret"

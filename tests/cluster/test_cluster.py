@@ -10,6 +10,7 @@ import psycopg
 import pytest
 import redis
 
+from harness.history import events_key
 from harness.people import Host, Stream, Team, close_all
 from harness.quiz import RED_PLANET
 
@@ -21,7 +22,7 @@ QUESTION = dict(RED_PLANET, time_limit="12")
 
 def player_event_ids(redis_client, prefix, game_id):
     """The ids of every event that carried the players' fragment, from the game's history."""
-    entries = redis_client.xrange(f"{prefix}:game:{game_id}:events")
+    entries = redis_client.xrange(events_key(prefix, game_id))
     return [entry_id.decode() for entry_id, fields in entries if "player" in json.loads(fields[b"e"])["p"]]
 
 
