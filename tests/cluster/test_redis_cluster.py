@@ -5,6 +5,7 @@ failing over mid-game with nothing accepted lost."""
 import asyncio
 import secrets
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import CHOICE, HostActions, Stream, TeamActions, require
@@ -13,6 +14,8 @@ from harness.history import events_key, history
 from harness.people import close_all
 from harness.redis_cluster import RedisCluster
 from pubquiz import create_app, games, limits
+from pubquiz.redis_client import connect
+from pubquiz.stream_peaks import RedisPeaks
 
 from .conftest import Cluster
 from .test_cluster import answer_until_recorded, answers_of, game_row, open_game
@@ -138,3 +141,15 @@ def test_a_master_failing_over_mid_game_loses_nothing(cluster_workdir, cluster_d
     for stream in streams:
         assert stream.connects >= 2  # dropped when the shard went, back by Last-Event-ID
         assert stream.ids()[-1] == published[-1]
+
+
+def test_the_operators_stream_peak_is_counted_on_a_cluster(redis_shards):
+    """Each worker's report and the day's peak are written by one script: on a cluster its keys
+    must share a shard, or every heartbeat fails and the operator's page shows nothing."""
+    client, prefix = connect(redis_shards.url, timeout=2), "pubquiz-test-" + secrets.token_hex(4)
+    one, two = (RedisPeaks(client, prefix, heartbeat_seconds=15, worker=w) for w in ("one", "two"))
+    one.report(3)
+    two.report(4)
+    today = datetime.now(UTC).date()
+    assert one.now() == 7
+    assert one.peaks([today, today - timedelta(days=1)]) == {today: 7}
