@@ -48,6 +48,18 @@ async def answer_until_recorded(team, code, question_id, attempts=5):
     raise AssertionError(f"answer not accepted: {status} {body[:200]}")
 
 
+async def answer_and_close(host, code, host_stream, streams, people):
+    """Every team answers the question its stream shows, the console counts them all, and the
+    host closes it: every phone says so."""
+    question_id = int(streams[0].text().split('name="question_id" value="')[1].split('"')[0])
+    for team in people:
+        await answer_until_recorded(team, code, question_id)
+    await host_stream.wait_for(f"{len(people)}</strong> of {len(people)} teams answered", timeout=10)
+    assert await host.act(code, "close_question") == 200
+    for stream in streams:
+        await stream.wait_for("Answers are closed", timeout=10)
+
+
 async def open_game(cluster, teams):
     host = Host(cluster.instances[0].base)
     await host.register("host@cluster.test")
@@ -169,13 +181,7 @@ def test_the_game_goes_on_after_redis_restarts(redis_cluster, cluster_db):
         redis_server.start()  # empty: the history is gone, the streams get the full state
         for stream in streams:
             await stream.wait_for("Which planet is red?", timeout=20)
-        question_id = int(streams[0].text().split('name="question_id" value="')[1].split('"')[0])
-        for team in people:
-            await answer_until_recorded(team, code, question_id)
-        await host_stream.wait_for("4</strong> of 4 teams answered", timeout=10)
-        assert await host.act(code, "close_question") == 200
-        for stream in streams:
-            await stream.wait_for("Answers are closed")
+        await answer_and_close(host, code, host_stream, streams, people)
         await close_all(host_stream, *streams, host, *people)
         return code
 

@@ -18,7 +18,7 @@ from pubquiz.redis_client import connect
 from pubquiz.stream_peaks import RedisPeaks
 
 from .conftest import Cluster
-from .test_cluster import answer_until_recorded, answers_of, game_row, open_game
+from .test_cluster import answer_and_close, answers_of, game_row, open_game
 
 
 @pytest.fixture
@@ -118,13 +118,7 @@ def test_a_master_failing_over_mid_game_loses_nothing(cluster_workdir, cluster_d
             assert await host.act(code, "open_question") == 200
             for stream in [host_stream, *streams]:
                 await stream.wait_for("Which planet is red?", timeout=30)
-            question_id = int(streams[0].text().split('name="question_id" value="')[1].split('"')[0])
-            for team in people:
-                await answer_until_recorded(team, code, question_id)
-            await host_stream.wait_for("4</strong> of 4 teams answered", timeout=10)
-            assert await host.act(code, "close_question") == 200
-            for stream in streams:
-                await stream.wait_for("Answers are closed", timeout=10)
+            await answer_and_close(host, code, host_stream, streams, people)
             await close_all(host_stream, *streams, host, *people)
             return code, game_id, streams
 
