@@ -154,7 +154,13 @@ def rescore(tx, row, question_id):
     )
     if scores:
         ids = list(scores)
-        tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids], points=[scores[i][1] for i in ids])
+        tx.run(
+            "set_scores",
+            game_id=row["id"],
+            ids=ids,
+            correct=[scores[i][0] for i in ids],
+            points=[scores[i][1] for i in ids],
+        )
     for answer in answers:
         if answer["id"] in scores:
             answer["correct"], answer["points"] = scores[answer["id"]]
