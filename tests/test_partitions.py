@@ -3,6 +3,7 @@ nothing lost, every game-path query reads only its game's partition, partitions 
 and an answer for a month without one is still taken."""
 
 import secrets
+import time
 from decimal import Decimal
 
 import psycopg
@@ -216,3 +217,24 @@ def test_partitions_are_made_months_ahead_once(app):
     assert ahead in names and ahead in first
     assert again == []
     assert f"answer_{months_ago(0):%Y_%m}" in names
+
+
+def test_the_deadline_sweep_makes_the_partitions_ahead(clean_db, tmp_path):
+    """A server left running: its first sweep makes the months ahead it is set to keep."""
+    ahead = f"answer_{months_ago(-11):%Y_%m}"
+    app = create_app(
+        {
+            "DATABASE_URL": clean_db,
+            "INSTANCE_DIR": str(tmp_path),
+            "DEADLINE_SWEEP_SECONDS": 0.05,
+            "ANSWER_MONTHS_AHEAD": 11,
+        }
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not query(app, "select to_regclass(%s) is not null as there", ahead)[0]["there"]:
+            assert time.monotonic() < deadline, f"no {ahead} after 15 s of sweeping"
+            time.sleep(0.1)
+    finally:
+        app.extensions["background"].stop()
+        app.extensions["db_pool"].close()
