@@ -98,7 +98,7 @@ def prune(before, force):
         click.echo(f"Dropped {name} ({answers} answers).")
     if not pruned.partitions:
         click.echo(f"No answer partition lies wholly before {pruned.before}.")
-    click.echo(f"Deleted {pruned.games} games created before {pruned.before}.")
+    click.echo(f"Deleted {pruned.games} game(s) created before {pruned.before}.")
 
 
 @main.command("create-host")

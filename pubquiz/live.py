@@ -80,7 +80,9 @@ def publish_pick(game_id, team_id):
     row = db.one("game_by_id", id=game_id)
     if row is None or row["phase"] != "question":  # deleted with its quiz meanwhile, or closed
         return
-    answer = db.one("answer_of_team", game_id=game_id, team_id=team_id, question_id=row["question_id"])
+    answer = db.one(
+        "answer_of_team", game_created_at=row["created_at"], team_id=team_id, question_id=row["question_id"]
+    )
     html = render_pushed(
         "play/_answer_box.html",
         code=row["code"],
@@ -124,12 +126,14 @@ class Background:
             log.exception("background work %s failed", work.__name__)
 
     # Answer counts: at most one push per game per COUNT_INTERVAL, however many answers arrive.
-    def answer_accepted(self, game_id, question_id):
+    def answer_accepted(self, game_id, game_created_at, question_id):
         with self._lock:
             if game_id in self._pending:
                 return
             self._pending.add(game_id)
-        self._later(self.app.config["COUNT_INTERVAL"], self._push_count, game_id, question_id)
+        self._later(
+            self.app.config["COUNT_INTERVAL"], self._push_count, game_id, game_created_at, question_id
+        )
 
     def pick_changed(self, game_id, team_id):
         key = ("pick", team_id)
@@ -144,10 +148,12 @@ class Background:
             self._pending.discard(("pick", team_id))
         publish_pick(game_id, team_id)
 
-    def _push_count(self, game_id, question_id):
+    def _push_count(self, game_id, game_created_at, question_id):
         with self._lock:
             self._pending.discard(game_id)
-        counts = db.one("count_answers", game_id=game_id, question_id=question_id)
+        counts = db.one(
+            "count_answers", game_id=game_id, game_created_at=game_created_at, question_id=question_id
+        )
         html = render_pushed(
             "host/_answer_count.html",
             question_id=question_id,

@@ -12,7 +12,7 @@ from helpers import CHOICE
 from night import play, query, totals
 from partition_nights import months_ago, move_to, partition_of_answers, play_night
 
-from pubquiz import create_app, db, partitions
+from pubquiz import create_app, db, games, partitions
 
 BEFORE_0013 = [p for p in sorted((db.SQL / "migrations").glob("*.sql")) if p.name < "0013"]
 
@@ -157,7 +157,7 @@ def test_every_game_path_query_reads_only_its_games_partition(app, host, new_tea
     host.act(code, "start")
     host.act(code, "open_question")
     (game,) = query(app, "select id, question_id, created_at from game where code = %s", code)
-    question = game["question_id"]
+    question, created_at = game["question_id"], game["created_at"]
     assert bears.answer(code, question, choice="1").status_code == 303
     (answer,) = query(app, "select id, team_id from answer where game_id = %s", game["id"])
     (member,) = query(app, "select token from member where team_id = %s", answer["team_id"])
@@ -167,15 +167,18 @@ def test_every_game_path_query_reads_only_its_games_partition(app, host, new_tea
     tonight = f"answer_{game['created_at']:%Y_%m}"
     assert partition_of_answers(app, game["id"]) == {tonight}
 
-    ids = {"game_id": game["id"], "question_id": question}
+    ids = {"game_id": game["id"], "game_created_at": created_at, "question_id": question}
+    team = dict(game_created_at=created_at, question_id=question, team_id=answer["team_id"])
     reads = {
-        "lock_answer": dict(ids, team_id=answer["team_id"], token=member["token"]),
-        "answer_of_team": dict(ids, team_id=answer["team_id"]),
+        "lock_answer": dict(team, token=member["token"]),
+        "answer_of_team": team,
         "answers_to_question": ids,
         "count_answers": ids,
         "game_state": ids,
-        "set_scores": dict(ids, ids=[answer["id"]], correct=[True], points=[Decimal(2)]),
-        "merge_answers": dict(ids, **{"from": other["id"], "into": answer["team_id"]}),
+        "set_scores": dict(
+            game_created_at=created_at, ids=[answer["id"]], correct=[True], points=[Decimal(2)]
+        ),
+        "merge_answers": {"game_created_at": created_at, "from": other["id"], "into": answer["team_id"]},
     }
     for name, params in reads.items():
         assert _explain(app, name, **params) == {tonight}, name
@@ -238,3 +241,16 @@ def test_the_deadline_sweep_makes_the_partitions_ahead(clean_db, tmp_path):
     finally:
         app.extensions["background"].stop()
         app.extensions["db_pool"].close()
+
+
+def test_a_game_cached_before_the_migration_is_read_again_for_its_partition(app, host, new_team):
+    """A server upgraded mid-game: the cached state of a game has no created_at yet. A request
+    that reads the game from the cache (a team's lock-in) gets it read again, created_at and all."""
+    code = host.start_game(host.create_quiz("Upgraded", [CHOICE]))
+    with app.app_context():
+        state = games.by_code(code)
+        app.extensions["cache"].put("game:" + code, {k: v for k, v in state.items() if k != "created_at"})
+        assert (
+            games.created_at(games.by_code(code))
+            == query(app, "select created_at from game")[0]["created_at"]
+        )

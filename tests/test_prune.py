@@ -24,7 +24,9 @@ def _exists(app, name):
     return query(app, "select to_regclass(%s) is not null as there", name)[0]["there"]
 
 
-def test_prune_drops_the_old_months_and_their_games_and_keeps_tonight(app, host, new_team, clean_db, tmp_path):
+def test_prune_drops_the_old_months_and_their_games_and_keeps_tonight(
+    app, host, new_team, clean_db, tmp_path
+):
     old_code, old_game = play_night(host, new_team)
     move_to(app, old_game, months_ago(3))
     code, game = play_night(host, new_team, ("Owls", "Foxes"))
@@ -35,7 +37,7 @@ def test_prune_drops_the_old_months_and_their_games_and_keeps_tonight(app, host,
     done = pubquiz(clean_db, tmp_path, "prune", "--before", str(kept))
     assert done.returncode == 0, done.stderr
     assert f"Dropped {old_partition} (4 answers)." in done.stdout.splitlines()
-    assert f"Deleted 1 games created before {kept}." in done.stdout
+    assert f"Deleted 1 game(s) created before {kept}." in done.stdout
     assert not _exists(app, old_partition)
     assert query(app, "select code from game") == [{"code": code}]
     assert totals(app, code) == tonight

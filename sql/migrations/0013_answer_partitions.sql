@@ -4,10 +4,12 @@
 -- The partition key is the game's created_at, copied onto each of its answers when the answer
 -- is inserted (game_created_at). All the answers of one game therefore lie in one partition (a
 -- night that crosses the end of a month stays in the month its game was created), and a game
--- never moves: game.created_at is written once. Every game-path query knows its game and says
--- `game_created_at = created_at_of_game(<game id>)`. That function is STABLE, so PostgreSQL
--- prunes to the one partition when the statement starts (EXPLAIN shows "Subplans Removed"), and
--- the comparison is an index condition, worked out once per statement rather than once per row.
+-- never moves: game.created_at is written once. Every game-path statement on answers is given
+-- its game's created_at as a parameter (the app has the game's row, or its cached state) and
+-- says `game_created_at = <that>`: PostgreSQL then prunes while planning, so the plan, and the
+-- planning, hold one partition however many months are kept. (A lookup inside the statement, a
+-- STABLE function of the game id, would prune only when the statement starts: every execution
+-- would still plan for, and lock, every partition.)
 --
 -- A partitioned table's unique keys must hold the partition key. (team_id, question_id,
 -- game_created_at) is exactly as strict as the old (team_id, question_id): a team belongs to one
@@ -19,10 +21,6 @@
 -- `pubquiz partitions`). A game created in a month that has no partition yet (the server was off
 -- for months) still gets its answers stored: they go to answer_default, and creating that
 -- month's partition later moves them into it.
-
-create function created_at_of_game(game_id bigint) returns timestamptz
-    language sql stable
-    return (select g.created_at from game g where g.id = game_id);
 
 alter table answer rename to answer_unpartitioned;
 alter table answer_unpartitioned
@@ -98,9 +96,11 @@ drop table answer_unpartitioned;
 
 -- For the cascade when a question is deleted.
 create index answer_question on answer (question_id);
--- A game's answers, and its answers to one question; game_created_at last, so the pruning
--- comparison is an index condition.
-create index answer_game on answer (game_id, question_id, game_created_at);
+-- A game's answers, and its answers to one question.
+create index answer_game on answer (game_id, question_id);
+-- Deleting a game deletes its members, and each sets its answers' member_id to null: without
+-- this, `pubquiz prune` would read every answer kept once per member of every game it forgets.
+create index answer_member on answer (member_id);
 
 -- `pubquiz prune`: drop one month's partition; how many answers it held.
 create function drop_answer_partition(name text) returns bigint language plpgsql as $$

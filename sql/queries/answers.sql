@@ -30,16 +30,17 @@ set choice = excluded.choice, text = excluded.text, number = excluded.number,
     seconds_left = excluded.seconds_left
 where not answer.locked
 -- The option's words, so the phone shows "B Mars" and not just "B" (a lookup by key, same statement).
-returning id, game_id, team_id, locked,
+returning id, game_id, game_created_at, team_id, locked,
           (select options[answer.choice + 1] from question where id = answer.question_id) as option_text;
 
 -- name: lock_answer
 -- The captain locks the team's pick in before the deadline.
--- Here and below, game_created_at = created_at_of_game(...) picks the game's one partition.
+-- Here and below, the game's created_at given as game_created_at names the game's one partition
+-- of answers, so PostgreSQL plans for that partition alone (migration 0013).
 update answer a set locked = true
 from game g, member m
 where a.team_id = %(team_id)s and a.question_id = %(question_id)s
-  and a.game_created_at = created_at_of_game(%(game_id)s)
+  and a.game_created_at = %(game_created_at)s
   and g.id = a.game_id and g.phase = 'question' and g.paused_at is null
   and g.question_id = a.question_id and g.deadline_at > now()
   and m.team_id = a.team_id and m.token = %(token)s and m.captain
@@ -48,7 +49,7 @@ returning a.id;
 -- name: answer_of_team
 select * from answer
 where team_id = %(team_id)s and question_id = %(question_id)s
-  and game_created_at = created_at_of_game(%(game_id)s);
+  and game_created_at = %(game_created_at)s;
 
 -- name: answers_to_question
 select a.*, t.name as team_name,
@@ -58,21 +59,21 @@ join team t on t.id = a.team_id
 join game g on g.id = a.game_id
 join question q on q.id = a.question_id
 where a.game_id = %(game_id)s and a.question_id = %(question_id)s
-  and a.game_created_at = created_at_of_game(%(game_id)s)
+  and a.game_created_at = %(game_created_at)s
 order by a.submitted_at;
 
 -- name: count_answers
 -- waiting: the phone teams the host is still waiting for, by name.
 select (select count(*) from answer
         where game_id = %(game_id)s and question_id = %(question_id)s
-          and game_created_at = created_at_of_game(%(game_id)s)) as answered,
+          and game_created_at = %(game_created_at)s) as answered,
        (select count(*) from team
         where game_id = %(game_id)s and kicked_at is null and not paper) as teams,
        array(select t.name from team t
              where t.game_id = %(game_id)s and t.kicked_at is null and not t.paper
                and not exists (select 1 from answer a
                                where a.team_id = t.id and a.question_id = %(question_id)s
-                                 and a.game_created_at = created_at_of_game(%(game_id)s))
+                                 and a.game_created_at = %(game_created_at)s)
              order by t.name) as waiting;
 
 -- name: set_scores
@@ -81,7 +82,7 @@ set correct = s.correct, points = s.points
 from (select unnest(%(ids)s::bigint[]) as id,
              unnest(%(correct)s::boolean[]) as correct,
              unnest(%(points)s::numeric[]) as points) as s
-where answer.id = s.id and answer.game_created_at = created_at_of_game(%(game_id)s);
+where answer.id = s.id and answer.game_created_at = %(game_created_at)s;
 
 -- name: current_corrections
 select distinct on (team_id, question_id) team_id, question_id, points, reason

@@ -10,7 +10,7 @@ select
            where game_id = %(game_id)s and kicked_at is null) as t)::text as teams,
     (select coalesce(json_agg(json_build_array(team_id, question_id, points)), '[]')
      from answer
-     where game_id = %(game_id)s and game_created_at = created_at_of_game(%(game_id)s))::text as scored,
+     where game_id = %(game_id)s and game_created_at = %(game_created_at)s)::text as scored,
     (select coalesce(json_agg(e), '[]') from (
         select 'joker' as kind, j.team_id, j.round_id, null::bigint as question_id, null::numeric as points
         from joker j join team t on t.id = j.team_id where t.game_id = %(game_id)s
@@ -34,4 +34,4 @@ select
      join game g on g.id = a.game_id
      join question q on q.id = a.question_id
      where a.game_id = %(game_id)s and a.question_id = %(question_id)s
-       and a.game_created_at = created_at_of_game(%(game_id)s))::text as answers;
+       and a.game_created_at = %(game_created_at)s)::text as answers;
