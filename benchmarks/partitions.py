@@ -3,16 +3,18 @@
     python -m benchmarks.partitions                       # 10 million old answers (a few minutes)
     python -m benchmarks.partitions --old-answers 200000  # a quick look (writes benchmarks/out/)
 
-In a database of its own (created on the PostgreSQL server at DATABASE_URL and dropped at the
-end), through the app's own pool and named queries: tonight's game takes one answer from each of
---teams teams on each of --questions questions, timing each statement the game path runs per
-answer or per question (insert_answer, the one statement of an accepted answer; count_answers,
-the coalesced count push; answers_to_question, the rescore at close; game_state, every
-snapshot). Then old nights are written straight into old month partitions (generate_series in
-SQL: games spread over two years, 40 teams of one quiz's 50 questions each, foreign-key triggers
-off while filling, since the rows are valid by construction) and a second game, the same shape,
-is timed again. With partitions the old rows sit in partitions no game-path statement reads.
-Last, partitions.prune (what `pubquiz prune` runs) forgets the old months and their games, timed.
+Two databases of its own on the PostgreSQL server at DATABASE_URL (dropped at the end), each
+with tonight's game of --teams one-phone teams and --questions questions: "alone" holds nothing
+else; "beside" also holds old nights written straight into old month partitions (generate_series
+in SQL: games spread over two years, 40 teams of one quiz's 50 questions each, foreign-key
+triggers off while filling since the rows are valid by construction; then vacuumed and
+checkpointed, as a server would long since have done). Through the app's own pool and named
+queries, each team answers each question, timing each statement the game path runs per answer
+or per question (insert_answer, the one statement of an accepted answer; count_answers, the
+coalesced count push; answers_to_question, the rescore at close; game_state, every snapshot).
+The two games play question by question in turn (each first every other time), so a busy
+neighbour on a shared machine slows both alike. Last, partitions.prune (what `pubquiz prune`
+runs) forgets the old months, timed.
 
 A full-size run writes benchmarks/partitions.json and its section of benchmarks/RESULTS.md
 (report.py keeps that section when `make bench` rewrites the rest). Not in CI or bench-quick:
@@ -87,16 +89,33 @@ def _time(timings, name, query, **params):
     return row
 
 
-def _play(app, url, game, code, created_at, question_ids, tokens):
-    """Every team answers every question, as the app's statements: {query: [µs]}."""
-    timings = {name: [] for name in QUERIES}
-    with app.app_context(), psycopg.connect(url, autocommit=True) as host:
-        for question in question_ids:
+class Tonight:
+    """One database's game, played a question at a time through its own app."""
+
+    def __init__(self, url, instance, teams, questions):
+        self.url = url
+        self.app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": instance, "DEADLINE_SWEEP_SECONDS": 0})
+        self.timings = {name: [] for name in QUERIES}
+        with psycopg.connect(url, autocommit=True) as conn:
+            host = conn.execute(
+                "insert into host (email, password_hash) values ('bench@example.org', 'x') returning id"
+            ).fetchone()[0]
+            warmup = _tonight(conn, host, "warmup", teams, 2)
+            self.game = _tonight(conn, host, "tonight", teams, questions)
+        # The pool's connections, their prepared statements and caches, untimed.
+        for question in warmup[3]:
+            self.play(question, warmup, {name: [] for name in QUERIES})
+
+    def play(self, question, game=None, timings=None):
+        """Every team answers this question; each statement's µs into timings."""
+        game_id, code, created_at, _, tokens = game or self.game
+        timings = self.timings if timings is None else timings
+        with self.app.app_context(), psycopg.connect(self.url, autocommit=True) as host:
             host.execute(
                 "update game set question_id = %s, deadline_at = now() + interval '10 minutes' where id = %s",
-                (question, game),
+                (question, game_id),
             )
-            ids = {"game_id": game, "game_created_at": created_at, "question_id": question}
+            ids = {"game_id": game_id, "game_created_at": created_at, "question_id": question}
             for token in tokens:
                 accepted = _time(
                     timings,
@@ -113,7 +132,9 @@ def _play(app, url, game, code, created_at, question_ids, tokens):
                 _time(timings, "count_answers", "count_answers", **ids)
             _time(timings, "answers_to_question", "answers_to_question", **ids)
             _time(timings, "game_state", "game_state", **ids)
-    return timings
+
+    def close(self):
+        self.app.extensions["db_pool"].close()
 
 
 def _fill_old(conn, old_answers):
@@ -157,8 +178,13 @@ def _fill_old(conn, old_answers):
         (round_id,),
     )
     conn.execute("set session_replication_role = origin")
-    conn.execute("analyze")
-    return conn.execute("select count(*) from answer").fetchone()[0]
+    # Settle, as a server would have long since: without this, autovacuum's pass over the new
+    # partitions and the checkpoint of their pages would run during the timing beside them.
+    conn.execute("vacuum (analyze)")
+    conn.execute("checkpoint")
+    return conn.execute(
+        "select count(*) from answer a join game g on g.id = a.game_id where g.code like 'OLD%'"
+    ).fetchone()[0]
 
 
 def _summary(timings):
@@ -173,48 +199,47 @@ def _summary(timings):
 
 def run(admin, old_answers, teams, questions):
     """admin: the server's conninfo dict."""
-    name = "pubquiz_bench_partitions_" + secrets.token_hex(4)
+    names = {side: f"pubquiz_bench_partitions_{side}_{secrets.token_hex(4)}" for side in ("alone", "beside")}
     admin_url = conninfo(admin)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"create database {name}")
-    url = conninfo(admin, dbname=name)
-    app = None
+    played = []
     try:
-        db.migrate(url)
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f"create database {name}")
+        urls = {side: conninfo(admin, dbname=name) for side, name in names.items()}
+        for url in urls.values():
+            db.migrate(url)
         with tempfile.TemporaryDirectory() as instance:
-            app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": instance, "DEADLINE_SWEEP_SECONDS": 0})
-            with psycopg.connect(url, autocommit=True) as conn:
-                host = conn.execute(
-                    "insert into host (email, password_hash) values ('bench@example.org', 'x') returning id"
-                ).fetchone()[0]
-                warmup = _tonight(conn, host, "warmup", teams, 2)
-                first = _tonight(conn, host, "before", teams, questions)
-                second = _tonight(conn, host, "after", teams, questions)
-            _play(app, url, *warmup)  # the pool's connections, their plans and caches, untimed
-            without = _play(app, url, *first)
+            alone = Tonight(urls["alone"], instance, teams, questions)
+            played.append(alone)
+            beside = Tonight(urls["beside"], instance, teams, questions)
+            played.append(beside)
             started = time.perf_counter()
-            with psycopg.connect(url, autocommit=True) as conn:
-                answers_before = conn.execute("select count(*) from answer").fetchone()[0]
-                stored = _fill_old(conn, old_answers)
+            with psycopg.connect(urls["beside"], autocommit=True) as conn:
+                old = _fill_old(conn, old_answers)
                 partition_count = conn.execute(
                     "select count(*) from pg_inherits where inhparent = 'answer'::regclass"
                 ).fetchone()[0]
             fill_seconds = time.perf_counter() - started
-            with_old = _play(app, url, *second)
+            for index in range(questions):
+                pair = (alone, beside) if index % 2 == 0 else (beside, alone)  # neither always first
+                for side in pair:
+                    side.play(side.game[3][index])
             started = time.perf_counter()
-            with app.app_context():
+            with beside.app.app_context():
                 today = datetime.datetime.now(datetime.UTC).date()
                 pruned = partitions.prune(partitions.months_back(today, 1), today)
             prune_seconds = time.perf_counter() - started
     finally:
-        if app is not None:
-            app.extensions["db_pool"].close()
+        for side in played:
+            side.close()
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"drop database if exists {name} with (force)")
-    before, after = _summary(without), _summary(with_old)
+            for name in names.values():
+                conn.execute(f"drop database if exists {name} with (force)")
+    before, after = _summary(alone.timings), _summary(beside.timings)
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "old_answers": stored - answers_before,
+        "old_answers": old,
         "answer_partitions": partition_count,
         "fill_seconds": round(fill_seconds, 1),
         "prune": {
@@ -234,16 +259,20 @@ def run(admin, old_answers, teams, questions):
 
 def section(results):
     """This benchmark's section of RESULTS.md."""
+    pruned = results["prune"]
     lines = [
         "",
         HEADING,
         "",
         f"`python -m benchmarks.partitions` ({results['date']}): tonight's game, {results['teams']} teams x "
-        f"{results['questions']} questions, timed through the app's pool and named queries, first alone, "
-        f"then beside {results['old_answers']:,} "
-        f"old answers in {results['answer_partitions']} partitions (written in {results['fill_seconds']} s).",
+        f"{results['questions']} questions, timed through the app's pool and named queries in a database "
+        f"holding nothing else (alone) and, question by question in turn, in one also holding "
+        f"{results['old_answers']:,} old answers in {results['answer_partitions']} partitions (beside; "
+        f"written, vacuumed and checkpointed in {results['fill_seconds']} s). Then `pubquiz prune` "
+        f"(partitions.prune) dropped {pruned['partitions']} partitions ({pruned['answers']:,} answers) "
+        f"and deleted {pruned['games']:,} games in {pruned['seconds']} s.",
         "",
-        "| statement | p50 µs alone | p50 µs beside old | ratio | p99 µs alone | p99 µs beside old | ratio |",
+        "| statement | p50 µs alone | p50 µs beside | ratio | p99 µs alone | p99 µs beside | ratio |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for query in QUERIES:
@@ -252,13 +281,6 @@ def section(results):
             f"| {query} | {alone['p50_us']} | {beside['p50_us']} | {results['p50_ratio'][query]} "
             f"| {alone['p99_us']} | {beside['p99_us']} | {results['p99_ratio'][query]} |"
         )
-    pruned = results["prune"]
-    lines += [
-        "",
-        f"Then `pubquiz prune` (partitions.prune) forgot them: {pruned['partitions']} partitions "
-        f"({pruned['answers']:,} answers) dropped and {pruned['games']:,} games deleted in "
-        f"{pruned['seconds']} s.",
-    ]
     return lines
 
 
