@@ -10,8 +10,8 @@ from night import query, totals
 from partition_nights import months_ago, move_to, partition_of_answers, play_night
 
 
-def pubquiz(database_url, instance, *args):
-    env = dict(os.environ, DATABASE_URL=database_url, PUBQUIZ_INSTANCE_DIR=str(instance))
+def pubquiz(database_url, instance, *args, **settings):
+    env = dict(os.environ, DATABASE_URL=database_url, PUBQUIZ_INSTANCE_DIR=str(instance), **settings)
     env.pop("REDIS_URL", None)
     done = subprocess.run(
         [sys.executable, "-m", "pubquiz.cli", *args], env=env, capture_output=True, text=True, timeout=60
@@ -71,3 +71,16 @@ def test_a_bad_date_a_recent_month_or_a_game_not_over_is_refused(app, host, new_
     assert forced.returncode == 0, forced.stderr
     assert f"Dropped {old_partition} (4 answers)." in forced.stdout.splitlines()
     assert query(app, "select id from game") == []
+
+
+def test_partitions_makes_the_months_ahead_and_lists_every_month_kept(clean_db, tmp_path):
+    ahead = months_ago(-13)
+    done = pubquiz(clean_db, tmp_path, "partitions", PUBQUIZ_ANSWER_MONTHS_AHEAD="13")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Created answer partitions: ") and f"answer_{ahead:%Y_%m}" in lines[0]
+    assert f"answer_{ahead:%Y_%m}  answers of games created in {ahead:%B %Y} (UTC)" in lines
+    this_month = months_ago(0)
+    assert f"answer_{this_month:%Y_%m}  answers of games created in {this_month:%B %Y} (UTC)" in lines
+    again = pubquiz(clean_db, tmp_path, "partitions", PUBQUIZ_ANSWER_MONTHS_AHEAD="13")
+    assert "Created" not in again.stdout
