@@ -689,5 +689,17 @@ def markdown(results, quick, plots=()):
         + _clicks(s.get("clicks"))
         + _profiles()
         + _notes_and_error(results)
+        + _old_answers()
     )
     return "\n".join(lines) + "\n"
+
+
+def _old_answers():
+    """The section of the last `python -m benchmarks.partitions` (a run of its own: 10 million
+    rows are not part of make bench), kept when the rest is rewritten."""
+    path = ROOT / "benchmarks" / "partitions.json"
+    if not path.exists():
+        return []
+    from .partitions import section
+
+    return section(json.loads(path.read_text()))

@@ -1,4 +1,5 @@
-"""The `pubquiz` command: serve, migrate, create-host, backup, restore, demo, quiz import/export.
+"""The `pubquiz` command: serve, migrate, partitions, prune, create-host, backup, restore, demo,
+quiz import/export.
 
 Only `click` and the standard library are imported at the top: `serve` must monkey-patch gevent
 before anything imports psycopg, redis or ssl.
@@ -38,12 +39,67 @@ def _app(serving=False, **config):
 
 @main.command()
 def migrate():
-    """Create or update the database tables."""
+    """Create or update the database tables (and the answer partitions ahead)."""
     from . import db
 
     app = _app()
     applied = db.migrate(app.config["DATABASE_URL"])
     click.echo("Applied: " + ", ".join(applied) if applied else "The database is up to date.")
+    _create_partitions(app)
+
+
+def _create_partitions(app):
+    from . import partitions
+
+    with app.app_context():
+        created = partitions.create_ahead(app.config["ANSWER_MONTHS_AHEAD"])
+    if created:
+        click.echo("Created answer partitions: " + ", ".join(created))
+
+
+@main.command("partitions")
+def list_partitions():
+    """Create the answer partitions ahead (PUBQUIZ_ANSWER_MONTHS_AHEAD) and list them all."""
+    from . import partitions
+
+    app = _app()
+    _create_partitions(app)
+    with app.app_context():
+        for row in partitions.month_partitions():
+            click.echo(f"{row['name']}  answers of games created in {row['month']:%B %Y} (UTC)")
+
+
+@main.command()
+@click.option(
+    "--before",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="YYYY-MM-DD: drop the months that end on or before it.",
+)
+@click.option("--force", is_flag=True, help="Also drop this or last month, or games not ended.")
+def prune(before, force):
+    """Forget old nights: drop whole months of answers, and the games they belong to."""
+    import datetime
+
+    import psycopg
+
+    from . import partitions
+
+    app = _app()
+    try:
+        with app.app_context():
+            pruned = partitions.prune(before.date(), datetime.datetime.now(datetime.UTC).date(), force)
+    except partitions.PruneRefused as error:
+        raise click.ClickException(str(error)) from None
+    except psycopg.errors.LockNotAvailable:
+        raise click.ClickException(
+            "The answers are busy (a game is being played?): try again later."
+        ) from None
+    for name, answers in pruned.partitions:
+        click.echo(f"Dropped {name} ({answers} answers).")
+    if not pruned.partitions:
+        click.echo(f"No answer partition lies wholly before {pruned.before}.")
+    click.echo(f"Deleted {pruned.games} game(s) created before {pruned.before}.")
 
 
 @main.command("create-host")

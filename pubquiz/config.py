@@ -48,6 +48,8 @@ def from_environment():
         # How often each process looks for deadlines that another process (or a
         # crashed one) scheduled; the process that opens a question also sets an exact timer.
         "DEADLINE_SWEEP_SECONDS": float(os.environ.get("PUBQUIZ_DEADLINE_SWEEP_SECONDS", "1.0")),
+        # Answer partitions (one per month) are kept ready this many months ahead.
+        "ANSWER_MONTHS_AHEAD": _int("PUBQUIZ_ANSWER_MONTHS_AHEAD", 3),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         # Rate limits, in flask-limiter's notation ("30 per minute"; several with ";").
         # Wrong join codes (and names and PINs) per client: each distinct guess counts once. A

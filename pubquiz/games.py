@@ -2,6 +2,7 @@
 audit row), pause it, close questions at their deadlines, and (re)score a question. Each change
 returns the snapshot its transaction built, for the publisher to render from."""
 
+import datetime
 import secrets
 import time
 
@@ -32,8 +33,9 @@ def create(quiz_id, host_id, venue=None, season_id=None):
             return remember(row)
 
 
-# What requests need of a game without reading the database: who owns it, where it is.
-CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms")
+# What requests need of a game without reading the database: who owns it, where it is, and
+# when it was created (the partition of its answers; see created_at()).
+CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms", "created_at")
 
 
 def remember(row):
@@ -42,9 +44,17 @@ def remember(row):
     state = dict(
         {k: row[k] for k in CACHED if k in row},
         deadline_ms=int(deadline.timestamp() * 1000) if deadline else 0,
+        created_at=row["created_at"].isoformat(),  # the cache holds JSON
     )
     current_app.extensions["cache"].put("game:" + row["code"], state)
     return state
+
+
+def created_at(game):
+    """When a game was created, from its row or its cached state: the key of its answers'
+    partition (migration 0013), which every statement on answers names."""
+    value = game["created_at"]
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def by_code(code):
@@ -54,7 +64,7 @@ def by_code(code):
     if not code:
         return None
     state = current_app.extensions["cache"].get("game:" + code)
-    if state is None:
+    if state is None or "created_at" not in state:  # none, or cached by a version before 0013
         row = db.one("game_by_code", code=code)
         state = row and remember(row)
     return state
@@ -146,7 +156,9 @@ def rescore(tx, row, question_id):
     Returns the answers as they now are."""
     contents = quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     question, quiz = contents.questions[question_id], contents.quiz
-    answers = tx.all("answers_to_question", game_id=row["id"], question_id=question_id)
+    answers = tx.all(
+        "answers_to_question", game_id=row["id"], game_created_at=row["created_at"], question_id=question_id
+    )
     verdicts = {
         m["answer_key"]: m["verdict"]
         for m in tx.all("current_markings", game_id=row["id"], question_id=question_id)
@@ -160,7 +172,13 @@ def rescore(tx, row, question_id):
     )
     if scores:
         ids = list(scores)
-        tx.run("set_scores", ids=ids, correct=[scores[i][0] for i in ids], points=[scores[i][1] for i in ids])
+        tx.run(
+            "set_scores",
+            game_created_at=row["created_at"],
+            ids=ids,
+            correct=[scores[i][0] for i in ids],
+            points=[scores[i][1] for i in ids],
+        )
     for answer in answers:
         if answer["id"] in scores:
             answer["correct"], answer["points"] = scores[answer["id"]]

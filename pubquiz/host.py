@@ -272,7 +272,7 @@ def merge_teams(code):
         pair = {"from": team["id"], "into": into["id"]}
         return confirm.ask(url_for("host.confirm_merge", code=game["code"], **pair))
     with db.transaction() as tx:
-        teams.merge(tx, game["id"], team["id"], into["id"])
+        teams.merge(tx, game, team["id"], into["id"])
         games.audit(tx, game["id"], views.actor(), "merge teams", f"{team['name']} into {into['name']}")
         members = teams.members(tx, into["id"])
         snap = snapshot.read(tx, game["id"])

@@ -1,14 +1,18 @@
 """Publishing after commit: render each audience's fragments once per change and hand them to the
-bus; push answer counts coalesced; close questions at their deadlines."""
+bus; push answer counts coalesced; close questions at their deadlines; keep the answer partitions ahead."""
 
 import logging
 import threading
+import time
 
 from flask import current_app, render_template
 
-from . import csrf, db, events, games, links, metrics, seasons, snapshot
+from . import csrf, db, events, games, links, metrics, partitions, seasons, snapshot
 
 log = logging.getLogger(__name__)
+# The answer partitions ahead are checked on the first sweep and then daily: months in advance,
+# a day late is never late.
+PARTITIONS_EVERY_SECONDS = 24 * 3600
 
 
 def last_event_id(game_id):
@@ -76,7 +80,9 @@ def publish_pick(game_id, team_id):
     row = db.one("game_by_id", id=game_id)
     if row is None or row["phase"] != "question":  # deleted with its quiz meanwhile, or closed
         return
-    answer = db.one("answer_of_team", team_id=team_id, question_id=row["question_id"])
+    answer = db.one(
+        "answer_of_team", game_created_at=row["created_at"], team_id=team_id, question_id=row["question_id"]
+    )
     html = render_pushed(
         "play/_answer_box.html",
         code=row["code"],
@@ -121,12 +127,14 @@ class Background:
             metrics.ERRORS.labels("background").inc()
 
     # Answer counts: at most one push per game per COUNT_INTERVAL, however many answers arrive.
-    def answer_accepted(self, game_id, question_id):
+    def answer_accepted(self, game_id, game_created_at, question_id):
         with self._lock:
             if game_id in self._pending:
                 return
             self._pending.add(game_id)
-        self._later(self.app.config["COUNT_INTERVAL"], self._push_count, game_id, question_id)
+        self._later(
+            self.app.config["COUNT_INTERVAL"], self._push_count, game_id, game_created_at, question_id
+        )
 
     def pick_changed(self, game_id, team_id):
         key = ("pick", team_id)
@@ -141,10 +149,12 @@ class Background:
             self._pending.discard(("pick", team_id))
         publish_pick(game_id, team_id)
 
-    def _push_count(self, game_id, question_id):
+    def _push_count(self, game_id, game_created_at, question_id):
         with self._lock:
             self._pending.discard(game_id)
-        counts = db.one("count_answers", game_id=game_id, question_id=question_id)
+        counts = db.one(
+            "count_answers", game_id=game_id, game_created_at=game_created_at, question_id=question_id
+        )
         html = render_pushed(
             "host/_answer_count.html",
             question_id=question_id,
@@ -188,8 +198,17 @@ class Background:
         thread.start()
 
     def _sweep_loop(self, interval):
+        next_partitions = 0.0
         while not self._stopped.wait(interval):
             self._in_app(self._close_due)
+            if time.monotonic() >= next_partitions:
+                next_partitions = time.monotonic() + PARTITIONS_EVERY_SECONDS
+                self._in_app(self._create_partitions)
+
+    def _create_partitions(self):
+        created = partitions.create_ahead(self.app.config["ANSWER_MONTHS_AHEAD"])
+        if created:
+            log.info("created answer partitions %s", ", ".join(created))
 
     def stop(self):
         self._stopped.set()

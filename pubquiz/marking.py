@@ -113,7 +113,12 @@ def _queue_context(tx, snap, question_id=None):
         played = text_questions[::-1]
         after = played.index(question) + 1
         context["next_question"] = (played + played)[after] if len(played) > 1 else None
-        answers = tx.all("answers_to_question", game_id=snap.game["id"], question_id=question["id"])
+        answers = tx.all(
+            "answers_to_question",
+            game_id=snap.game["id"],
+            game_created_at=snap.game["created_at"],
+            question_id=question["id"],
+        )
         history = tx.all("markings_of_question", game_id=snap.game["id"], question_id=question["id"])
         context.update(groups=groups(snap, question, answers, history), history=history)
     return context

@@ -112,7 +112,7 @@ def submit_answer(code):
     metrics.ANSWERS.labels("accepted" if accepted else "refused").inc()
     if accepted:
         background = current_app.extensions["background"]
-        background.answer_accepted(accepted["game_id"], question_id)
+        background.answer_accepted(accepted["game_id"], accepted["game_created_at"], question_id)
         if not accepted["locked"]:  # a team of several phones: show the pick on the others
             background.pick_changed(accepted["game_id"], accepted["team_id"])
         return _answered(
@@ -120,7 +120,12 @@ def submit_answer(code):
         )
     game_row = db.one("game_by_id", id=views.game_or_404(code)["id"])
     member = teams.identity(game_row)
-    current = member and db.one("answer_of_team", team_id=member["id"], question_id=question_id)
+    current = member and db.one(
+        "answer_of_team",
+        game_created_at=game_row["created_at"],
+        team_id=member["id"],
+        question_id=question_id,
+    )
     if v.ok and current and current["locked"] and all(answer[k] == current[k] for k in answer):
         # The same answer again: a retry after its reply was lost on the way (the phone timed out).
         # It counted the first time, once; say so, even if the question has closed since.
@@ -139,12 +144,21 @@ def lock_answer(code):
     if not member["captain"]:
         problem = "Only your team's captain (the phone that joined first) can lock in."
     elif not v.ok or not db.one(
-        "lock_answer", team_id=member["id"], question_id=question_id, token=member["token"]
+        "lock_answer",
+        game_created_at=games.created_at(game),
+        team_id=member["id"],
+        question_id=question_id,
+        token=member["token"],
     ):
         problem = "There is no open pick to lock in."
     else:
         current_app.extensions["background"].pick_changed(game["id"], member["id"])
-    current = db.one("answer_of_team", team_id=member["id"], question_id=question_id)
+    current = db.one(
+        "answer_of_team",
+        game_created_at=games.created_at(game),
+        team_id=member["id"],
+        question_id=question_id,
+    )
     return _answered(game["code"], question_id, current, problem, member)
 
 
@@ -182,7 +196,12 @@ def _refusal(game_row, member, question_id):
         return "That question is no longer open."
     if game_row["paused_at"] is not None:
         return "The quiz master has paused the game. Send your answer again when it goes on."
-    if db.one("answer_of_team", team_id=member["id"], question_id=question_id):
+    if db.one(
+        "answer_of_team",
+        game_created_at=game_row["created_at"],
+        team_id=member["id"],
+        question_id=question_id,
+    ):
         if game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:
             return "Your team's answer is locked in: it can no longer change."
     elif game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:

@@ -288,7 +288,12 @@ def build(tx, row, answers=None):
     game_id = row["id"]
     quiz = contents.quiz_contents(tx, row["quiz_id"], row["quiz_revision"])
     current = row["question_id"] if row["phase"] in QUESTION_PHASES else None
-    state = tx.one("game_state", game_id=game_id, question_id=current if answers is None else None)
+    state = tx.one(
+        "game_state",
+        game_id=game_id,
+        game_created_at=row["created_at"],
+        question_id=current if answers is None else None,
+    )
     snap = Snapshot(
         game=row,
         quiz=quiz.quiz,

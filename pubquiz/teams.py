@@ -171,11 +171,12 @@ def safe_name(taken):
     return f"Team {number}"
 
 
-def merge(tx, game_id, from_id, into_id):
-    """Fold a team that joined twice into the other: its members, and its answers, joker, paper
-    scores and corrections where the other has none; then it is gone."""
+def merge(tx, game, from_id, into_id):
+    """Fold a team that joined twice into the other (game: its row or cached state): its members,
+    and its answers, joker, paper scores and corrections where the other has none; then it is gone."""
+    game_id, created_at = game["id"], games.created_at(game)
     for query in ("merge_answers", "merge_members", "merge_joker", "merge_paper_scores", "merge_corrections"):
-        tx.run(query, **{"from": from_id, "into": into_id})
+        tx.run(query, game_created_at=created_at, **{"from": from_id, "into": into_id})
     # Above both teams' versions: the phones moved over must not keep a cached identity.
     tx.run("touch_team", id=into_id, **{"from": from_id})
     return tx.run("delete_team", id=from_id, game_id=game_id)

@@ -122,7 +122,12 @@ def test_an_answer_retried_after_its_reply_was_lost_counts_once(app, host, new_t
     assert "Too late" in other  # a different answer is not a retry
     with app.app_context():
         assert (
-            db.one("count_answers", game_id=games.by_code(code)["id"], question_id=question_id)["answered"]
+            db.one(
+                "count_answers",
+                game_id=games.by_code(code)["id"],
+                game_created_at=games.created_at(games.by_code(code)),
+                question_id=question_id,
+            )["answered"]
             == 1
         )
     host.act(code, "reveal")

@@ -4,11 +4,12 @@
 -- member of a team still in the game. A pick replaces the team's earlier one until it is locked
 -- in; a team with one phone locks in with its first tap. FOR SHARE makes a concurrent close wait
 -- for this insert (or this insert wait for the close, and then find the question closed), so no
--- answer escapes scoring.
-insert into answer (game_id, team_id, question_id, choice, text, number, member_id, locked, seconds_left)
+-- answer escapes scoring. The game's created_at is the partition key (migration 0013).
+insert into answer (game_id, team_id, question_id, choice, text, number, member_id, locked, seconds_left,
+                    game_created_at)
 select g.id, t.id, g.question_id, %(choice)s, %(text)s, %(number)s, m.id,
        (select count(*) from member where team_id = t.id) = 1,
-       extract(epoch from g.deadline_at - now())
+       extract(epoch from g.deadline_at - now()), g.created_at
 from game g
 join member m on m.token = %(token)s
 join team t on t.id = m.team_id and t.game_id = g.id and t.kicked_at is null
@@ -23,27 +24,32 @@ where g.code = %(code)s
                   when 'text' then %(text)s::text is not null
                   else %(choice)s::int < cardinality(q.options) end
 for share of g
-on conflict (team_id, question_id) do update
+on conflict (team_id, question_id, game_created_at) do update
 set choice = excluded.choice, text = excluded.text, number = excluded.number,
     member_id = excluded.member_id, submitted_at = now(), updated_at = now(),
     seconds_left = excluded.seconds_left
 where not answer.locked
 -- The option's words, so the phone shows "B Mars" and not just "B" (a lookup by key, same statement).
-returning id, game_id, team_id, locked,
+returning id, game_id, game_created_at, team_id, locked,
           (select options[answer.choice + 1] from question where id = answer.question_id) as option_text;
 
 -- name: lock_answer
 -- The captain locks the team's pick in before the deadline.
+-- Here and below, the game's created_at given as game_created_at names the game's one partition
+-- of answers, so PostgreSQL plans for that partition alone (migration 0013).
 update answer a set locked = true
 from game g, member m
 where a.team_id = %(team_id)s and a.question_id = %(question_id)s
+  and a.game_created_at = %(game_created_at)s
   and g.id = a.game_id and g.phase = 'question' and g.paused_at is null
   and g.question_id = a.question_id and g.deadline_at > now()
   and m.team_id = a.team_id and m.token = %(token)s and m.captain
 returning a.id;
 
 -- name: answer_of_team
-select * from answer where team_id = %(team_id)s and question_id = %(question_id)s;
+select * from answer
+where team_id = %(team_id)s and question_id = %(question_id)s
+  and game_created_at = %(game_created_at)s;
 
 -- name: answers_to_question
 select a.*, t.name as team_name,
@@ -53,18 +59,21 @@ join team t on t.id = a.team_id
 join game g on g.id = a.game_id
 join question q on q.id = a.question_id
 where a.game_id = %(game_id)s and a.question_id = %(question_id)s
+  and a.game_created_at = %(game_created_at)s
 order by a.submitted_at;
 
 -- name: count_answers
 -- waiting: the phone teams the host is still waiting for, by name.
 select (select count(*) from answer
-        where game_id = %(game_id)s and question_id = %(question_id)s) as answered,
+        where game_id = %(game_id)s and question_id = %(question_id)s
+          and game_created_at = %(game_created_at)s) as answered,
        (select count(*) from team
         where game_id = %(game_id)s and kicked_at is null and not paper) as teams,
        array(select t.name from team t
              where t.game_id = %(game_id)s and t.kicked_at is null and not t.paper
                and not exists (select 1 from answer a
-                               where a.team_id = t.id and a.question_id = %(question_id)s)
+                               where a.team_id = t.id and a.question_id = %(question_id)s
+                                 and a.game_created_at = %(game_created_at)s)
              order by t.name) as waiting;
 
 -- name: set_scores
@@ -73,7 +82,7 @@ set correct = s.correct, points = s.points
 from (select unnest(%(ids)s::bigint[]) as id,
              unnest(%(correct)s::boolean[]) as correct,
              unnest(%(points)s::numeric[]) as points) as s
-where answer.id = s.id;
+where answer.id = s.id and answer.game_created_at = %(game_created_at)s;
 
 -- name: current_corrections
 select distinct on (team_id, question_id) team_id, question_id, points, reason

@@ -2,7 +2,7 @@
 insert into game (quiz_id, host_id, code, venue, season_id)
 values (%(quiz_id)s, %(host_id)s, %(code)s, %(venue)s, %(season_id)s)
 on conflict (code) do nothing
-returning id, code, host_id, quiz_id, phase, version, deadline_at;
+returning id, code, host_id, quiz_id, phase, version, deadline_at, created_at;
 
 -- name: game_by_code
 select * from game where code = %(code)s;

@@ -9,7 +9,8 @@ select
      from (select id, name, paper, pin from team
            where game_id = %(game_id)s and kicked_at is null) as t)::text as teams,
     (select coalesce(json_agg(json_build_array(team_id, question_id, points)), '[]')
-     from answer where game_id = %(game_id)s)::text as scored,
+     from answer
+     where game_id = %(game_id)s and game_created_at = %(game_created_at)s)::text as scored,
     (select coalesce(json_agg(e), '[]') from (
         select 'joker' as kind, j.team_id, j.round_id, null::bigint as question_id, null::numeric as points
         from joker j join team t on t.id = j.team_id where t.game_id = %(game_id)s
@@ -32,4 +33,5 @@ select
      from answer a
      join game g on g.id = a.game_id
      join question q on q.id = a.question_id
-     where a.game_id = %(game_id)s and a.question_id = %(question_id)s)::text as answers;
+     where a.game_id = %(game_id)s and a.question_id = %(question_id)s
+       and a.game_created_at = %(game_created_at)s)::text as answers;

@@ -49,8 +49,9 @@ where id = %(id)s and game_id = %(game_id)s and kicked_at is null;
 -- name: merge_answers
 -- Keep the target team's answer where both answered; take the other team's where only it did.
 update answer set team_id = %(into)s
-where team_id = %(from)s
-  and question_id not in (select question_id from answer where team_id = %(into)s);
+where team_id = %(from)s and game_created_at = %(game_created_at)s
+  and question_id not in (select question_id from answer
+                          where team_id = %(into)s and game_created_at = %(game_created_at)s);
 
 -- name: merge_members
 update member set team_id = %(into)s, captain = false where team_id = %(from)s;
