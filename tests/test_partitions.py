@@ -90,7 +90,7 @@ def test_the_migration_moves_every_answer_into_its_month_and_the_results_stay(em
         before = conn.execute("select * from answer order by id").fetchall()
         sums = dict(conn.execute("select team_id, sum(points) from answer group by team_id").fetchall())
 
-    assert db.migrate(empty_database) == ["0013_answer_partitions.sql"]
+    assert "0013_answer_partitions.sql" in db.migrate(empty_database)
 
     with psycopg.connect(empty_database, autocommit=True) as conn:
         after = conn.execute(
