@@ -1,9 +1,11 @@
 """Helpers for the tests: skip-or-fail for missing services, and people driving the app the way
 a browser would (forms with their CSRF token, one cookie jar per person)."""
 
+import asyncio
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -20,6 +22,13 @@ def require(available, reason):
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (PUBQUIZ_REQUIRE_SERVICES=1)")
     pytest.skip(reason)
+
+
+def run_async(coroutine, timeout=300):
+    """asyncio.run(coroutine) in a thread of its own: Playwright's sync API (the e2e tests, earlier
+    in the same process) leaves an event loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout)
 
 
 def redis_url():

@@ -2,7 +2,6 @@
 dashboard reads only metrics the app exposes, and a real Prometheus scraping a running instance
 (gunicorn, two workers, Redis) evaluates the rules and the latency quantiles from what it saw."""
 
-import asyncio
 import json
 import math
 import os
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import redis_url, require
+from helpers import redis_url, require, run_async
 from prometheus_client.parser import text_string_to_metric_families
 
 from harness.people import Host, Stream, close_all
@@ -197,7 +196,7 @@ def test_prometheus_scrapes_a_running_instance_and_evaluates_the_rules(instance,
     # A first scrape before the night, so its events are an increase Prometheus sees.
     prometheus.wait_for("pubquiz_publish_deliver_seconds_count")
 
-    asyncio.run(play_one_question("http://" + instance))
+    run_async(play_one_question("http://" + instance))
 
     p99 = prometheus.wait_for(
         "histogram_quantile(0.99, sum by (le) (rate(pubquiz_publish_deliver_seconds_bucket[1m])))"
