@@ -23,17 +23,23 @@ def normalise_code(raw):
     return "".join((raw or "").split()).upper()[:20]
 
 
-def create(quiz_id, host_id, venue=None, season_id=None):
+def create(quiz_id, host_id, venue=None, season_id=None, language="en"):
     while True:  # a clash among ~887 million codes is rare; the unique index catches it
         row = db.one(
-            "insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code(), venue=venue, season_id=season_id
+            "insert_game",
+            quiz_id=quiz_id,
+            host_id=host_id,
+            code=new_code(),
+            venue=venue,
+            season_id=season_id,
+            language=language,
         )
         if row:
             return remember(row)
 
 
 # What requests need of a game without reading the database: who owns it, where it is.
-CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms")
+CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms", "language")
 
 
 def remember(row):

@@ -5,7 +5,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from . import confirm, db, games, links, rules, seasons, snapshot, teams, views
+from . import confirm, db, games, i18n, links, rules, seasons, snapshot, teams, views
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -38,7 +38,8 @@ def create_game(quiz_id):
         if not v.ok:
             abort(404)
         season_id = owned(db.one("season_by_id", id=season_id))["id"]
-    game = games.create(quiz_id, g.host["id"], venue, season_id)
+    language = i18n.chosen(default=g.host["language"])
+    game = games.create(quiz_id, g.host["id"], venue, season_id, language)
     return redirect(url_for("host.console", code=game["code"]), 303)
 
 

@@ -11,29 +11,35 @@ PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tieb
 # question, or only as the final podium.
 LEADERBOARD_MODES = ("question", "round", "end")
 
+
+def N_(text):
+    """Marks English text for the catalogues; the screen that shows it translates it."""
+    return text
+
+
 # The host console offers these, in this order.
 ACTIONS = ("start", "open_question", "close_question", "reveal", "show_leaderboard", "next_round", "end")
 
 ACTION_LABELS = {
-    "start": "Start the quiz",
-    "open_question": "Open next question",
-    "close_question": "Close question now",
-    "reveal": "Reveal answer",
-    "show_leaderboard": "Show leaderboard",
-    "next_round": "Next round",
-    "end": "End the game",
+    "start": N_("Start the quiz"),
+    "open_question": N_("Open next question"),
+    "close_question": N_("Close question now"),
+    "reveal": N_("Reveal answer"),
+    "show_leaderboard": N_("Show leaderboard"),
+    "next_round": N_("Next round"),
+    "end": N_("End the game"),
 }
 
 # The phase in the host's words (the console, the list of games).
 PHASE_LABELS = {
-    "lobby": "Lobby: waiting for teams",
-    "intro": "Round intro",
-    "question": "Question open",
-    "closed": "Answers closed",
-    "reveal": "Answer revealed",
-    "leaderboard": "Leaderboard",
-    "tiebreak": "Tie-break",
-    "ended": "Game over",
+    "lobby": N_("Lobby: waiting for teams"),
+    "intro": N_("Round intro"),
+    "question": N_("Question open"),
+    "closed": N_("Answers closed"),
+    "reveal": N_("Answer revealed"),
+    "leaderboard": N_("Leaderboard"),
+    "tiebreak": N_("Tie-break"),
+    "ended": N_("Game over"),
 }
 
 
