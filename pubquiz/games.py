@@ -9,6 +9,7 @@ from flask import current_app
 
 from . import db, metrics, rules, scoring, snapshot
 from .contents import quiz_contents, to_scoring_answer, to_scoring_question
+from .rules import N_
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -73,9 +74,9 @@ def transition(game_id, action, expected_version=None, *, actor):
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
-            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove(N_("The game had already moved on; the console now shows where it is."))
         if row["paused_at"] is not None:
-            raise rules.IllegalMove("The game is paused: resume it first.")
+            raise rules.IllegalMove(N_("The game is paused: resume it first."))
         snap = _move(tx, row, action, actor)
     remember(snap.game)
     return snap
@@ -131,9 +132,11 @@ def set_paused(game_id, paused, expected_version, actor):
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if row["version"] != expected_version:
-            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove(N_("The game had already moved on; the console now shows where it is."))
         if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
-            raise rules.IllegalMove("The game is already paused." if paused else "The game is not paused.")
+            raise rules.IllegalMove(
+                N_("The game is already paused.") if paused else N_("The game is not paused.")
+            )
         moved = tx.one("pause_game" if paused else "resume_game", id=game_id)
         audit(tx, game_id, actor, "pause" if paused else "resume", "")
         snap = snapshot.build(tx, moved)

@@ -49,6 +49,12 @@ def chosen(default=None):
     return language
 
 
+def refusal(refused):
+    """A rules.IllegalMove in this request's language (an action's label translated with it)."""
+    params = {name: gettext(value) if name == "action" else value for name, value in refused.params.items()}
+    return gettext(refused.message, **params)
+
+
 def compile_catalogues(directory=TRANSLATIONS):
     """Write each messages.mo that is missing or older than its .po. Done when the app starts, so a
     checkout or a `pip install -e .` needs no build step; `make translations` does it too. The .mo

@@ -130,7 +130,7 @@ def refusal(spent):
     team refused for wrong codes needs the right one, not patience."""
     window = spent.limit.get_expiry()
     if window >= 86400 and spent.scope in ("join", "look-up"):
-        return (
+        return _(
             "Too many wrong codes from your network today. Check the code on the screen, "
             "or ask the quiz master for the join link."
         )

@@ -44,7 +44,12 @@ PHASE_LABELS = {
 
 
 class IllegalMove(Exception):
-    """A host action that the game's current phase does not allow (e.g. a double click)."""
+    """A host action that the game's current phase does not allow (e.g. a double click). Its
+    English text is `message % params`; the console says it in the host's language."""
+
+    def __init__(self, message, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,15 @@ def allowed_actions(pos, outline, leaderboard="question"):
 def apply(action, pos, outline, leaderboard="question"):
     """The position after `action`, or IllegalMove with a message a host understands."""
     if action not in ACTIONS:
-        raise IllegalMove(f"Unknown action {action!r}.")
+        raise IllegalMove(N_("Unknown action %(action)r."), action=action)
     if not allowed(action, pos, outline, leaderboard):
         if action == "start" and not outline:
-            raise IllegalMove("This quiz has no questions yet: add some before starting.")
-        raise IllegalMove(f"“{ACTION_LABELS[action]}” is not possible now (the game is at {pos.phase}).")
+            raise IllegalMove(N_("This quiz has no questions yet: add some before starting."))
+        raise IllegalMove(
+            N_("“%(action)s” is not possible now (the game is at %(phase)s)."),
+            action=ACTION_LABELS[action],
+            phase=pos.phase,
+        )
     if action == "start":
         return Position("intro", 0, -1)
     if action == "open_question":

@@ -96,7 +96,7 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
                 return (
                     None,
                     None,
-                    (
+                    _(
                         "A team with this name has already joined. If it is yours, enter the "
                         "team PIN shown on your teammate's phone."
                     ),
@@ -113,7 +113,7 @@ def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
     """(the new team, None), or (None, why not)."""
     game = tx.one("game_by_id", id=game_id)
     if game["lobby_closed"]:
-        return None, (
+        return None, _(
             "The quiz master has closed this game to new teams. If your team is "
             "playing already, join it with its name and PIN."
         )
@@ -129,7 +129,7 @@ def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
     if problem:
         return None, problem
     if not may_add_team():
-        return None, (
+        return None, _(
             "So many teams have joined this game from this network that no more "
             "can. Join a teammate's team with its name and PIN, or ask the quiz master."
         )

@@ -73,11 +73,15 @@ def ordinal(place):
     return f"{place}{'th' if 10 <= place % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(place % 10, 'th')}"
 
 
-def day(value, with_year=True):
-    """A date as the language writes it: 12 Nov 2026 in English, 12.11.2026 in German."""
-    if _language() == "en":
-        return format_date(value, "d MMM y" if with_year else "dd MMM", locale="en")
-    return format_date(value, "medium" if with_year else "dd MMM", locale=get_locale())
+# How each page writes a day: "12 Nov 2026" (12.11.2026 in German), "12 November 2026" on the
+# printed results (12. November 2026), "12 Nov" beside a time. English keeps its day-month order.
+DAYS = {"short": ("d MMM y", "medium"), "long": ("dd MMMM y", "long"), "month": ("dd MMM", "dd MMM")}
+
+
+def day(value, style="short"):
+    """A date (of a timestamp, as stored: no time zone conversion) as the language writes it."""
+    english, other = DAYS[style]
+    return format_date(value.date(), english if _language() == "en" else other, locale=get_locale())
 
 
 # For a static file asked for by its fingerprint, and for media (whose address names its bytes).
