@@ -35,9 +35,9 @@ def upload(question_id):
     if len(data) > LIMITS[kind]:
         size = LIMITS[kind] // (1024 * 1024)
         if kind == "image":
-            flash(_("That picture is too large: at most %(size)s MB.", size=size), "error")
+            flash(_("That image is too large: at most %(size)s MB.", size=size), "error")
         else:
-            flash(_("That sound is too large: at most %(size)s MB.", size=size), "error")
+            flash(_("That audio is too large: at most %(size)s MB.", size=size), "error")
         return back
     filename = clean_filename(upload_.filename)
     with db.transaction() as tx:

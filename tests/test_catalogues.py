@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
@@ -14,17 +14,17 @@ from pubquiz import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}  # as `make translations` extracts
 
 
 def _extracted():
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(
+    for filename, _line, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS
     ):
-        found.setdefault(message, filename)
+        found.setdefault((context, message), filename)
     return found
 
 
@@ -32,7 +32,7 @@ EXTRACTED = _extracted()
 
 
 def test_the_extraction_finds_the_strings_of_the_templates_and_the_python():
-    singulars = {m if isinstance(m, str) else m[0] for m in EXTRACTED}
+    singulars = {m if isinstance(m, str) else m[0] for _context, m in EXTRACTED}
     assert "You're in!" in singulars  # templates/play/_stage.html
     assert "Too late: answers for this question have closed." in singulars  # pubquiz/play.py
     assert "Lobby: waiting for teams" in singulars  # pubquiz/rules.py, marked N_
@@ -44,9 +44,9 @@ def test_every_string_is_translated_with_its_plural_forms(language):
     with (ROOT / f"pubquiz/translations/{language}/LC_MESSAGES/messages.po").open("rb") as po:
         catalogue = read_po(po)
     problems = []
-    for message_id, filename in EXTRACTED.items():
+    for (context, message_id), filename in EXTRACTED.items():
         key = message_id[0] if isinstance(message_id, tuple) else message_id
-        entry = catalogue.get(key)
+        entry = catalogue.get(key, context=context)
         if entry is None or entry.fuzzy:
             problems.append(f"{filename}: {key!r} is not in the {language} catalogue")
             continue

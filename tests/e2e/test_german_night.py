@@ -45,6 +45,12 @@ def test_the_console_in_english_the_projector_and_phones_in_german(people):
     wait_until_live(screen)
     expect(screen.locator("#stage")).to_contain_text("Scan the code")
 
+    shots = _shots()
+    if shots:  # the console's lobby, where the language is chosen, at each size
+        for width, height in (PHONE, *SCREENS):
+            host.set_viewport_size({"width": width, "height": height})
+            host.screenshot(path=str(shots / f"console-lobby-{width}x{height}.png"), full_page=True)
+        host.set_viewport_size({"width": 1280, "height": 800})
     # The host picks German in the lobby: the open projector changes language by itself.
     host.select_option("#game-language", "de")
     host.click("button[data-action=game-language]")
