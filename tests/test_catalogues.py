@@ -2,7 +2,10 @@
 as `make translations` extracts it (babel.cfg), each must have a non-empty translation in German,
 Dutch and French, every plural form filled in, and the same placeholders as the English."""
 
+import gettext
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,19 @@ def test_every_string_is_translated_with_its_plural_forms(language):
             if not set(PLACEHOLDER.findall(translation)) <= english:
                 problems.append(f"{filename}: {key!r} in {language} names a placeholder the English lacks")
     assert not problems, "\n".join(problems)
+
+
+def test_a_catalogue_is_compiled_when_its_mo_is_missing_or_older_than_its_po(tmp_path):
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "messages.po"
+    shutil.copy(ROOT / "pubquiz/translations/de/LC_MESSAGES/messages.po", po)
+    i18n.compile_catalogues(tmp_path)
+    mo = folder / "messages.mo"
+    assert gettext.translation("messages", tmp_path, ["de"]).gettext("You're in!") == "Ihr seid dabei!"
+    os.utime(mo, (1, 1))  # a .mo from before the .po changed
+    i18n.compile_catalogues(tmp_path)
+    assert mo.stat().st_mtime > po.stat().st_mtime - 1
+    compiled = mo.stat().st_mtime
+    i18n.compile_catalogues(tmp_path)  # up to date: left alone
+    assert mo.stat().st_mtime == compiled
