@@ -27,6 +27,12 @@ def number(value):
     return format(value, "f").replace(".", get_decimal_symbol(get_locale()))
 
 
+def option_words(text):
+    """An option as the page's language says it: a true-or-false question's options are stored
+    as the English "True" and "False"; every other option is the host's own words."""
+    return gettext(text) if text in questions.TRUE_FALSE else text
+
+
 def points(value):
     """Points as a quiz master says them: 7½, ½, −1½ (a real minus sign), never 7.5, in English;
     7,5 and −1,5 where the language writes halves as decimals."""
@@ -113,6 +119,7 @@ def init_app(app):
     app.jinja_env.filters["day"] = day
     app.jinja_env.globals.update(
         ordinal=ordinal,
+        option_words=option_words,
         plural_count=plural_count,
         asset=asset,
         csrf_field=csrf.csrf_field,

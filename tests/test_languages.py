@@ -108,3 +108,15 @@ def test_points_and_places_are_said_as_the_language_says_them(app, language, val
         assert templating.ordinal(1) == "1er"
     with app.test_request_context("/"), force_locale("de"):
         assert templating.number(Decimal("3.25")) == "3,25" and templating.number(1969) == "1969"
+
+
+def test_a_true_or_false_question_says_true_and_false_in_the_games_language(app, host, new_team):
+    statement = {"kind": "truefalse", "prompt": "Köln liegt am Rhein.", "truth": "true", "time_limit": "30"}
+    code = _start(host, host.create_quiz(questions=[dict(statement, points="1")]), "de")
+    team = new_team()
+    team.join(code, "Domspatzen")
+    host.act(code, "start")
+    play(host, code, {team: {"choice": "0"}})
+    phone = text(team.get(f"/play/{code}"))
+    assert "Antwort: A: Wahr" in phone and "Eure Antwort: Wahr ✓" in phone
+    assert "True" not in phone

@@ -122,6 +122,7 @@ def test_long_words_fit_the_phone_and_the_projector_in_every_language(people):
         host.click("button[data-action=start]")
         host.click("button[data-action=open_question]")
         expect(phone.locator("html")).to_have_attribute("lang", language)
+        expect(phone.locator("button.option-1")).to_be_visible()
         _look(shots, phone, screen, language, "question")
         phone.click("button.option-1")
         host.click("button[data-action=close_question]")
