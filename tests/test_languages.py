@@ -1,6 +1,7 @@
 """A game speaks its own language on its phones and projector, whatever the host's or a phone's
 browser speaks; the host's pages speak the host's; the join page, before a game, the browser's."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from flask_babel import force_locale
 from helpers import CHOICE
 from night import game_id, play, team_id, text, visible
 
-from pubquiz import templating
+from pubquiz import quizfile, templating
 from pubquiz.events import START
 
 
@@ -120,3 +121,18 @@ def test_a_true_or_false_question_says_true_and_false_in_the_games_language(app,
     phone = text(team.get(f"/play/{code}"))
     assert "Antwort: A: Wahr" in phone and "Eure Antwort: Wahr ✓" in phone
     assert "True" not in phone
+
+
+def test_a_german_hosts_import_problems_are_in_german_and_the_command_lines_in_english(app, host):
+    assert host.post("/account/language", {"language": "de"}).status_code == 303
+    bad = host.post(
+        "/quizzes/import",
+        {"file": (io.BytesIO(b"round,question\nMusic,Who?\n"), "quiz.csv")},
+        content_type="multipart/form-data",
+    )
+    page = text(bad)
+    assert "Nichts wurde importiert" in page
+    assert "Zeile 1: die erste Zeile nennt die Spalten" in page
+    with app.app_context():  # no request: what `pubquiz quiz import` prints
+        _, problems = quizfile.read(b"round,question\nMusic,Who?\n", "quiz.csv")
+    assert problems[0].startswith("row 1: the first row names the columns")
