@@ -5,12 +5,13 @@ HOST ?= 0.0.0.0
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: install run test mutations bench bench-quick soak
+.PHONY: install run test mutations bench bench-quick soak translations
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pybabel -q compile -d pubquiz/translations
 	touch $@
 
 install: $(BIN)/.installed
@@ -26,6 +27,15 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# The translators' one command: extract every marked string of the templates and the Python
+# (babel.cfg) into messages.pot, merge it into each language's messages.po (new strings arrive
+# empty, changed ones fuzzy), and compile the .mo files the app reads. The app also compiles a
+# .po newer than its .mo when it starts, so a checkout or `pip install -e .` needs no build step.
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext --no-location --sort-output --project pubquiz -o pubquiz/translations/messages.pot .
+	$(BIN)/pybabel -q update -i pubquiz/translations/messages.pot -d pubquiz/translations --no-wrap
+	$(BIN)/pybabel compile -d pubquiz/translations --statistics
 
 # The mutation check (tests/mutations/): each guarantee's break, applied alone to a copy of the
 # tree, must make its tests fail. About five minutes; needs the same services as `make test`.

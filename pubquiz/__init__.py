@@ -21,6 +21,8 @@ def create_app(config=None):
         error_tracking,
         errors,
         host,
+        i18n,
+        languages,
         limits,
         marking,
         media,
@@ -74,11 +76,13 @@ def create_app(config=None):
         api_tokens.bp,
         api.bp,
         analytics_pages.bp,
+        languages.bp,
     ):
         app.register_blueprint(blueprint)
     limits.guard_code_routes(app)
     errors.init_app(app)
     app.before_request(_checks_before_every_request(app))
+    i18n.init_app(app)
     templating.init_app(app)
     app.extensions["background"].start_sweeping()
     return app

@@ -3,6 +3,7 @@
 from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from . import accounts, db, limits
@@ -13,12 +14,12 @@ bp = Blueprint("auth", __name__)
 
 def _validate_credentials(form):
     v = Validation(form)
-    email = v.text("email", "Email", max_length=254)
+    email = v.text("email", _("Email"), max_length=254)
     if email and ("@" not in email or " " in email):
-        v.error("email", "Enter an email address like quizmaster@example.org.")
+        v.error("email", _("Enter an email address like quizmaster@example.org."))
     password = form.get("password") or ""
     if len(password) > 1000:
-        v.error("password", "That password is too long.")
+        v.error("password", _("That password is too long."))
     return v, email, password
 
 
@@ -32,11 +33,11 @@ def register():
 def register_post():
     v, email, password = _validate_credentials(request.form)
     if len(password) < accounts.MIN_PASSWORD:
-        v.error("password", f"Use at least {accounts.MIN_PASSWORD} characters.")
+        v.error("password", _("Use at least %(count)s characters.", count=accounts.MIN_PASSWORD))
     if v.ok:
         host_id = accounts.create_host(email, password)
         if host_id is None:
-            v.error("email", "There is already an account with this email. Log in instead?")
+            v.error("email", _("There is already an account with this email. Log in instead?"))
         else:
             _log_in(host_id)
             return limits.trust_this_browser(redirect(url_for("quizzes.index"), 303), email)
@@ -59,7 +60,7 @@ def login_post():
             _log_in(host["id"])
             target = same_site_path(request.args.get("next", "")) or url_for("quizzes.index")
             return limits.trust_this_browser(redirect(target, 303), email)
-        v.error("password", "Wrong email or password.")
+        v.error("password", _("Wrong email or password."))
     return render_template("auth/login.html", form=request.form, errors=v.errors), 422
 
 
@@ -85,7 +86,7 @@ def logout():
     if g.host is not None:
         db.run("end_sessions", id=g.host["id"])  # a copy of the cookie is no good any more
     session.clear()
-    flash("You are logged out.")
+    flash(_("You are logged out."))
     return redirect(url_for("play.home"), 303)
 
 

@@ -2,6 +2,7 @@
 its words (accents ignored), kind, category and difficulty, and copied into a round."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import db, questions
 from .accounts import login_required, owned
@@ -69,7 +70,7 @@ def _round_id(values):
     try:
         return int(values.get("to_round", ""))
     except ValueError:
-        abort(400, "Choose the round to add the question to (from the editor's “Add from the bank”).")
+        abort(400, _("Choose the round to add the question to (from the editor's “Add from the bank”)."))
 
 
 @bp.post("/quizzes/bank/<int:question_id>/copy")
@@ -79,7 +80,7 @@ def copy(question_id):
     question = owned(db.one("question_by_id", id=question_id))
     round_ = owned(db.one("round_by_id", id=_round_id(request.form)))
     db.one("copy_question", id=question["id"], round_id=round_["id"])
-    flash(f"“{question['prompt']}” added to {round_['title']}.")
+    flash(_("“%(question)s” added to %(round)s.", question=question["prompt"], round=round_["title"]))
     # Back to the same search, for the next question to add.
     search_args = {k: request.form[k] for k in (*SEARCH_ARGS, "page") if request.form.get(k)}
     return redirect(url_for("bank.search", to_round=round_["id"], **search_args), 303)

@@ -7,6 +7,8 @@ in a dialog (static/js/pubquiz.js reads them from the button's data-confirm) and
 """
 
 from flask import make_response, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from . import rules
 
@@ -37,10 +39,6 @@ def page(question, consequence, action, label, cancel, fields=None):
     )
 
 
-def plural(count, word):
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def ends_early(snap):
     """Ending now skips questions or the last reveal: the natural end (after the last question's
     answer was revealed) needs no confirmation."""
@@ -53,36 +51,55 @@ def ends_early(snap):
 def end_game(snap):
     left = sum(len(ids) for ids in snap.outline.question_ids) - len(snap.played())
     if left == 0:
-        return "The last question's answer has not been revealed yet; the podium shows the scores so far."
-    verb = "is" if left == 1 else "are"
-    return f"{plural(left, 'question')} {verb} left; the podium shows the scores so far."
+        return _("The last question's answer has not been revealed yet; the podium shows the scores so far.")
+    return ngettext(
+        "%(num)s question is left; the podium shows the scores so far.",
+        "%(num)s questions are left; the podium shows the scores so far.",
+        left,
+    )
 
 
 def delete_quiz(contents):
-    games = contents["game_count"]
-    played = f" and {plural(games, 'game')} played with it (scores included)" if games else ""
-    return (
-        f"The quiz, its {plural(contents['round_count'], 'round')}, "
-        f"{plural(contents['question_count'], 'question')}{played} are deleted for good."
+    rounds = ngettext("%(num)s round", "%(num)s rounds", contents["round_count"])
+    questions = ngettext("%(num)s question", "%(num)s questions", contents["question_count"])
+    if not contents["game_count"]:
+        return _(
+            "The quiz, its %(rounds)s, %(questions)s are deleted for good.",
+            rounds=rounds,
+            questions=questions,
+        )
+    games = ngettext("%(num)s game", "%(num)s games", contents["game_count"])
+    return _(
+        "The quiz, its %(rounds)s, %(questions)s and %(games)s played with it (scores included) are "
+        "deleted for good.",
+        rounds=rounds,
+        questions=questions,
+        games=games,
     )
 
 
 def delete_round(questions):
-    return (
-        f"The round and its {plural(questions, 'question')} are deleted for good, with their answers "
-        "in games already played."
+    return ngettext(
+        "The round and its %(num)s question are deleted for good, with their answers in games "
+        "already played.",
+        "The round and its %(num)s questions are deleted for good, with their answers in games "
+        "already played.",
+        questions,
     )
 
 
 def remove_team(team):
-    return (
-        f"“{team['name']}” leaves the game: its phones are sent back to the join page and it "
-        "drops off the leaderboard. The name stays taken."
+    return _(
+        "“%(team)s” leaves the game: its phones are sent back to the join page and it drops off the "
+        "leaderboard. The name stays taken.",
+        team=team["name"],
     )
 
 
 def merge(team, into):
-    return (
-        f"“{team['name']}”'s phones, answers and scores move to “{into['name']}” (where "
-        f"“{into['name']}” has none), then “{team['name']}” is gone. This cannot be undone."
+    return _(
+        "“%(team)s”'s phones, answers and scores move to “%(into)s” (where “%(into)s” has none), "
+        "then “%(team)s” is gone. This cannot be undone.",
+        team=team["name"],
+        into=into["name"],
     )

@@ -2,6 +2,7 @@
 fixing a wrong answer key after the fact (re-scoring everyone), and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import db, games, live, questions, snapshot, templating, views
 from .accounts import login_required
@@ -32,8 +33,8 @@ def lines(snap, played):
     """Each team's game, best first: the points of every question played, its paper sheets and
     what its joker added; together they make its total, so a host can check the sum by eye."""
     result = []
-    for _, team in snap.leaderboard:
-        paper = [v for (t, _), v in snap.paper.items() if t == team["id"]]
+    for _rank, team in snap.leaderboard:
+        paper = [v for (t, _round), v in snap.paper.items() if t == team["id"]]
         line = {
             "team": team,
             "points": [snap.points.get((team["id"], q["id"])) for _, q in played],
@@ -62,14 +63,14 @@ def correct(code):
     """Set a team's points for a question, with a reason. The newest correction counts."""
     game = views.own_game(code)
     v = Validation(request.form)
-    team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
-    question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
-    points = v.points("points", "Points")
-    reason = v.text("reason", "A reason", max_length=200)
+    team_id = v.integer("team_id", _("Team"), minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", _("Question"), minimum=1, maximum=2**62)
+    points = v.points("points", _("Points"))
+    reason = v.text("reason", _("A reason"), max_length=200)
     team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
     question = v.ok and db.one("question_by_id", id=question_id)
     if v.ok and (not team or team["kicked_at"] or not question or question["quiz_id"] != game["quiz_id"]):
-        v.error("team_id", "That team or question is not part of this game.")
+        v.error("team_id", _("That team or question is not part of this game."))
     if not v.ok:
         return _page(game, v.errors, request.form, 422)
     with db.transaction() as tx:
@@ -132,7 +133,7 @@ def fix_key(code, question_id):
         snap = snapshot.build(tx, game_row)
         games.audit(tx, game["id"], views.actor(), "fix answer key", snap.outline.describe(question))
     live.publish(snap)
-    flash("Answer key changed; every team's answer was scored again.")
+    flash(_("Answer key changed; every team's answer was scored again."))
     return redirect(url_for("corrections.table", code=game["code"]), 303)
 
 

@@ -6,24 +6,26 @@ import logging
 import psycopg
 import redis
 from flask import abort, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from redis.exceptions import ClusterError, RedisClusterException
 from werkzeug.exceptions import HTTPException
 
 from . import limits, metrics, templating
+from .rules import N_
 
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "That request did not work",
-    401: "Log in first",
-    403: "Not for you",
-    404: "Not found",
-    405: "Not allowed",
-    409: "That did not work",
-    413: "Too much at once",
-    429: "Slow down",
-    503: "Back in a moment",
+    400: N_("That request did not work"),
+    401: N_("Log in first"),
+    403: N_("Not for you"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("That did not work"),
+    413: N_("Too much at once"),
+    429: N_("Slow down"),
+    503: N_("Back in a moment"),
 }
 
 SECURITY_HEADERS = {
@@ -40,7 +42,7 @@ SECURITY_HEADERS = {
 def _page(status, message):
     if request.path.startswith("/api/"):
         return _json_error(status, message)
-    title = TITLES.get(status, "Something went wrong")
+    title = _(TITLES.get(status, "Something went wrong"))
     # Not `message`: _flash.html (on every page) shows that one, and the page would say it twice.
     return render_template("errors/error.html", status=status, title=title, reason=message), status
 
@@ -61,7 +63,7 @@ def refuse_nul():
     if request.method == "POST":
         values += request.form.values()
     if any("\x00" in value for value in values):
-        abort(400, "That contains a character we cannot store (a NUL). Please type it again.")
+        abort(400, _("That contains a character we cannot store (a NUL). Please type it again."))
 
 
 def refused(problem, back):
@@ -78,11 +80,11 @@ def init_app(app):
     def http_error(error):
         message = error.description
         if error.code == 404 and message.startswith("The requested URL"):
-            message = "There is nothing at this address."
+            message = _("There is nothing at this address.")
         if error.code == 413:
             # A view that takes files may say how large they may be (its `too_large`).
             view = app.view_functions.get(request.endpoint)
-            message = getattr(view, "too_large", "That was more data than this form accepts.")
+            message = getattr(view, "too_large", _("That was more data than this form accepts."))
         if error.code == 429:
             metrics.RATE_LIMITED.labels(request.endpoint or "unknown").inc()
             if isinstance(error, RateLimitExceeded):  # its description is the limit itself
@@ -92,7 +94,7 @@ def init_app(app):
     @app.errorhandler(psycopg.OperationalError)
     def database_down(error):
         log.error("database unavailable on %s %s: %s", request.method, request.path, error)
-        return _page(503, "The quiz database is not reachable right now. Try again in a few seconds.")
+        return _page(503, _("The quiz database is not reachable right now. Try again in a few seconds."))
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
@@ -100,13 +102,13 @@ def init_app(app):
     @app.errorhandler(RedisClusterException)
     def redis_down(error):
         log.error("Redis unavailable on %s %s: %s", request.method, request.path, error)
-        return _page(503, "Live updates are reconnecting. This page will work again in a few seconds.")
+        return _page(503, _("Live updates are reconnecting. This page will work again in a few seconds."))
 
     @app.errorhandler(Exception)
     def unexpected(error):
         log.exception("unhandled error on %s %s", request.method, request.path)
         metrics.ERRORS.labels("request").inc()
-        return _page(500, "Something went wrong on our side. Nothing you did was lost; try again.")
+        return _page(500, _("Something went wrong on our side. Nothing you did was lost; try again."))
 
     @app.after_request
     def security_headers(response):

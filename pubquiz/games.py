@@ -10,6 +10,7 @@ from flask import current_app
 
 from . import db, metrics, rules, scoring, snapshot
 from .contents import quiz_contents, to_scoring_answer, to_scoring_question
+from .rules import N_
 
 # No 0/O, 1/I/L: a code read off a projector across a pub is typed right the first time.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -24,18 +25,24 @@ def normalise_code(raw):
     return "".join((raw or "").split()).upper()[:20]
 
 
-def create(quiz_id, host_id, venue=None, season_id=None):
+def create(quiz_id, host_id, venue=None, season_id=None, language="en"):
     while True:  # a clash among ~887 million codes is rare; the unique index catches it
         row = db.one(
-            "insert_game", quiz_id=quiz_id, host_id=host_id, code=new_code(), venue=venue, season_id=season_id
+            "insert_game",
+            quiz_id=quiz_id,
+            host_id=host_id,
+            code=new_code(),
+            venue=venue,
+            season_id=season_id,
+            language=language,
         )
         if row:
             return remember(row)
 
 
-# What requests need of a game without reading the database: who owns it, where it is, and
-# when it was created (the partition of its answers; see created_at()).
-CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms", "created_at")
+# What requests need of a game without reading the database: who owns it, where it is, when it
+# was created (the partition of its answers; see created_at()) and the language it speaks.
+CACHED = ("id", "code", "host_id", "quiz_id", "phase", "version", "deadline_ms", "created_at", "language")
 
 
 def remember(row):
@@ -78,9 +85,9 @@ def transition(game_id, action, expected_version=None, *, actor):
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
-            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove(N_("The game had already moved on; the console now shows where it is."))
         if row["paused_at"] is not None:
-            raise rules.IllegalMove("The game is paused: resume it first.")
+            raise rules.IllegalMove(N_("The game is paused: resume it first."))
         snap = _move(tx, row, action, actor)
     remember(snap.game)
     return snap
@@ -140,9 +147,11 @@ def set_paused(game_id, paused, expected_version, actor):
     with db.transaction() as tx:
         row = tx.one("lock_game", id=game_id)
         if expected_version is not None and row["version"] != expected_version:
-            raise rules.IllegalMove("The game had already moved on; the console now shows where it is.")
+            raise rules.IllegalMove(N_("The game had already moved on; the console now shows where it is."))
         if paused == (row["paused_at"] is not None) or row["phase"] == "ended":
-            raise rules.IllegalMove("The game is already paused." if paused else "The game is not paused.")
+            raise rules.IllegalMove(
+                N_("The game is already paused.") if paused else N_("The game is not paused.")
+            )
         moved = tx.one("pause_game" if paused else "resume_game", id=game_id)
         audit(tx, game_id, actor, "pause" if paused else "resume", "")
         snap = snapshot.build(tx, moved)

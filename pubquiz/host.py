@@ -4,8 +4,10 @@ validate -> change in one transaction -> commit -> publish."""
 import secrets
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
-from . import confirm, controls, db, games, links, rules, seasons, snapshot, teams, views
+from . import confirm, controls, db, games, i18n, links, rules, seasons, snapshot, teams, views
 from .accounts import login_required, owned
 from .validation import Validation
 
@@ -20,7 +22,7 @@ def _version():
     try:
         return int(request.form.get("version", ""))
     except ValueError:
-        abort(400, "This control is missing the game's version. Reload the console.")
+        abort(400, _("This control is missing the game's version. Reload the console."))
 
 
 @bp.post("/quizzes/<int:quiz_id>/games")
@@ -28,17 +30,18 @@ def _version():
 def create_game(quiz_id):
     owned(db.one("quiz_by_id", id=quiz_id))
     v = Validation(request.form)
-    venue = v.text("venue", "The venue", required=False, max_length=120) or None
+    venue = v.text("venue", _("The venue"), required=False, max_length=120) or None
     if not v.ok:
         flash(v.errors["venue"], "error")
         return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
     season_id = None
     if request.form.get("season_id"):  # a game of one of the host's seasons
-        season_id = v.integer("season_id", "Season", minimum=1, maximum=2**62)
+        season_id = v.integer("season_id", _("Season"), minimum=1, maximum=2**62)
         if not v.ok:
             abort(404)
         season_id = owned(db.one("season_by_id", id=season_id))["id"]
-    game = games.create(quiz_id, g.host["id"], venue, season_id)
+    language = i18n.chosen(default=g.host["language"])
+    game = games.create(quiz_id, g.host["id"], venue, season_id, language)
     return redirect(url_for("host.console", code=game["code"]), 303)
 
 
@@ -61,7 +64,7 @@ def control(code, action):
     try:
         controls.move(game["id"], action, _version(), views.actor())
     except rules.IllegalMove as refused:
-        return views.done(game, message=str(refused))
+        return views.done(game, message=i18n.refusal(refused))
     return views.done(game)
 
 
@@ -71,13 +74,16 @@ def confirm_end(code):
     game = views.own_game(code)
     snap = snapshot.load(game["id"])
     if "end" not in snap.allowed:
-        flash("The game is over already." if snap.phase == "ended" else "The game cannot end now.", "error")
+        flash(
+            _("The game is over already.") if snap.phase == "ended" else _("The game cannot end now."),
+            "error",
+        )
         return redirect(url_for("host.console", code=game["code"]), 303)
     return confirm.page(
-        "End the game now?",
+        _("End the game now?"),
         confirm.end_game(snap),
         url_for("host.control", code=game["code"], action="end"),
-        "End the game",
+        _("End the game"),
         url_for("host.console", code=game["code"]),
         {"version": snap.game["version"]},
     )
@@ -100,7 +106,7 @@ def _pause(code, paused):
     try:
         controls.pause(game["id"], paused, _version(), views.actor())
     except rules.IllegalMove as refused:
-        return views.done(game, message=str(refused))
+        return views.done(game, message=i18n.refusal(refused))
     return views.done(game)
 
 
@@ -163,12 +169,12 @@ def teams_page(code):
 def add_paper_team(code):
     game = views.own_game(code)
     v = Validation(request.form)
-    name = v.text("name", "Team name", max_length=teams.MAX_NAME)
+    name = v.text("name", _("Team name"), max_length=teams.MAX_NAME)
     if not v.ok:
         return teams_done(game, message=v.errors["name"])
     with db.transaction() as tx:
         if teams.add_paper_team(tx, game["id"], name) is None:
-            return teams_done(game, message="A team with this name is already in the game.")
+            return teams_done(game, message=_("A team with this name is already in the game."))
         games.audit(tx, game["id"], views.actor(), "add paper team", name)
         snap = snapshot.read(tx, game["id"])
     return teams_done(game, snap)
@@ -183,12 +189,12 @@ def rename_team(code, team_id):
         name = teams.safe_name([t["name"] for t in db.all("teams_of_game", game_id=game["id"])])
     else:
         v = Validation(request.form)
-        name = v.text("name", "Team name", max_length=teams.MAX_NAME)
+        name = v.text("name", _("Team name"), max_length=teams.MAX_NAME)
         if not v.ok:
             return teams_done(game, message=v.errors["name"])
     with db.transaction() as tx:
         if not tx.run("rename_team", id=team_id, game_id=game["id"], name=name):
-            return teams_done(game, message="Another team already has that name.")
+            return teams_done(game, message=_("Another team already has that name."))
         games.audit(tx, game["id"], views.actor(), "rename team", f"{team['name']} → {name}")
         members = teams.members(tx, team_id)
         snap = snapshot.read(tx, game["id"])
@@ -202,10 +208,10 @@ def confirm_kick(code, team_id):
     game = views.own_game(code)
     team = db.one("team_by_id", id=team_id, game_id=game["id"]) or abort(404)
     return confirm.page(
-        f"Remove “{team['name']}”?",
+        _("Remove “%(team)s”?", team=team["name"]),
         confirm.remove_team(team),
         url_for("host.kick_team", code=game["code"], team_id=team_id),
-        "Remove the team",
+        _("Remove the team"),
         url_for("host.teams_page", code=game["code"]),
     )
 
@@ -226,14 +232,14 @@ def kick_team(code, team_id):
     return teams_done(game, snap)
 
 
-NOT_A_MERGE = "Choose another team of this game to merge into."
+NOT_A_MERGE = lazy_gettext("Choose another team of this game to merge into.")
 
 
 def _merging(game, fields):
     """(team, into) of a merge form, or None when they are not two teams in play of this game."""
     v = Validation(fields)
-    team_id = v.integer("from", "The team to merge", minimum=1, maximum=2**62)
-    into_id = v.integer("into", "The team to merge into", minimum=1, maximum=2**62)
+    team_id = v.integer("from", _("The team to merge"), minimum=1, maximum=2**62)
+    into_id = v.integer("into", _("The team to merge into"), minimum=1, maximum=2**62)
     team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
     into = v.ok and db.one("team_by_id", id=into_id, game_id=game["id"])
     if not team or not into or into_id == team_id or into["kicked_at"] or team["kicked_at"]:
@@ -250,10 +256,10 @@ def confirm_merge(code):
         return teams_done(game, message=NOT_A_MERGE)
     team, into = pair
     return confirm.page(
-        f"Merge “{team['name']}” into “{into['name']}”?",
+        _("Merge “%(team)s” into “%(into)s”?", team=team["name"], into=into["name"]),
         confirm.merge(team, into),
         url_for("host.merge_teams", code=game["code"]),
-        "Merge the teams",
+        _("Merge the teams"),
         url_for("host.teams_page", code=game["code"]),
         {"from": team["id"], "into": into["id"]},
     )

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
+from .rules import N_
+
+# English, marked for the catalogues (N_): the pages say them in their language (describe()).
 SCORING = {
-    "total": "Total points: every week's points added up.",
-    "best": "Best weeks: the points of each team's best {best_of} weeks added up.",
-    "places": "Points by place: {place_points} for 1st, 2nd, 3rd… each week.",
+    "total": N_("Total points: every week's points added up."),
+    "best": N_("Best weeks: the points of each team's best %(best_of)s weeks added up."),
+    "places": N_("Points by place: %(place_points)s for 1st, 2nd, 3rd… each week."),
 }
-TIE_RULES = (
+TIE_RULES = N_(
     "Equal league points: the team with more weeks won is ahead, then the team with the higher "
     "best week; teams equal on all three share the place."
 )
@@ -48,9 +51,10 @@ class Rule:
             return set(played)
         return set(sorted(played, key=lambda i: (-scores[i], i))[: self.best_of])
 
-    def describe(self):
+    def describe(self, translate=str):
+        """The rule in words; translate: a gettext, for a page in another language."""
         points = ", ".join(str(p) for p in self.place_points)
-        return SCORING[self.scoring].format(best_of=self.best_of, place_points=points)
+        return translate(SCORING[self.scoring]) % {"best_of": self.best_of, "place_points": points}
 
 
 @dataclass(frozen=True)

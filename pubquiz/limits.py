@@ -15,6 +15,7 @@ import logging
 import secrets
 
 from flask import current_app, g, request, session
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -140,15 +141,15 @@ def refusal(spent):
     team refused for wrong codes needs the right one, not patience."""
     window = spent.limit.get_expiry()
     if window >= 86400 and spent.scope in ("join", "look-up"):
-        return (
+        return _(
             "Too many wrong codes from your network today. Check the code on the screen, "
             "or ask the quiz master for the join link."
         )
     if window >= 86400:
-        return "Too many attempts from here today. Try again tomorrow."
+        return _("Too many attempts from here today. Try again tomorrow.")
     if window >= 3600:
-        return "Too many attempts from here. Wait an hour, then try again."
-    return "Too many attempts from here. Wait a minute, then try again."
+        return _("Too many attempts from here. Wait an hour, then try again.")
+    return _("Too many attempts from here. Wait a minute, then try again.")
 
 
 def guard_code_routes(app):

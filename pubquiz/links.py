@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import psutil
 import segno
 from flask import current_app, request, url_for
+from flask_babel import gettext
 from markupsafe import Markup
 
 from . import db
@@ -40,7 +41,7 @@ def qr_svg(url):
     if not urlsplit(url).scheme:
         return None
     svg = segno.make(url, error="m").svg_inline(
-        scale=1, border=2, omitsize=True, title="QR code to join the game"
+        scale=1, border=2, omitsize=True, title=gettext("QR code to join the game")
     )
     return Markup(svg)  # segno's own markup; the URL inside is encoded as modules, not text
 

@@ -6,8 +6,9 @@ import threading
 import time
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
-from . import csrf, db, events, games, links, metrics, partitions, seasons, snapshot
+from . import csrf, db, events, games, i18n, links, metrics, partitions, seasons, snapshot
 
 log = logging.getLogger(__name__)
 # The answer partitions ahead are checked on the first sweep and then daily: months in advance,
@@ -40,17 +41,27 @@ def publish(snap, audio=False, extra=None):
     """Push a game's state, as its change's transaction built it (snap), to everyone watching it;
     call after that transaction commits. audio: the projector's player changed too (it is sent
     only then, or every update would restart the music). extra: more fragments for some
-    audiences, rendered by the caller."""
+    audiences, rendered by the caller. The console speaks its host's language, every other
+    audience the game's."""
+    with force_locale(snap.game.get("host_language") or i18n.DEFAULT):
+        parts = {"host": render_pushed("host/_console.html", snap=snap)}
+    with force_locale(snap.game["language"]):
+        parts.update(_game_audiences(snap, audio))
+    for audience, html in (extra or {}).items():
+        parts[audience] = parts.get(audience, "") + html
+    metrics.PUBLISHED.inc()
+    return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
+
+
+def _game_audiences(snap, audio):
+    """The projector's, the phones' and the markers' fragments, each rendered once."""
     parts = {
-        "host": render_pushed("host/_console.html", snap=snap),
         "screen": render_pushed("screen/_stage.html", snap=snap, league=seasons.on_screen(snap)),
         "player": render_pushed("play/_stage.html", snap=snap, team=None, answer=None, result=None),
     }
     if snap.phase == "ended" or (snap.phase == "closed" and snap.question["kind"] == "text"):
         # Markers learn of a free-text question ready for marking.
         parts["marking"] = render_pushed("marking/_nav.html", snap=snap, question=None)
-    for audience, html in (extra or {}).items():
-        parts[audience] = parts.get(audience, "") + html
     if audio:
         parts["screen"] += render_pushed("screen/_audio.html", snap=snap)
     if _teams_differ(snap):
@@ -62,8 +73,7 @@ def publish(snap, audio=False, extra=None):
             if result not in rendered:
                 rendered[result] = render_pushed("play/_result.html", snap=snap, result=result)
             parts["team:%d" % team["id"]] = rendered[result]
-    metrics.PUBLISHED.inc()
-    return current_app.extensions["bus"].publish(snap.game["id"], parts, ended=snap.phase == "ended")
+    return parts
 
 
 def _teams_differ(snap):
@@ -83,14 +93,15 @@ def publish_pick(game_id, team_id):
     answer = db.one(
         "answer_of_team", game_created_at=row["created_at"], team_id=team_id, question_id=row["question_id"]
     )
-    html = render_pushed(
-        "play/_answer_box.html",
-        code=row["code"],
-        question_id=row["question_id"],
-        question=db.one("question_by_id", id=row["question_id"]),
-        answer=answer,
-        problem=None,
-    )
+    with force_locale(row["language"]):
+        html = render_pushed(
+            "play/_answer_box.html",
+            code=row["code"],
+            question_id=row["question_id"],
+            question=db.one("question_by_id", id=row["question_id"]),
+            answer=answer,
+            problem=None,
+        )
     metrics.PUBLISHED.inc()
     current_app.extensions["bus"].publish(game_id, {"team:%d" % team_id: html})
 
@@ -155,20 +166,28 @@ class Background:
         counts = db.one(
             "count_answers", game_id=game_id, game_created_at=game_created_at, question_id=question_id
         )
-        html = render_pushed(
-            "host/_answer_count.html",
-            question_id=question_id,
-            answered=counts["answered"],
-            team_count=counts["teams"],
-        )
-        waiting = render_pushed(
-            "host/_waiting.html",
-            question_id=question_id,
-            answered=counts["answered"],
-            waiting=counts["waiting"],
-        )
+        if counts is None:  # deleted with its quiz meanwhile
+            return
+        rendered = {}  # by language: the console's and the projector's are one rendering when they agree
+        for language in (counts["host_language"], counts["language"]):
+            if language not in rendered:
+                with force_locale(language):
+                    rendered[language] = render_pushed(
+                        "host/_answer_count.html",
+                        question_id=question_id,
+                        answered=counts["answered"],
+                        team_count=counts["teams"],
+                    )
+        with force_locale(counts["host_language"]):
+            waiting = render_pushed(
+                "host/_waiting.html",
+                question_id=question_id,
+                answered=counts["answered"],
+                waiting=counts["waiting"],
+            )
         metrics.PUBLISHED.inc()
-        current_app.extensions["bus"].publish(game_id, {"host": html + waiting, "screen": html})
+        parts = {"host": rendered[counts["host_language"]] + waiting, "screen": rendered[counts["language"]]}
+        current_app.extensions["bus"].publish(game_id, parts)
 
     # Deadlines: an exact timer in the process that opened the question, and a periodic sweep
     # in every process for questions opened elsewhere or before a restart. close_due() makes

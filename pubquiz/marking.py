@@ -6,6 +6,7 @@ Markers also type in the round scores of teams that play on paper."""
 import hmac
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
 
 from . import contents, db, games, live, scoring, snapshot, stream, templating, views
@@ -25,7 +26,7 @@ def _access(code):
     current = token and db.one("game_by_id", id=game["id"])["marker_token"]
     if current and hmac.compare_digest(token, current):
         return game, "marker"
-    abort(404, "There is nothing at this address.")
+    abort(404, _("There is nothing at this address."))
 
 
 @bp.get("/mark/<code>/join/<token>")
@@ -34,7 +35,7 @@ def join(code, token):
     game = views.game_or_404(code)
     current = db.one("game_by_id", id=game["id"])["marker_token"]
     if not current or not hmac.compare_digest(token, current):
-        abort(404, "This marker link is not valid (any more). Ask the quiz master for a new one.")
+        abort(404, _("This marker link is not valid (any more). Ask the quiz master for a new one."))
     markers = dict(session.get("markers", {}))
     markers[game["code"]] = token
     session["markers"] = dict(list(markers.items())[-5:])
@@ -133,7 +134,7 @@ def mark(code, question_id):
     verdict = request.form.get("verdict")
     key = scoring.normalise(request.form.get("answer_key", ""))
     if verdict not in VERDICTS or not key:
-        abort(400, "Mark a group of answers right, half or wrong.")
+        abort(400, _("Mark a group of answers right, half or wrong."))
     with db.transaction() as tx:
         tx.run(
             "insert_marking",
@@ -157,7 +158,7 @@ def undo(code, marking_id):
     with db.transaction() as tx:
         undone = tx.one("undo_marking", id=marking_id, game_id=game["id"])
         if undone is None:
-            abort(409, "That marking was undone already.")
+            abort(409, _("That marking was undone already."))
         game_row = tx.one("game_by_id", id=game["id"])
         games.rescore(tx, game_row, undone["question_id"])
         snap = snapshot.build(tx, game_row)
@@ -178,13 +179,13 @@ def paper_score(code):
     """A paper team's score for a round, typed in from its answer sheet."""
     game, who = _access(code)
     v = Validation(request.form)
-    team_id = v.integer("team_id", "Team", minimum=1, maximum=2**62)
-    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
-    points = v.points("points", "Points")
+    team_id = v.integer("team_id", _("Team"), minimum=1, maximum=2**62)
+    round_id = v.integer("round_id", _("Round"), minimum=1, maximum=2**62)
+    points = v.points("points", _("Points"))
     team = v.ok and db.one("team_by_id", id=team_id, game_id=game["id"])
     if v.errors.get("points"):
         abort(400, v.errors["points"])
-    refused = "Give a paper team of this game and one of its rounds."
+    refused = _("Give a paper team of this game and one of its rounds.")
     if not v.ok or not team or not team["paper"]:
         abort(400, refused)
     with db.transaction() as tx:

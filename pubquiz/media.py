@@ -6,6 +6,7 @@ import hmac
 from hashlib import sha256
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from . import db, templating
 from .accounts import login_required, owned
@@ -21,16 +22,22 @@ def upload(question_id):
     back = redirect(url_for("quizzes.edit_question", question_id=question_id), 303)
     upload_ = request.files.get("file")
     if upload_ is None or not upload_.filename:
-        flash("Choose a picture or a sound file to upload.", "error")
+        flash(_("Choose a picture or a sound file to upload."), "error")
         return back
     data = upload_.read(max(LIMITS.values()) + 1)
     found = sniff(data[:16])
     if found is None:
-        flash("That file is not a picture (PNG, JPEG, GIF, WebP) or a sound (MP3, OGG, WAV, M4A).", "error")
+        flash(
+            _("That file is not a picture (PNG, JPEG, GIF, WebP) or a sound (MP3, OGG, WAV, M4A)."), "error"
+        )
         return back
     kind, content_type = found
     if len(data) > LIMITS[kind]:
-        flash(f"That {kind} is too large: at most {LIMITS[kind] // (1024 * 1024)} MB.", "error")
+        size = LIMITS[kind] // (1024 * 1024)
+        if kind == "image":
+            flash(_("That image is too large: at most %(size)s MB.", size=size), "error")
+        else:
+            flash(_("That audio is too large: at most %(size)s MB.", size=size), "error")
         return back
     filename = clean_filename(upload_.filename)
     with db.transaction() as tx:
@@ -40,7 +47,10 @@ def upload(question_id):
             id=question["id"],
             media_id=media_id,
         )
-    flash(f"{'Picture' if kind == 'image' else 'Sound'} “{filename}” added.")
+    if kind == "image":
+        flash(_("Picture “%(file)s” added.", file=filename))
+    else:
+        flash(_("Sound “%(file)s” added.", file=filename))
     return back
 
 

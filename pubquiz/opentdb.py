@@ -7,35 +7,39 @@ answer apart from the others."""
 import html
 import random
 
+from flask_babel import gettext as _
+
 from .questions import DIFFICULTIES
 from .quizdoc import Builder, plain_quiz_form, plain_round_form
+from .rules import N_
 
 # What the API's response codes mean (its documentation), for a file that holds no questions.
 RESPONSE_CODES = {
-    1: "Open Trivia DB had no questions for that request",
-    2: "Open Trivia DB refused the request's arguments",
-    3: "the session token was not found",
-    4: "the session token has returned every question",
-    5: "too many requests were made",
+    1: N_("Open Trivia DB had no questions for that request"),
+    2: N_("Open Trivia DB refused the request's arguments"),
+    3: N_("the session token was not found"),
+    4: N_("the session token has returned every question"),
+    5: N_("too many requests were made"),
 }
+NOT_A_RESPONSE = N_("it is not a successful Open Trivia DB response")
 
 
 def read(document, title, rng=random):
     builder = Builder()
-    builder.settings("the file", plain_quiz_form(title))
+    builder.settings(_("the file"), plain_quiz_form(title))
     code, results = document.get("response_code"), document.get("results")
     if code != 0:
-        reason = RESPONSE_CODES.get(code, "it is not a successful Open Trivia DB response")
-        builder.problem("the file", f"response_code {code!r}: {reason}.")
+        reason = _(RESPONSE_CODES.get(code, NOT_A_RESPONSE))
+        builder.problem(_("the file"), f"response_code {code!r}: {reason}.")
         return builder.result()
     if not isinstance(results, list):
-        builder.problem("results", "a list of questions is needed.")
+        builder.problem("results", _("a list of questions is needed."))
         return builder.result()
     rounds = {}
     for number, result in enumerate(results, 1):
-        where = f"result {number}"
+        where = _("result %(number)s", number=number)
         if not isinstance(result, dict):
-            builder.problem(where, "a question is an object.")
+            builder.problem(where, _("a question is an object."))
             continue
         form = _form(builder, where, result, rng)
         if form is None:
@@ -60,11 +64,11 @@ def _form(builder, where, result, rng):
     if result.get("type") == "boolean":
         return {"kind": "truefalse", "prompt": prompt, "truth": "false" if correct == "False" else "true"}
     if result.get("type") != "multiple":
-        builder.problem(where, "only multiple and boolean questions can be imported.", "type")
+        builder.problem(where, _("only multiple and boolean questions can be imported."), "type")
         return None
     incorrect = result.get("incorrect_answers")
     if not isinstance(incorrect, list):
-        builder.problem(where, "a list of wrong answers is needed.", "incorrect_answers")
+        builder.problem(where, _("a list of wrong answers is needed."), "incorrect_answers")
         return None
     options = [correct, *(_text(answer) for answer in incorrect)]
     rng.shuffle(options)

@@ -2,14 +2,16 @@
 answers, play the joker."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
-from . import db, errors, games, limits, live, metrics, questions, snapshot, stream, teams, views
+from . import db, errors, games, i18n, limits, live, metrics, questions, snapshot, stream, teams, views
 from .validation import Validation
 
 bp = Blueprint("play", __name__)
 MAX_TEXT_ANSWER = 200
-CODE_LENGTH_MESSAGE = f"Codes have {games.CODE_LENGTH} characters."
-JOKER_REFUSED = "The joker can only be played once, on a joker round that has not started."
+CODE_LENGTH_MESSAGE = lazy_gettext("Codes have %(length)s characters.", length=games.CODE_LENGTH)
+JOKER_REFUSED = lazy_gettext("The joker can only be played once, on a joker round that has not started.")
 
 
 def _join_form(code="", name="", pin="", errors=None, status=200, home=False):
@@ -30,6 +32,8 @@ def join(code):
     game = games.by_code(code)
     if game and teams.identity(game):
         return redirect(url_for("play.show", code=game["code"]), 303)
+    if game:  # a game's own join link speaks the game's language
+        i18n.use(game.get("language"))
     return _join_form(
         games.normalise_code(code),
         request.args.get("team", "")[: teams.MAX_NAME],
@@ -40,23 +44,25 @@ def join(code):
 @bp.post("/join")
 @limits.failed_join
 def join_game():
-    v = Validation(request.form)
     code = games.normalise_code(request.form.get("code"))
-    name = v.text("name", "Team name", max_length=teams.MAX_NAME)
-    pin = (request.form.get("pin") or "").strip()
     game = games.by_code(code)
+    if game:  # the form's messages speak the game's language
+        i18n.use(game.get("language"))
+    v = Validation(request.form)
+    name = v.text("name", _("Team name"), max_length=teams.MAX_NAME)
+    pin = (request.form.get("pin") or "").strip()
     if not code:
-        v.error("code", "Enter the game code shown on the screen.")
+        v.error("code", _("Enter the game code shown on the screen."))
     elif len(code) != games.CODE_LENGTH:
         v.error("code", CODE_LENGTH_MESSAGE)
     elif game is None:
         limits.wrong_guess()
         v.error("code", views.NO_SUCH_GAME)
     elif game["phase"] == "ended":
-        v.error("code", "This game has ended.")
+        v.error("code", _("This game has ended."))
     # ASCII digits only: isdigit() alone takes "１２３４", which compare_digest cannot compare.
     if pin and not (len(pin) == 4 and pin.isascii() and pin.isdigit()):
-        v.error("pin", "A team PIN is four digits.")
+        v.error("pin", _("A team PIN is four digits."))
     if v.ok and teams.identity(game):
         return redirect(url_for("play.show", code=game["code"]), 303)
     if v.ok:
@@ -99,18 +105,19 @@ def submit_answer(code):
         limits.wrong_guess()
         return redirect(url_for("play.join", code=code), 303)
     v = Validation(request.form)
-    question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", _("Question"), minimum=1, maximum=2**62)
     answer = {"choice": None, "text": None, "number": None}
     if "choice" in request.form:
-        answer["choice"] = v.integer("choice", "Your choice", minimum=0, maximum=questions.MAX_OPTIONS - 1)
+        answer["choice"] = v.integer("choice", _("Your choice"), minimum=0, maximum=questions.MAX_OPTIONS - 1)
     elif "number" in request.form:
-        answer["number"] = v.number("number", "Your answer")
+        answer["number"] = v.number("number", _("Your answer"))
     else:
-        answer["text"] = v.text("text", "Your answer", max_length=MAX_TEXT_ANSWER)
+        answer["text"] = v.text("text", _("Your answer"), max_length=MAX_TEXT_ANSWER)
     # The accepted path is this one statement: no reads before it.
     accepted = v.ok and db.one("insert_answer", code=code, token=saved, question_id=question_id, **answer)
     metrics.ANSWERS.labels("accepted" if accepted else "refused").inc()
     if accepted:
+        i18n.use(accepted["language"])
         background = current_app.extensions["background"]
         background.answer_accepted(accepted["game_id"], accepted["game_created_at"], question_id)
         if not accepted["locked"]:  # a team of several phones: show the pick on the others
@@ -118,7 +125,7 @@ def submit_answer(code):
         return _answered(
             code, question_id, dict(answer, locked=accepted["locked"], option_text=accepted["option_text"])
         )
-    game_row = db.one("game_by_id", id=views.game_or_404(code)["id"])
+    game_row = db.one("game_by_id", id=views.game_or_404(code)["id"])  # speaks the game's language
     member = teams.identity(game_row)
     current = member and db.one(
         "answer_of_team",
@@ -139,10 +146,10 @@ def submit_answer(code):
 def lock_answer(code):
     game, member = teams.member_or_join(code)
     v = Validation(request.form)
-    question_id = v.integer("question_id", "Question", minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", _("Question"), minimum=1, maximum=2**62)
     problem = None
     if not member["captain"]:
-        problem = "Only your team's captain (the phone that joined first) can lock in."
+        problem = _("Only your team's captain (the phone that joined first) can lock in.")
     elif not v.ok or not db.one(
         "lock_answer",
         game_created_at=games.created_at(game),
@@ -150,7 +157,7 @@ def lock_answer(code):
         question_id=question_id,
         token=member["token"],
     ):
-        problem = "There is no open pick to lock in."
+        problem = _("There is no open pick to lock in.")
     else:
         current_app.extensions["background"].pick_changed(game["id"], member["id"])
     current = db.one(
@@ -191,11 +198,11 @@ def _refused(code, problem):
 def _refusal(game_row, member, question_id):
     """Why an answer was not accepted, in words a team understands (only on the refused path)."""
     if member is None:
-        return "Your team is not part of this game any more. Join again."
+        return _("Your team is not part of this game any more. Join again.")
     if game_row["question_id"] != question_id:
-        return "That question is no longer open."
+        return _("That question is no longer open.")
     if game_row["paused_at"] is not None:
-        return "The quiz master has paused the game. Send your answer again when it goes on."
+        return _("The quiz master has paused the game. Send your answer again when it goes on.")
     if db.one(
         "answer_of_team",
         game_created_at=game_row["created_at"],
@@ -203,16 +210,16 @@ def _refusal(game_row, member, question_id):
         question_id=question_id,
     ):
         if game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:
-            return "Your team's answer is locked in: it can no longer change."
+            return _("Your team's answer is locked in: it can no longer change.")
     elif game_row["phase"] == "question" and game_row["deadline_at"] > db.one("now")["now"]:
-        return "That answer does not fit this question. Reload the page and try again."
-    return "Too late: answers for this question have closed."
+        return _("That answer does not fit this question. Reload the page and try again.")
+    return _("Too late: answers for this question have closed.")
 
 
 def _joker_round(game, member):
     """The round the team asks to play its joker on, if it still may; None otherwise."""
     v = Validation(request.values)
-    round_id = v.integer("round_id", "Round", minimum=1, maximum=2**62)
+    round_id = v.integer("round_id", _("Round"), minimum=1, maximum=2**62)
     rounds = snapshot.load(game["id"]).joker_rounds_open_for(member["id"])
     return next((r for r in rounds if v.ok and r["id"] == round_id), None)
 
@@ -250,7 +257,8 @@ def events(code):
     game = games.by_code(code)
     member = game and teams.identity(game)
     if not member:  # no such game and not yours look the same
-        abort(404, "Join the game first.")
+        abort(404, _("Join the game first."))
+    i18n.use(game.get("language"))
     return stream.respond(
         game["id"],
         ("player", "team:%d" % member["id"]),

@@ -7,6 +7,8 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from . import questions
 from .mediafiles import LIMITS, clean_filename, sniff
 
@@ -82,6 +84,7 @@ class Builder:
 
     def problem(self, where, message, field_name=None):
         label = self.labels.get(field_name, field_name)
+        label = label and _(label)  # a file's own name for the field (a JSON key) stays as it is
         self.problems.append(f"{where}, {label}: {message}" if label else f"{where}: {message}")
 
     def _report(self, where, errors):
@@ -103,7 +106,8 @@ class Builder:
     def question(self, round_, where, form, image=None, audio=None):
         if self.quiz.question_count() >= MAX_QUESTIONS:
             if not self.full:  # said once, not for each question past the limit
-                self.problem(where, f"a quiz can hold at most {MAX_QUESTIONS:,} questions.")
+                most = f"{MAX_QUESTIONS:,}"
+                self.problem(where, _("a quiz can hold at most %(count)s questions.", count=most))
                 self.full = True
             return
         values, errors = questions.parse(form)
@@ -111,7 +115,8 @@ class Builder:
             errors = {"kind": errors["kind"]}
         if form.get(f"option_{questions.MAX_OPTIONS}"):
             errors.setdefault(
-                "options", f"A multiple-choice question takes 2–{questions.MAX_OPTIONS} options."
+                "options",
+                _("A multiple-choice question takes 2–%(count)s options.", count=questions.MAX_OPTIONS),
             )
         self._report(where, errors)
         round_.questions.append(Question(values, image, audio))
@@ -120,21 +125,33 @@ class Builder:
         """A picture or a sound from {"filename", "data" (base64)}: checked by its bytes."""
         if value is None:
             return None
-        label = "picture" if kind == "image" else "sound"
+        picture = kind == "image"
         if not isinstance(value, dict) or not isinstance(value.get("data"), str):
-            self.problem(where, f"a {label} needs its data (base64).", kind)
+            self.problem(
+                where,
+                _("a picture needs its data (base64).") if picture else _("a sound needs its data (base64)."),
+                kind,
+            )
             return None
         try:
             data = base64.b64decode(value["data"], validate=True)
         except (binascii.Error, ValueError):
-            self.problem(where, "its data is not base64.", kind)
+            self.problem(where, _("its data is not base64."), kind)
             return None
         found = sniff(data[:16])
         if found is None or found[0] != kind:
-            self.problem(where, f"this is not a {label} we can show.", kind)
+            self.problem(
+                where,
+                _("this is not a picture we can show.") if picture else _("this is not a sound we can show."),
+                kind,
+            )
             return None
         if len(data) > LIMITS[kind]:
-            self.problem(where, f"a {label} can be at most {LIMITS[kind] // (1024 * 1024)} MB.", kind)
+            size = LIMITS[kind] // (1024 * 1024)
+            if picture:
+                self.problem(where, _("a picture can be at most %(size)s MB.", size=size), kind)
+            else:
+                self.problem(where, _("a sound can be at most %(size)s MB.", size=size), kind)
             return None
         filename = value.get("filename")
         return Media(kind, found[1], clean_filename(filename if isinstance(filename, str) else ""), data)
@@ -142,5 +159,5 @@ class Builder:
     def result(self):
         """(the quiz, []) or (None, every problem)."""
         if not self.problems and not self.quiz.question_count():
-            self.problems.append("There are no questions in this file.")
+            self.problems.append(_("There are no questions in this file."))
         return (None, self.problems) if self.problems else (self.quiz, [])

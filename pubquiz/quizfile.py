@@ -4,6 +4,8 @@ writing one, within size limits that keep a file from taking the server down."""
 import json
 from pathlib import PurePath
 
+from flask_babel import gettext as _
+
 from . import opentdb, quizjson, sheets
 from .quizdoc import Builder
 
@@ -38,20 +40,23 @@ def read(data, filename=""):
     title = title_from(filename)
     if data.startswith(b"PK\x03\x04"):
         return (
-            sheets.read_xlsx(data, title) if len(data) <= MAX_SHEET else _too_large(MAX_SHEET, "An XLSX file")
+            sheets.read_xlsx(data, title)
+            if len(data) <= MAX_SHEET
+            else _too_large(MAX_SHEET, _("An XLSX file"))
         )
     if len(data) > MAX_JSON:
-        return _too_large(MAX_JSON, "A quiz file")
+        return _too_large(MAX_JSON, _("A quiz file"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return _failed(
-            f"byte {error.start + 1}", "this is not UTF-8 text (in a spreadsheet, save as “CSV UTF-8”)."
+            _("byte %(number)s", number=error.start + 1),
+            _("this is not UTF-8 text (in a spreadsheet, save as “CSV UTF-8”)."),
         )
     if text.lstrip().startswith(("{", "[")):
         return _read_json(text, title)
     if len(data) > MAX_SHEET:
-        return _too_large(MAX_SHEET, "A CSV file")
+        return _too_large(MAX_SHEET, _("A CSV file"))
     return sheets.read_csv(text, title)
 
 
@@ -59,14 +64,16 @@ def _read_json(text, title):
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        return _failed(f"line {error.lineno}", f"this is not valid JSON ({error.msg}).")
+        return _failed(
+            _("line %(number)s", number=error.lineno), _("this is not valid JSON (%(why)s).", why=error.msg)
+        )
     except RecursionError:
-        return _failed("the file", "this JSON is nested too deeply.")
+        return _failed(_("the file"), _("this JSON is nested too deeply."))
     if isinstance(document, dict) and document.get("format") == quizjson.FORMAT:
         return quizjson.read(document, title)
     if isinstance(document, dict) and "response_code" in document:
         return opentdb.read(document, title)
-    return _failed("the file", "a JSON file must be a pubquiz quiz or an Open Trivia DB response.")
+    return _failed(_("the file"), _("a JSON file must be a pubquiz quiz or an Open Trivia DB response."))
 
 
 def _failed(where, message):
@@ -76,7 +83,7 @@ def _failed(where, message):
 
 
 def _too_large(limit, what):
-    return _failed("the file", f"{what} can be at most {limit // MB} MB.")
+    return _failed(_("the file"), _("%(what)s can be at most %(size)s MB.", what=what, size=limit // MB))
 
 
 def write(quiz, fmt):

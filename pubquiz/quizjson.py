@@ -4,6 +4,8 @@ embedded (base64). Writing a quiz and reading the file back gives the same quiz.
 import base64
 import json
 
+from flask_babel import gettext as _
+
 from .quizdoc import Builder, quiz_form, round_form
 
 FORMAT = "pubquiz-quiz"
@@ -67,39 +69,44 @@ def read(document, title):
     builder = Builder()
     version = document.get("version")
     if version != VERSION:
-        builder.problem("version", f"this pubquiz reads version {VERSION} files, not {version!r}.")
+        builder.problem(
+            "version",
+            _("this pubquiz reads version %(ours)s files, not %(theirs)r.", ours=VERSION, theirs=version),
+        )
         return builder.result()
     settings = {key: document.get(key) for key in QUIZ_KEYS}
     settings["title"] = settings["title"] or title
     settings["leaderboard_mode"] = settings["leaderboard_mode"] or "question"
     if settings["speed_bonus"] not in (True, False):
         settings["speed_bonus"] = False
-    builder.settings("the quiz", _form(builder, "the quiz", quiz_form(settings)))
+    builder.settings(_("the quiz"), _form(builder, _("the quiz"), quiz_form(settings)))
     rounds = document.get("rounds")
     if not isinstance(rounds, list):
-        builder.problem("the quiz", "a list of rounds is needed.", "rounds")
+        builder.problem(_("the quiz"), _("a list of rounds is needed."), "rounds")
         return builder.result()
     for r, round_ in enumerate(rounds, 1):
-        where = f"round {r}"
+        where = _("round %(number)s", number=r)
         if not isinstance(round_, dict) or not isinstance(round_.get("questions"), list):
-            builder.problem(where, "a round needs a title and a list of questions.")
+            builder.problem(where, _("a round needs a title and a list of questions."))
             continue
         flags = {key: round_.get(key) is True for key in ROUND_KEYS[1:]}
         into = builder.round(
             where, _form(builder, where, round_form({"title": round_.get("title"), **flags}))
         )
         for n, question in enumerate(round_["questions"], 1):
-            _read_question(builder, into, f"round {r}, question {n}", question)
+            _read_question(
+                builder, into, _("round %(round)s, question %(number)s", round=r, number=n), question
+            )
     return builder.result()
 
 
 def _read_question(builder, into, where, question):
     if not isinstance(question, dict):
-        builder.problem(where, "a question is an object with its kind, prompt and answer.")
+        builder.problem(where, _("a question is an object with its kind, prompt and answer."))
         return
     options, accepted = question.get("options") or [], question.get("accepted") or []
     if not isinstance(options, list) or not isinstance(accepted, list):
-        builder.problem(where, "options and accepted are lists.")
+        builder.problem(where, _("options and accepted are lists."))
         return
     form = {
         "kind": question.get("kind"),
@@ -129,7 +136,7 @@ def _form(builder, where, fields):
     form = {}
     for name, value in fields.items():
         if isinstance(value, bool) or not isinstance(value, str | int | float | None):
-            builder.problem(where, "this should be text or a number.", name)
+            builder.problem(where, _("this should be text or a number."), name)
             value = ""
         form[name] = "" if value is None else str(value)
     return form

@@ -1,6 +1,7 @@
 """Authoring: a host's quizzes, their rounds and their questions."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import confirm, db, library, questions, seasons, snapshot, standings, used_before
 from .accounts import login_required, owned
@@ -39,7 +40,7 @@ def index():
 @login_required
 def create_quiz():
     v = Validation(request.form)
-    title = v.text("title", "Title", max_length=120)
+    title = v.text("title", _("Title"), max_length=120)
     if not v.ok:
         return _index_page(request.form, v.errors, 422)
     with db.transaction() as tx:
@@ -59,6 +60,7 @@ def _quiz_page(quiz, errors=None, form=None, status=200):
         rounds=rounds,
         by_round=by_round,
         kinds=questions.KINDS,
+        difficulties=questions.DIFFICULTIES,
         errors=errors or {},
         form=form or quiz,
         confirm_delete_quiz=confirm.delete_quiz(db.one("quiz_contents", id=quiz["id"])),
@@ -81,7 +83,7 @@ def update_quiz(quiz_id):
     if errors:
         return _quiz_page(quiz, errors, request.form, 422)
     db.run("update_quiz", id=quiz_id, **values)
-    flash("Quiz saved.")
+    flash(_("Quiz saved."))
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
 
@@ -95,7 +97,7 @@ def duplicate_quiz(quiz_id):
     suffix = " (copy)"
     quiz.values["title"] = quiz.values["title"][: 120 - len(suffix)] + suffix
     copy_id = library.save(g.host["id"], quiz)
-    flash(f"This is a copy: “{quiz.values['title']}”.")
+    flash(_("This is a copy: “%(quiz)s”.", quiz=quiz.values["title"]))
     return redirect(url_for("quizzes.edit", quiz_id=copy_id), 303)
 
 
@@ -104,10 +106,10 @@ def duplicate_quiz(quiz_id):
 def confirm_delete_quiz(quiz_id):
     quiz = owned(db.one("quiz_by_id", id=quiz_id))
     return confirm.page(
-        f"Delete the quiz “{quiz['title']}”?",
+        _("Delete the quiz “%(quiz)s”?", quiz=quiz["title"]),
         confirm.delete_quiz(db.one("quiz_contents", id=quiz_id)),
         url_for("quizzes.delete_quiz", quiz_id=quiz_id),
-        "Delete the quiz",
+        _("Delete the quiz"),
         url_for("quizzes.edit", quiz_id=quiz_id),
     )
 
@@ -119,7 +121,7 @@ def delete_quiz(quiz_id):
     if not confirm.confirmed():
         return confirm.ask(url_for("quizzes.confirm_delete_quiz", quiz_id=quiz_id))
     db.run("delete_quiz", id=quiz_id)
-    flash("Quiz deleted.")
+    flash(_("Quiz deleted."))
     return redirect(url_for("quizzes.index"), 303)
 
 
@@ -128,7 +130,7 @@ def delete_quiz(quiz_id):
 def add_round(quiz_id):
     quiz = owned(db.one("quiz_by_id", id=quiz_id))
     v = Validation(request.form)
-    title = v.text("round_title", "Round title", max_length=120)
+    title = v.text("round_title", _("Round title"), max_length=120)
     if not v.ok:
         return _quiz_page(quiz, v.errors, request.form, 422)
     db.one("insert_round", quiz_id=quiz_id, title=title)
@@ -153,10 +155,10 @@ def confirm_delete_round(round_id):
     round_ = owned(db.one("round_by_id", id=round_id))
     questions_in_round = len(db.all("questions_of_round", round_id=round_id))
     return confirm.page(
-        f"Delete the round “{round_['title']}”?",
+        _("Delete the round “%(round)s”?", round=round_["title"]),
         confirm.delete_round(questions_in_round),
         url_for("quizzes.delete_round", round_id=round_id),
-        "Delete the round",
+        _("Delete the round"),
         url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}",
     )
 
@@ -168,7 +170,7 @@ def delete_round(round_id):
     if not confirm.confirmed():
         return confirm.ask(url_for("quizzes.confirm_delete_round", round_id=round_id))
     db.run("delete_round", id=round_id)
-    flash(f"Round “{round_['title']}” deleted.")
+    flash(_("Round “%(round)s” deleted.", round=round_["title"]))
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]), 303)
 
 
@@ -185,7 +187,7 @@ def _moved(ids, item_id, direction):
 def _direction():
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
-        abort(400, "Move up or down.")
+        abort(400, _("Move up or down."))
     return -1 if direction == "up" else 1
 
 
@@ -229,7 +231,7 @@ def create_question(round_id):
     if errors:
         return _question_page(round_, None, values, errors)
     db.one("insert_question", round_id=round_id, **values)
-    flash("Question added.")
+    flash(_("Question added."))
     return redirect(url_for("quizzes.edit", quiz_id=round_["quiz_id"]) + f"#round-{round_id}", 303)
 
 
@@ -249,7 +251,7 @@ def update_question(question_id):
     if errors:
         return _question_page(db.one("round_by_id", id=question["round_id"]), question, values, errors)
     db.run("update_question", id=question_id, **values)
-    flash("Question saved.")
+    flash(_("Question saved."))
     return redirect(
         url_for("quizzes.edit", quiz_id=question["quiz_id"]) + f"#round-{question['round_id']}", 303
     )
@@ -260,7 +262,7 @@ def update_question(question_id):
 def delete_question(question_id):
     question = owned(db.one("question_by_id", id=question_id))
     db.run("delete_question", id=question_id)
-    flash("Question deleted.")
+    flash(_("Question deleted."))
     return redirect(url_for("quizzes.edit", quiz_id=question["quiz_id"]), 303)
 
 

@@ -4,6 +4,7 @@ the same table as CSV and XLSX. A game still being played shows its standings so
 import re
 
 from flask import Blueprint, Response, render_template
+from flask_babel import gettext as _
 
 from . import db, snapshot, standings, views
 from .accounts import login_required
@@ -32,7 +33,7 @@ def page(code):
     return render_template(
         "results/page.html",
         snap=snap,
-        header=standings.header(snap),
+        header=[_(title) for title in standings.header(snap)],  # the downloads keep English
         lines=standings.lines(snap),
         podium=standings.podium(snap),
     )

@@ -11,34 +11,45 @@ PHASES = ("lobby", "intro", "question", "closed", "reveal", "leaderboard", "tieb
 # question, or only as the final podium.
 LEADERBOARD_MODES = ("question", "round", "end")
 
+
+def N_(text):
+    """Marks English text for the catalogues; the screen that shows it translates it."""
+    return text
+
+
 # The host console offers these, in this order.
 ACTIONS = ("start", "open_question", "close_question", "reveal", "show_leaderboard", "next_round", "end")
 
 ACTION_LABELS = {
-    "start": "Start the quiz",
-    "open_question": "Open next question",
-    "close_question": "Close question now",
-    "reveal": "Reveal answer",
-    "show_leaderboard": "Show leaderboard",
-    "next_round": "Next round",
-    "end": "End the game",
+    "start": N_("Start the quiz"),
+    "open_question": N_("Open next question"),
+    "close_question": N_("Close question now"),
+    "reveal": N_("Reveal answer"),
+    "show_leaderboard": N_("Show leaderboard"),
+    "next_round": N_("Next round"),
+    "end": N_("End the game"),
 }
 
 # The phase in the host's words (the console, the list of games).
 PHASE_LABELS = {
-    "lobby": "Lobby: waiting for teams",
-    "intro": "Round intro",
-    "question": "Question open",
-    "closed": "Answers closed",
-    "reveal": "Answer revealed",
-    "leaderboard": "Leaderboard",
-    "tiebreak": "Tie-break",
-    "ended": "Game over",
+    "lobby": N_("Lobby: waiting for teams"),
+    "intro": N_("Round intro"),
+    "question": N_("Question open"),
+    "closed": N_("Answers closed"),
+    "reveal": N_("Answer revealed"),
+    "leaderboard": N_("Leaderboard"),
+    "tiebreak": N_("Tie-break"),
+    "ended": N_("Game over"),
 }
 
 
 class IllegalMove(Exception):
-    """A host action that the game's current phase does not allow (e.g. a double click)."""
+    """A host action that the game's current phase does not allow (e.g. a double click). Its
+    English text is `message % params`; the console says it in the host's language."""
+
+    def __init__(self, message, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 @dataclass(frozen=True)
@@ -112,11 +123,15 @@ def next_action(pos, outline, leaderboard="question"):
 def apply(action, pos, outline, leaderboard="question"):
     """The position after `action`, or IllegalMove with a message a host understands."""
     if action not in ACTIONS:
-        raise IllegalMove(f"Unknown action {action!r}.")
+        raise IllegalMove(N_("Unknown action %(action)r."), action=action)
     if not allowed(action, pos, outline, leaderboard):
         if action == "start" and not outline:
-            raise IllegalMove("This quiz has no questions yet: add some before starting.")
-        raise IllegalMove(f"“{ACTION_LABELS[action]}” is not possible now (the game is at {pos.phase}).")
+            raise IllegalMove(N_("This quiz has no questions yet: add some before starting."))
+        raise IllegalMove(
+            N_("“%(action)s” is not possible now (the game is at %(phase)s)."),
+            action=ACTION_LABELS[action],
+            phase=pos.phase,
+        )
     if action == "start":
         return Position("intro", 0, -1)
     if action == "open_question":

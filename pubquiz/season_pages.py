@@ -5,6 +5,7 @@ season or taking it out."""
 import re
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from . import db, league, live, seasons, snapshot, standings, views
 from .accounts import login_required, owned
@@ -19,7 +20,7 @@ def _index_page(form=None, errors=None, status=200):
     return render_template(
         "seasons/index.html",
         seasons=seasons.own(g.host["id"]),
-        scoring=league.SCORING,
+        scoring={name: _(words) for name, words in league.SCORING.items()},
         default_places=", ".join(str(p) for p in league.DEFAULT_PLACE_POINTS),
         form=form or {},
         errors=errors or {},
@@ -36,17 +37,17 @@ def index():
 @login_required
 def create():
     v = Validation(request.form)
-    name = v.text("name", "Season name", max_length=80)
+    name = v.text("name", _("Season name"), max_length=80)
     scoring = request.form.get("scoring", "")
     best_of = places = None
     if scoring not in league.SCORING:
-        v.error("scoring", "Choose how the league is scored.")
+        v.error("scoring", _("Choose how the league is scored."))
     elif scoring == "best":
-        best_of = v.integer("best_of", "Best weeks", minimum=1, maximum=MAX_WEEKS)
+        best_of = v.integer("best_of", _("Best weeks"), minimum=1, maximum=MAX_WEEKS)
     elif scoring == "places":
         places = league.parse_place_points(request.form.get("place_points", ""))
         if places is None:
-            v.error("place_points", "Points by place are whole numbers from 1st down, like 10, 8, 6, 5.")
+            v.error("place_points", _("Points by place are whole numbers from 1st down, like 10, 8, 6, 5."))
     if not v.ok:
         return _index_page(request.form, v.errors, 422)
     season_id = seasons.create(g.host["id"], name, scoring, best_of, places)
@@ -68,8 +69,8 @@ def show(season_id):
         weeks=weeks,
         rows=rows,
         games=db.may_be_stale(db.all, "games_of_season", season_id=season_id),
-        rule=seasons.rule(season).describe(),
-        tie_rules=league.TIE_RULES,
+        rule=seasons.rule(season).describe(_),
+        tie_rules=_(league.TIE_RULES),
     )
 
 
@@ -104,11 +105,15 @@ def put_game(code):
     season = None
     if raw:
         v = Validation(request.form)
-        season_id = v.integer("season_id", "Season", minimum=1, maximum=2**62)
+        season_id = v.integer("season_id", _("Season"), minimum=1, maximum=2**62)
         season = v.ok and db.one("season_by_id", id=season_id)
         if not season or season["host_id"] != g.host["id"]:
             abort(404)
     db.run("set_game_season", id=game["id"], season_id=season and season["id"])
     live.publish(snapshot.load(game["id"]))
-    flash(f"The game is in the season “{season['name']}”." if season else "The game is in no season.")
+    flash(
+        _("The game is in the season “%(season)s”.", season=season["name"])
+        if season
+        else _("The game is in no season.")
+    )
     return redirect(url_for("host.console", code=code), 303)

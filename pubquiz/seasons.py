@@ -6,6 +6,7 @@ import hmac
 import time
 
 from flask import current_app
+from flask_babel import gettext
 
 from . import db, league, limits, snapshot
 
@@ -109,12 +110,13 @@ def on_screen(snap):
     if snap.phase not in ("lobby", "ended") or not season_id:
         return None
     kept = current_app.extensions.setdefault("lobby_leagues", {})
-    key, now = (snap.game["id"], season_id), time.monotonic()
+    # The words are in the game's language, which may change in the lobby: it is part of the key.
+    key, now = (snap.game["id"], season_id, snap.game["language"]), time.monotonic()
     if snap.phase == "lobby" and kept.get(key, (0, None))[0] > now:
         return kept[key][1]
     season = db.one("season_by_id", id=season_id)
     _, rows = table(season)
-    shown = season, f"{rule(season).describe()} {league.TIE_RULES}", rows[:LEAGUE_ON_SCREEN]
+    shown = season, f"{rule(season).describe(gettext)} {gettext(league.TIE_RULES)}", rows[:LEAGUE_ON_SCREEN]
     if snap.phase == "lobby":
         for old in [k for k, (until, _) in kept.items() if until <= now]:
             kept.pop(old, None)

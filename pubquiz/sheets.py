@@ -8,12 +8,14 @@ import io
 import zipfile
 
 import openpyxl
+from flask_babel import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from . import questions
 from .quizdoc import Builder, plain_quiz_form, plain_round_form
+from .rules import N_
 
 OPTION_COLUMNS = [f"option {letter}" for letter in questions.LETTERS]
 COLUMNS = [
@@ -29,19 +31,21 @@ COLUMNS = [
     "difficulty",
 ]
 REQUIRED = ("kind", "question", "answer")
+# Where a field's problem is in the file; English, marked for the catalogues (the Builder says it
+# in the page's language, the file's own column names staying as the file has them).
 LABELS = {
-    "prompt": "column question",
-    "kind": "column kind",
-    "options": "column options",
-    "correct_option": "column answer",
-    "accepted": "column answer",
-    "numeric_answer": "column answer",
-    "tolerance": "column tolerance",
-    "time_limit": "column time limit",
-    "points": "column points",
-    "title": "column round",
-    "category": "column category",
-    "difficulty": "column difficulty",
+    "prompt": N_("column question"),
+    "kind": N_("column kind"),
+    "options": N_("column options"),
+    "correct_option": N_("column answer"),
+    "accepted": N_("column answer"),
+    "numeric_answer": N_("column answer"),
+    "tolerance": N_("column tolerance"),
+    "time_limit": N_("column time limit"),
+    "points": N_("column points"),
+    "title": N_("column round"),
+    "category": N_("column category"),
+    "difficulty": N_("column difficulty"),
 }
 KIND_NAMES = {
     **{key: key for key in questions.KINDS},
@@ -172,11 +176,14 @@ def read_xlsx(data, title):
     builder = Builder()
     try:
         if sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist()) > MAX_UNPACKED:
-            builder.problem("the file", f"this workbook unpacks to more than {MAX_UNPACKED // 2**20} MB.")
+            builder.problem(
+                _("the file"),
+                _("this workbook unpacks to more than %(size)s MB.", size=MAX_UNPACKED // 2**20),
+            )
             return builder.result()
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        builder.problem("the file", "this is not an XLSX workbook we can read.")
+        builder.problem(_("the file"), _("this is not an XLSX workbook we can read."))
         return builder.result()
     try:
         return read_rows(_xlsx_rows(book.worksheets[0]), title, unquote=False)
@@ -190,7 +197,7 @@ def _xlsx_rows(sheet):
         problems, texts = {}, []
         for index, cell in enumerate(row):
             if cell.data_type == "f":
-                problems[index] = "formulas are not read: type the value itself."
+                problems[index] = _("formulas are not read: type the value itself.")
                 texts.append("")
             else:
                 texts.append(_text(cell.value))
@@ -209,11 +216,11 @@ def read_rows(rows, title, unquote):
     """(quiz, problems) from (row number, problems, cells) with the column names first; a row's
     problems are by cell index, or {"file": ...} where the file cannot be read any further."""
     builder = Builder(LABELS)
-    builder.settings("the file", plain_quiz_form(title))
+    builder.settings(_("the file"), plain_quiz_form(title))
     columns = None
     rounds, round_title = {}, "Round 1"
     for number, cell_problems, cells in rows:
-        where = f"row {number}"
+        where = _("row %(number)s", number=number)
         if "file" in cell_problems:
             builder.problem(where, cell_problems["file"])
             break
@@ -223,7 +230,7 @@ def read_rows(rows, title, unquote):
                 break
             continue
         for index, message in cell_problems.items():
-            builder.problem(where, message, f"column {columns.get(index, index + 1)}")
+            builder.problem(where, message, _("column %(name)s", name=columns.get(index, index + 1)))
         row = {name: cells[i] if i < len(cells) else "" for i, name in columns.items()}
         if unquote:  # our own CSV export quotes what a spreadsheet would run as a formula
             row = {
@@ -238,7 +245,10 @@ def read_rows(rows, title, unquote):
             rounds[round_title] = builder.round(where, plain_round_form(round_title))
         builder.question(rounds[round_title], where, _question_form(builder, where, row))
     if columns is None and not builder.problems:
-        builder.problem("row 1", "the first row names the columns: " + ", ".join(COLUMNS) + ".")
+        builder.problem(
+            _("row %(number)s", number=1),
+            _("the first row names the columns: %(columns)s.", columns=", ".join(COLUMNS)),
+        )
     return builder.result()
 
 
@@ -250,7 +260,12 @@ def _columns(builder, cells):
     missing = [name for name in REQUIRED if name not in columns.values()]
     if missing:
         builder.problem(
-            "row 1", f"the first row names the columns ({', '.join(COLUMNS)}); missing: {', '.join(missing)}."
+            _("row %(number)s", number=1),
+            _(
+                "the first row names the columns (%(columns)s); missing: %(missing)s.",
+                columns=", ".join(COLUMNS),
+                missing=", ".join(missing),
+            ),
         )
         return None
     return columns
@@ -274,7 +289,7 @@ def _question_form(builder, where, row):
     elif kind == "truefalse":
         form["truth"] = TRUTH.get(answer.strip().casefold())
         if form["truth"] is None:
-            builder.problem(where, "write True or False.", "correct_option")
+            builder.problem(where, _("write True or False."), "correct_option")
     elif kind == "text":
         form["accepted"] = "\n".join(answer.split("|"))
     else:
@@ -292,5 +307,5 @@ def _correct(builder, where, options, answer):
         return str(questions.LETTERS.index(answer.upper()))
     if not any(options):
         return "0"  # the missing options are the problem (the editor's rules say so)
-    builder.problem(where, "the answer must be one of the options, or its letter (A–F).", "correct_option")
+    builder.problem(where, _("the answer must be one of the options, or its letter (A–F)."), "correct_option")
     return str(next(i for i, option in enumerate(options) if option))  # one problem, not two

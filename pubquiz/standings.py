@@ -13,6 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .rules import N_
 from .sheets import DANGEROUS
 
 PODIUM_PLACES = 3
@@ -31,7 +32,7 @@ class Line:
 
 def header(snap):
     rounds = [f"R{n} {r['title']}" for n, r in enumerate(snap.outline.rounds, start=1)]
-    return ["Rank", "Team", *rounds, "Joker", "Corrections", "Total"]
+    return [N_("Rank"), N_("Team"), *rounds, N_("Joker"), N_("Corrections"), N_("Total")]
 
 
 def lines(snap):

@@ -5,8 +5,9 @@ import hmac
 import secrets
 
 from flask import abort, current_app, redirect, session, url_for
+from flask_babel import gettext as _
 
-from . import db, games, limits, seasons, snapshot
+from . import db, games, i18n, limits, seasons, snapshot
 
 MAX_NAME = 30
 SAFE_NAMES = (
@@ -88,14 +89,14 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
                 if problem:
                     return None, None, problem
             elif team["paper"]:
-                return None, None, "That team name is taken in this game. Pick another name."
+                return None, None, _("That team name is taken in this game. Pick another name.")
             elif not pin or not hmac.compare_digest(pin, team["pin"]):
                 if pin:
                     limits.wrong_guess()
                 return (
                     None,
                     None,
-                    (
+                    _(
                         "A team with this name has already joined. If it is yours, enter the "
                         "team PIN shown on your teammate's phone."
                     ),
@@ -104,7 +105,7 @@ def join(game_id, name, pin="", max_teams=200, may_add_team=lambda: True):
             member = tx.one("member_identity", game_id=game_id, token=token)
             snap = snapshot.read(tx, game_id)
     except seasons.ClaimedMeanwhile:
-        return None, None, "Another team has just claimed that name in this season. Pick another name."
+        return None, None, _("Another team has just claimed that name in this season. Pick another name.")
     return member, snap, None
 
 
@@ -112,26 +113,29 @@ def _new_team(tx, game_id, name, pin, max_teams, may_add_team):
     """(the new team, None), or (None, why not)."""
     game = tx.one("game_by_id", id=game_id)
     if game["lobby_closed"]:
-        return None, (
+        return None, _(
             "The quiz master has closed this game to new teams. If your team is "
             "playing already, join it with its name and PIN."
         )
     if tx.one("teams_in_game", game_id=game_id)["teams"] >= max_teams:
         return None, (
-            f"This game is full: it has {max_teams} teams. Join a teammate's team with its name and PIN."
+            _(
+                "This game is full: it has %(count)s teams. Join a teammate's team with its name and PIN.",
+                count=max_teams,
+            )
         )
     season = game["season_id"] and tx.one("season_by_id", id=game["season_id"])
     season_pin, season_team_id, problem = seasons.regular(tx, season, name, pin) if season else (None,) * 3
     if problem:
         return None, problem
     if not may_add_team():
-        return None, (
+        return None, _(
             "So many teams have joined this game from this network that no more "
             "can. Join a teammate's team with its name and PIN, or ask the quiz master."
         )
     team = _insert(tx, game_id, name, False, season, season_pin, season_team_id)
     if team is None:  # taken a moment ago, or by a team the host removed
-        return None, "That team name is taken in this game. Pick another name."
+        return None, _("That team name is taken in this game. Pick another name.")
     return team, None
 
 
@@ -190,6 +194,7 @@ def member_or_join(code):
     if not member:
         limits.wrong_guess()
         abort(redirect(url_for("play.join", code=games.normalise_code(code)), 303))
+    i18n.use(game.get("language"))
     return game, member
 
 

@@ -2,6 +2,7 @@
 question; the closest guess wins the better place. Shown on the projector as it happens."""
 
 from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
 
 from . import db, errors, games, live, snapshot, teams, views
 from .accounts import login_required
@@ -21,12 +22,12 @@ def start(code):
     answer = v.number("answer", "The answer")
     tied = {int(t) for t in request.form.getlist("team") if t.isdigit()}
     if snap.phase != "ended" or not any(tied == set(group) for group in snap.podium_ties):
-        return views.done(game, message="A tie-break is for teams that share a podium place at the end.")
+        return views.done(game, message=_("A tie-break is for teams that share a podium place at the end."))
     if not v.ok:
         return views.done(game, message=next(iter(v.errors.values())))
     with db.transaction() as tx:
         if tx.one("lock_game", id=game["id"])["phase"] != "ended":
-            return views.done(game, message="The game is not at its end.")
+            return views.done(game, message=_("The game is not at its end."))
         tx.run(
             "insert_tiebreak",
             game_id=game["id"],
@@ -48,7 +49,7 @@ def close(code):
     game = views.own_game(code)
     with db.transaction() as tx:
         if tx.one("lock_game", id=game["id"])["phase"] != "tiebreak":
-            return views.done(game, message="There is no tie-break running.")
+            return views.done(game, message=_("There is no tie-break running."))
         tx.run("close_tiebreak", game_id=game["id"])
         moved = tx.one("set_phase", id=game["id"], phase="ended")
         games.audit(tx, game["id"], views.actor(), "close tie-break", "")
@@ -62,7 +63,7 @@ def answer(code):
     game, member = teams.member_or_join(code)
     v = Validation(request.form)
     number = v.number("number", "Your guess")
-    refused = "Only the tied teams answer a tie-break, once, while it is open."
+    refused = _("Only the tied teams answer a tie-break, once, while it is open.")
     if not v.ok:
         return errors.refused(refused, url_for("play.show", code=game["code"]))
     with db.transaction() as tx:

@@ -6,6 +6,8 @@ import io
 import re
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from . import db, library, questions, quizfile
 from .accounts import login_required, owned
@@ -20,7 +22,7 @@ SHOWN_QUESTIONS = 3
 def preview_import():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _preview(problems=["Choose a quiz file to upload (JSON, CSV or XLSX)."], status=422)
+        return _preview(problems=[_("Choose a quiz file to upload (JSON, CSV or XLSX).")], status=422)
     quiz, problems = quizfile.read(upload.read(quizfile.MAX_JSON + 1), upload.filename)
     if problems:
         return _preview(problems=problems, filename=upload.filename, status=422)
@@ -29,9 +31,10 @@ def preview_import():
 
 # The largest file we read, and the form around it (read by the app before this view runs).
 preview_import.max_content_length = quizfile.MAX_JSON + 64 * 1024
-preview_import.too_large = (
-    f"A quiz file can be at most {quizfile.MAX_JSON // quizfile.MB} MB "
-    f"(a spreadsheet {quizfile.MAX_SHEET // quizfile.MB} MB)."
+preview_import.too_large = lazy_gettext(
+    "A quiz file can be at most %(json)s MB (a spreadsheet %(sheet)s MB).",
+    json=quizfile.MAX_JSON // quizfile.MB,
+    sheet=quizfile.MAX_SHEET // quizfile.MB,
 )
 
 
@@ -54,11 +57,18 @@ def create_import(import_id):
     quiz = library.take_import(g.host["id"], import_id)
     if quiz is None:
         flash(
-            "That import was created already, or a newer upload replaced it: upload the file again.", "error"
+            _("That import was created already, or a newer upload replaced it: upload the file again."),
+            "error",
         )
         return redirect(url_for("quizzes.index"), 303)
     quiz_id = library.save(g.host["id"], quiz)
-    flash(f"Quiz imported: {len(quiz.rounds)} rounds, {quiz.question_count()} questions.")
+    flash(
+        _(
+            "Quiz imported: %(rounds)s rounds, %(questions)s questions.",
+            rounds=len(quiz.rounds),
+            questions=quiz.question_count(),
+        )
+    )
     return redirect(url_for("quizzes.edit", quiz_id=quiz_id), 303)
 
 

@@ -2,6 +2,8 @@
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 
 class Validation:
     def __init__(self, form):
@@ -18,9 +20,12 @@ class Validation:
     def text(self, field, label, *, required=True, max_length=200):
         value = " ".join((self.form.get(field) or "").split())
         if required and not value:
-            self.error(field, f"{label} is required.")
+            self.error(field, _("%(label)s is required.", label=label))
         elif len(value) > max_length:
-            self.error(field, f"{label} must be at most {max_length} characters.")
+            self.error(
+                field,
+                _("%(label)s must be at most %(max_length)s characters.", label=label, max_length=max_length),
+            )
         return value
 
     def integer(self, field, label, *, minimum, maximum, default=None):
@@ -30,17 +35,25 @@ class Validation:
         try:
             value = int(raw)
         except ValueError:
-            self.error(field, f"{label} must be a whole number.")
+            self.error(field, _("%(label)s must be a whole number.", label=label))
             return default
         if not minimum <= value <= maximum:
-            self.error(field, f"{label} must be between {minimum} and {maximum}.")
+            self.error(
+                field,
+                _(
+                    "%(label)s must be between %(minimum)s and %(maximum)s.",
+                    label=label,
+                    minimum=minimum,
+                    maximum=maximum,
+                ),
+            )
         return value
 
     def points(self, field, label, *, minimum=-1000, maximum=1000):
         """Points in halves, typed as 7, 7.5, 7,5 or 7½ (−1½ too); None with a message otherwise."""
         raw = (self.form.get(field) or "").strip().replace("−", "-").replace(",", ".")
         if not raw:
-            self.error(field, f"{label} are required.")
+            self.error(field, _("%(label)s are required.", label=label))
             return None
         half = raw.endswith("½")
         digits = raw.removesuffix("½").strip()
@@ -55,10 +68,18 @@ class Validation:
         elif half:
             value = None  # "7.5½" is no number of points
         if value is None or not value.is_finite() or value * 2 != (value * 2).to_integral_value():
-            self.error(field, "Points go in halves, like 7 or 7½.")
+            self.error(field, _("Points go in halves, like 7 or 7½."))
             return None
         if not minimum <= value <= maximum:
-            self.error(field, f"{label} must be between {minimum} and {maximum}.")
+            self.error(
+                field,
+                _(
+                    "%(label)s must be between %(minimum)s and %(maximum)s.",
+                    label=label,
+                    minimum=minimum,
+                    maximum=maximum,
+                ),
+            )
             return None
         return value
 
@@ -66,14 +87,14 @@ class Validation:
         raw = (self.form.get(field) or "").strip().replace(",", ".")
         if not raw:
             if required:
-                self.error(field, f"{label} is required.")
+                self.error(field, _("%(label)s is required.", label=label))
             return None
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            self.error(field, f"{label} must be a number, like 42 or 3.5.")
+            self.error(field, _("%(label)s must be a number, like 42 or 3.5.", label=label))
             return None
         if not value.is_finite() or abs(value) >= Decimal("1e15"):
-            self.error(field, f"{label} is not a number we can use.")
+            self.error(field, _("%(label)s is not a number we can use.", label=label))
             return None
         return value

@@ -5,17 +5,20 @@ A game here is its cached state from games.by_code (id, code, host, phase, versi
 database row."""
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext
 
-from . import games, links, live, snapshot, stream
+from . import games, i18n, links, live, snapshot, stream
 from .accounts import owned
 
-NO_SUCH_GAME = "There is no game with this code. Check the code on the screen."
+NO_SUCH_GAME = lazy_gettext("There is no game with this code. Check the code on the screen.")
 
 
 def game_or_404(code):
+    """The game a public URL names (the projector, a marker's link); the page speaks its language."""
     game = games.by_code(code)
     if game is None:
         abort(404, NO_SUCH_GAME)
+    i18n.use(game.get("language"))
     return game
 
 

@@ -89,6 +89,9 @@ ACCESS = {
     "transfer.export": "host",
     # The host console, its controls, teams, scores, audit, tie-breaks and stream.
     "host.create_game": "host",
+    # Languages: a host's own (any logged-in host), a game's (its host, in the lobby).
+    "languages.host_language": "login",
+    "languages.game_language": "host",
     "host.console": "host",
     "host.control": "host",
     "host.confirm_end": "host",

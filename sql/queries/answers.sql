@@ -30,8 +30,10 @@ set choice = excluded.choice, text = excluded.text, number = excluded.number,
     seconds_left = excluded.seconds_left
 where not answer.locked
 -- The option's words, so the phone shows "B Mars" and not just "B" (a lookup by key, same statement).
+-- The game's language too: the phone's reply speaks it, and this path reads nothing else.
 returning id, game_id, game_created_at, team_id, locked,
-          (select options[answer.choice + 1] from question where id = answer.question_id) as option_text;
+          (select options[answer.choice + 1] from question where id = answer.question_id) as option_text,
+          (select language from game where id = answer.game_id) as language;
 
 -- name: lock_answer
 -- The captain locks the team's pick in before the deadline.
@@ -63,7 +65,8 @@ where a.game_id = %(game_id)s and a.question_id = %(question_id)s
 order by a.submitted_at;
 
 -- name: count_answers
--- waiting: the phone teams the host is still waiting for, by name.
+-- waiting: the phone teams the host is still waiting for, by name; the console speaks its host's
+-- language, the projector the game's.
 select (select count(*) from answer
         where game_id = %(game_id)s and question_id = %(question_id)s
           and game_created_at = %(game_created_at)s) as answered,
@@ -74,7 +77,9 @@ select (select count(*) from answer
                and not exists (select 1 from answer a
                                where a.team_id = t.id and a.question_id = %(question_id)s
                                  and a.game_created_at = %(game_created_at)s)
-             order by t.name) as waiting;
+             order by t.name) as waiting,
+       g.language, (select language from host where host.id = g.host_id) as host_language
+from game g where g.id = %(game_id)s;
 
 -- name: set_scores
 update answer

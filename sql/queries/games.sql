@@ -1,8 +1,8 @@
 -- name: insert_game
-insert into game (quiz_id, host_id, code, venue, season_id)
-values (%(quiz_id)s, %(host_id)s, %(code)s, %(venue)s, %(season_id)s)
+insert into game (quiz_id, host_id, code, venue, season_id, language)
+values (%(quiz_id)s, %(host_id)s, %(code)s, %(venue)s, %(season_id)s, %(language)s)
 on conflict (code) do nothing
-returning id, code, host_id, quiz_id, phase, version, deadline_at, created_at;
+returning id, code, host_id, quiz_id, phase, version, deadline_at, created_at, language;
 
 -- name: game_by_code
 select * from game where code = %(code)s;
@@ -10,11 +10,13 @@ select * from game where code = %(code)s;
 -- name: game_by_id
 -- Every row a snapshot is built from carries its quiz's revision: the quiz's contents come from the
 -- cache kept under that revision (games.quiz_contents), not from the database.
-select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language
 from game where id = %(id)s;
 
 -- name: lock_game
-select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language
 from game where id = %(id)s for update;
 
 -- name: games_of_host
@@ -41,12 +43,14 @@ set phase = %(phase)s,
     version = version + 1
 where id = %(id)s
 returning *, extract(epoch from deadline_at - now()) as seconds_left,
-          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
+          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language;
 
 -- name: due_games
 -- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each
 -- due game is claimed by exactly one of them, and the others move on.
-select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision
+select *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language
 from game
 where phase = 'question' and deadline_at <= now() and paused_at is null
 order by deadline_at
@@ -55,7 +59,8 @@ for update skip locked;
 -- name: pause_game
 update game set paused_at = now(), version = version + 1
 where id = %(id)s
-returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
+returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language;
 
 -- name: resume_game
 -- A paused question keeps the time it had left: its deadline moves by the length of the pause.
@@ -63,7 +68,8 @@ update game
 set deadline_at = deadline_at + (now() - paused_at), paused_at = null, version = version + 1
 where id = %(id)s
 returning *, extract(epoch from deadline_at - now()) as seconds_left,
-          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
+          (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language;
 
 -- name: set_scores_hidden
 update game set scores_hidden = %(hidden)s where id = %(id)s;
@@ -90,7 +96,8 @@ select now() as now;
 -- name: set_phase
 update game set phase = %(phase)s, version = version + 1
 where id = %(id)s
-returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision;
+returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language;
 
 -- name: insert_tiebreak
 insert into tiebreak (game_id, prompt, answer, team_ids, deadline_at)
@@ -112,3 +119,10 @@ returning team_id;
 
 -- name: set_lobby_closed
 update game set lobby_closed = %(closed)s where id = %(id)s;
+
+-- name: set_game_language
+-- A new version: the cached game (games.by_code) carries the language its phones are served in.
+update game set language = %(language)s, version = version + 1
+where id = %(id)s and phase = 'lobby'
+returning *, (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
+       (select language from host where host.id = game.host_id) as host_language;

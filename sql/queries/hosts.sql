@@ -8,7 +8,10 @@ returning id;
 select * from host where lower(email) = lower(%(email)s);
 
 -- name: host_by_id
-select id, email, session_version from host where id = %(id)s;
+select id, email, session_version, language from host where id = %(id)s;
+
+-- name: set_host_language
+update host set language = %(language)s where id = %(id)s;
 
 -- name: end_sessions
 update host set session_version = session_version + 1 where id = %(id)s;

@@ -32,6 +32,9 @@
 
   // A request that failed must say so: htmx would otherwise do nothing (no connection) or swap a
   // whole error page into a button. The message goes where the person tapped, or to the top.
+  // What this script says, in the page's language: base.html puts the words on <body>.
+  var words = document.body.dataset;
+
   function say(event, text) {
     var problem = document.createElement("p");
     problem.className = "problem";
@@ -56,14 +59,14 @@
     if (fromStream(event)) return;  // streams reconnect by themselves
     // Also a timeout: the answer may have arrived and only the reply been lost. Tapping the same
     // answer again is safe (it counts once), so that is what the message asks for.
-    say(event, "No reply from the quiz: check your connection, then tap your answer again. It counts only once.");
+    say(event, words.sayNoReply);
   });
 
   document.addEventListener("htmx:response:error", function (event) {
     if (fromStream(event)) return;
     var page = new DOMParser().parseFromString(event.detail.ctx.text || "", "text/html");
     var message = page.querySelector(".error-page p");
-    say(event, message ? message.textContent : "That did not work. Try again.");
+    say(event, message ? message.textContent : words.sayFailed);
   });
 
   // body.live while the page's stream is connected; body.reconnecting once it was and is not,
@@ -164,7 +167,7 @@
     dialog.id = "confirm-dialog";
     dialog.className = "card confirm-dialog";
     dialog.innerHTML = '<h2 class="question"></h2><p class="consequence"></p>' +
-      '<form method="dialog" class="confirm-actions"><button value="cancel">Cancel</button>' +
+      '<form method="dialog" class="confirm-actions"><button value="cancel"></button>' +
       '<button value="confirm" class="danger"></button></form>';
     dialog.addEventListener("close", function () {
       var yes = onConfirm;
@@ -188,7 +191,8 @@
     var box = confirmDialog();
     box.querySelector(".question").textContent = form.dataset.confirm;
     box.querySelector(".consequence").textContent = form.dataset.confirmDetail || "";
-    box.querySelector("button.danger").textContent = form.dataset.confirmLabel || "Confirm";
+    box.querySelector("button[value=cancel]").textContent = words.sayCancel;
+    box.querySelector("button.danger").textContent = form.dataset.confirmLabel || words.sayConfirm;
     box.returnValue = "";
     onConfirm = function () {
       var yes = document.createElement("input");

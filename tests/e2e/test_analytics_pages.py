@@ -85,7 +85,7 @@ def test_the_host_and_the_operator_read_the_analytics_on_any_screen(people):
     host, code, season_id = _night(people)
     problems = []
 
-    _follow(host, f"/host/{code}/results", "Analytics: % right, hardest questions")
+    _follow(host, f"/host/{code}/results", "Analytics")
     expect(host.locator("main")).to_contain_text("67 % of the answers were right, over 3 questions.")
     expect(host.locator("#hardest-easiest")).to_contain_text(f"33 % R1 Q2 {STATEMENTS[1]}")
     expect(host.locator("#percent-right .chart-bar")).to_have_count(3)
