@@ -38,7 +38,7 @@ def needs(scope):
                 abort(401, "Send a live API token: Authorization: Bearer pq_...")
             if scope not in token["scopes"]:
                 abort(403, f"This token lacks the scope {scope}.")
-            g.host = {"id": token["host_id"], "email": token["email"]}
+            g.host = {"id": token["host_id"], "email": token["email"], "language": token["language"]}
             g.api_token = token
             return view(**kwargs)
 
@@ -126,7 +126,8 @@ def create_game():
     quiz = db.one("quiz_by_id", id=quiz_id)
     if quiz is None or quiz["host_id"] != g.host["id"]:
         return _invalid("quiz_id", "You have no quiz with this id.", 404)
-    game = games.create(quiz_id, g.host["id"], venue or None)
+    # It speaks its host's language, as "Start a game" on the host's page offers first.
+    game = games.create(quiz_id, g.host["id"], venue or None, language=g.host["language"])
     return jsonify(_state(snapshot.load(game["id"]))), 201
 
 

@@ -187,6 +187,15 @@ def test_a_token_of_one_host_finds_none_of_another_hosts_games_or_quizzes(app, h
     assert query(app, "select count(*) as n from game")[0]["n"] == 1
 
 
+def test_a_game_made_through_the_api_speaks_its_hosts_language(app, host, new_team):
+    assert host.post("/account/language", {"language": "de"}).status_code == 303
+    api = Api(app, make_token(host, "games:create"))
+    code = api.post("/api/v1/games", json={"quiz_id": host.create_quiz(questions=[CHOICE])}).json["code"]
+    team = new_team()
+    team.join(code, "Mars")
+    assert '<html lang="de">' in team.get(f"/play/{code}").get_data(as_text=True)
+
+
 def test_the_database_holds_a_tokens_hash_never_its_text(app, host):
     token = make_token(host, "games:control")
     secret = token.removeprefix("pq_")

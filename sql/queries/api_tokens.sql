@@ -22,4 +22,4 @@ with used as (
     where token_hash = %(token_hash)s and revoked_at is null
     returning id, host_id, name, scopes
 )
-select used.*, host.email from used join host on host.id = used.host_id;
+select used.*, host.email, host.language from used join host on host.id = used.host_id;
