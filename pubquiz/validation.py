@@ -38,16 +38,19 @@ class Validation:
             self.error(field, _("%(label)s must be a whole number.", label=label))
             return default
         if not minimum <= value <= maximum:
-            self.error(
-                field,
-                _(
-                    "%(label)s must be between %(minimum)s and %(maximum)s.",
-                    label=label,
-                    minimum=minimum,
-                    maximum=maximum,
-                ),
-            )
+            self._out_of_range(field, label, minimum, maximum)
         return value
+
+    def _out_of_range(self, field, label, minimum, maximum):
+        self.error(
+            field,
+            _(
+                "%(label)s must be between %(minimum)s and %(maximum)s.",
+                label=label,
+                minimum=minimum,
+                maximum=maximum,
+            ),
+        )
 
     def points(self, field, label, *, minimum=-1000, maximum=1000):
         """Points in halves, typed as 7, 7.5, 7,5 or 7½ (−1½ too); None with a message otherwise."""
@@ -71,15 +74,7 @@ class Validation:
             self.error(field, _("Points go in halves, like 7 or 7½."))
             return None
         if not minimum <= value <= maximum:
-            self.error(
-                field,
-                _(
-                    "%(label)s must be between %(minimum)s and %(maximum)s.",
-                    label=label,
-                    minimum=minimum,
-                    maximum=maximum,
-                ),
-            )
+            self._out_of_range(field, label, minimum, maximum)
             return None
         return value
 

@@ -49,6 +49,18 @@ def database_url():
 
 
 @pytest.fixture
+def empty_database(database_url):
+    """A new, empty database on the test server (as `createdb` makes one), dropped afterwards."""
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    name = "pubquiz_empty_" + secrets.token_hex(4)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    yield psycopg.conninfo.make_conninfo(database_url, dbname=name)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
 def clean_db(database_url):
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("truncate " + ", ".join(TABLES) + " restart identity cascade")

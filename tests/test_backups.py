@@ -39,18 +39,6 @@ def pubquiz(*args, **env):
 
 
 @pytest.fixture
-def empty_database(database_url):
-    """A new, empty database on the test server (created as `createdb` would), dropped afterwards."""
-    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
-    name = "pubquiz_restore_" + secrets.token_hex(4)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"create database {name}")
-    yield psycopg.conninfo.make_conninfo(database_url, dbname=name)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-
-
-@pytest.fixture
 def key_file(tmp_path):
     path = tmp_path / "backup.key"
     path.write_bytes(os.urandom(32))

@@ -2,7 +2,6 @@
 nothing lost, every game-path query reads only its game's partition, partitions are made ahead,
 and an answer for a month without one is still taken."""
 
-import secrets
 import time
 from decimal import Decimal
 
@@ -15,17 +14,6 @@ from partition_nights import months_ago, move_to, partition_of_answers, play_nig
 from pubquiz import create_app, db, games, partitions
 
 BEFORE_0013 = [p for p in sorted((db.SQL / "migrations").glob("*.sql")) if p.name < "0013"]
-
-
-@pytest.fixture
-def empty_database(database_url):
-    """A database of its own (name, url), dropped afterwards."""
-    name = "pubquiz_partitions_" + secrets.token_hex(4)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"create database {name}")
-    yield psycopg.conninfo.make_conninfo(database_url, dbname=name)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
 
 
 def _migrate_to_0012(url):
