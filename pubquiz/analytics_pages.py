@@ -10,6 +10,7 @@ on the primary."""
 from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, g, render_template, request
+from flask_babel import format_date, gettext
 
 from . import analytics, charts, db, seasons, templating, views
 from .accounts import login_required, owned
@@ -28,7 +29,8 @@ def _read(query, /, **params):
 def _questions(rows, with_quiz=False):
     return [
         analytics.Question(
-            label=(f"{r['quiz_title']} · " if with_quiz else "") + f"R{r['round_number']} Q{r['number']}",
+            label=(f"{r['quiz_title']} · " if with_quiz else "")
+            + gettext("R%(round)s Q%(number)s", round=r["round_number"], number=r["number"]),
             prompt=r["prompt"],
             answers=r["answers"],
             right=r["right_answers"],
@@ -46,17 +48,22 @@ def _figures(questions):
         "overall": analytics.overall_percent(questions),
         "hardest": analytics.hardest(questions),
         "easiest": analytics.easiest(questions),
-        "percent_chart": charts.bars("percent-right", "% right per question", bars, 100),
+        "percent_chart": charts.bars(
+            "percent-right", gettext("%(sign)s right per question", sign="%"), bars, 100
+        ),
     }
 
 
 def _day(field, what, errors):
     """The date typed in the query string's `field`, or None (left empty, or wrong: then errors
-    says why)."""
+    says why, naming the field by its label `what`)."""
+    typed = request.args.get(field)
     try:
-        return analytics.parse_day(request.args.get(field), what)
-    except ValueError as error:
-        errors[field] = str(error)
+        return analytics.parse_day(typed)
+    except ValueError:
+        errors[field] = gettext(
+            "%(what)s must be a date like 2026-03-31, not “%(text)s”.", what=what, text=typed[:40]
+        )
         return None
 
 
@@ -78,7 +85,13 @@ def game(code):
         quiz=db.all("quiz_by_id", id=game["quiz_id"])[0],
         **_figures(questions),
         bins=bins,
-        time_chart=charts.histogram("answer-times", "How long teams took to answer", bins, "seconds"),
+        time_chart=charts.histogram(
+            "answer-times",
+            gettext("How long teams took to answer"),
+            bins,
+            gettext("seconds"),
+            span=gettext("%(start)s to %(end)s"),
+        ),
     )
 
 
@@ -89,14 +102,14 @@ def across_games():
     out): the questions' % right, hardest and easiest. A bad filter re-renders the form (400)."""
     quizzes = _read("quizzes_of_host", host_id=g.host["id"])
     errors, quiz_id = {}, None
-    first, last = _day("from", "From", errors), _day("to", "To", errors)
+    first, last = _day("from", gettext("From"), errors), _day("to", gettext("To"), errors)
     if first and last and last < first:
-        errors["to"] = "“To” is before “From”: choose a later end date."
+        errors["to"] = gettext("“To” is before “From”: choose a later end date.")
     raw_quiz = request.args.get("quiz", "")
     if raw_quiz:
         quiz_id = next((q["id"] for q in quizzes if str(q["id"]) == raw_quiz), None)
         if quiz_id is None:
-            errors["quiz"] = "Choose one of your quizzes, or all of them."
+            errors["quiz"] = gettext("Choose one of your quizzes, or all of them.")
     context = {"quizzes": quizzes, "form": request.args, "errors": errors}
     if errors:
         return render_template("analytics/games.html", **context), 400
@@ -128,7 +141,9 @@ def season(season_id):
         season=season,
         weeks=weeks,
         rows=rows,
-        chart=charts.bars("league-points", f"League points in {season['name']}", bars),
+        chart=charts.bars(
+            "league-points", gettext("League points in %(season)s", season=season["name"]), bars
+        ),
     )
 
 
@@ -145,10 +160,10 @@ def operator():
     if not _is_operator():
         abort(404)
     errors = {}
-    last = _day("to", "To", errors) or datetime.now(UTC).date()
-    first = _day("from", "From", errors) or last - timedelta(OPERATOR_DAYS - 1)
+    last = _day("to", gettext("To"), errors) or datetime.now(UTC).date()
+    first = _day("from", gettext("From"), errors) or last - timedelta(OPERATOR_DAYS - 1)
     if not errors and not first <= last <= first + timedelta(MAX_DAYS - 1):
-        errors["to"] = f"Choose a “From” before “To”, at most {MAX_DAYS} days apart."
+        errors["to"] = gettext("Choose a “From” before “To”, at most %(days)s days apart.", days=MAX_DAYS)
     if errors:
         return render_template("analytics/operator.html", form=request.args, errors=errors), 400
     rows = {
@@ -159,7 +174,9 @@ def operator():
     days = analytics.days(first, last, rows)
     stream_peaks = peaks.peaks([day for day, _ in days])
     games = [
-        charts.Bar(f"{day:%a %d %b}", row["games"] if row else 0, str(row["games"] if row else 0))
+        charts.Bar(
+            format_date(day, "EEE dd MMM"), row["games"] if row else 0, str(row["games"] if row else 0)
+        )
         for day, row in days
     ]
     # The day of the month under its column, for at most DAY_TICKS days (the table has them all).
@@ -173,7 +190,15 @@ def operator():
         stream_peaks=stream_peaks,
         streams_now=peaks.now(),
         chart=charts.columns(
-            "games-per-day", "Games started per day", games, ticks, f"{first:%d %b} to {last:%d %b} (UTC)"
+            "games-per-day",
+            gettext("Games started per day"),
+            games,
+            ticks,
+            gettext(
+                "%(first)s to %(last)s (UTC)",
+                first=templating.day(first, "month"),
+                last=templating.day(last, "month"),
+            ),
         ),
         heartbeat=current_app.config["HEARTBEAT_SECONDS"],
     )

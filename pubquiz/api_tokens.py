@@ -2,6 +2,7 @@
 use, revoke one at once. The API itself is api.py; the tokens are tokens.py."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from . import tokens
 from .accounts import login_required
@@ -31,10 +32,10 @@ def index():
 @login_required
 def create():
     v = Validation(request.form)
-    name = v.text("name", "Token name", max_length=tokens.MAX_NAME)
+    name = v.text("name", gettext("Token name"), max_length=tokens.MAX_NAME)
     scopes = request.form.getlist("scope")
     if not scopes or not set(scopes) <= tokens.SCOPES.keys():
-        v.error("scope", "Tick what the token may do (at least one).")
+        v.error("scope", gettext("Tick what the token may do (at least one)."))
     if not v.ok:
         return _page(form=request.form, errors=v.errors, status=422)
     token, _ = tokens.create(g.host["id"], name, set(scopes))
@@ -47,5 +48,5 @@ def create():
 def revoke(token_id):
     if not tokens.revoke(g.host["id"], token_id):
         abort(404)  # another host's token looks missing
-    flash("Token revoked: requests with it are refused from now on.")
+    flash(gettext("Token revoked: requests with it are refused from now on."))
     return redirect(url_for("api_tokens.index"), 303)

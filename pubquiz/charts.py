@@ -64,10 +64,13 @@ def bars(chart_id, title, rows, maximum=None):
     return _svg(chart_id, title, max(ROW * len(rows), ROW), "".join(parts))
 
 
-def histogram(chart_id, title, bins, unit):
+def histogram(chart_id, title, bins, unit, span="%(start)s to %(end)s"):
     """A column per bin, each as tall as its count over the largest, the bins' edges along the
-    bottom, followed by `unit` ("seconds")."""
-    bars = [Bar(f"{_edge(b.start)} to {_edge(b.end)} {unit}", b.count, str(b.count)) for b in bins]
+    bottom, followed by `unit` ("seconds"); `span` says a bin's edges in the page's language."""
+    bars = [
+        Bar(f"{span % {'start': _edge(b.start), 'end': _edge(b.end)}} {unit}", b.count, str(b.count))
+        for b in bins
+    ]
     # Every other edge when there are many bins: numbers must not run into each other.
     step = 1 if len(bins) <= 8 else 2
     edges = [b.start for b in bins] + [bins[-1].end] if bins else []

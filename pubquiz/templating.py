@@ -1,6 +1,7 @@
 """What templates need besides their context: CSRF helpers, labels, number formatting."""
 
 import time
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from hashlib import sha256
@@ -85,9 +86,10 @@ DAYS = {"short": ("d MMM y", "medium"), "long": ("dd MMMM y", "long"), "month": 
 
 
 def day(value, style="short"):
-    """A date (of a timestamp, as stored: no time zone conversion) as the language writes it."""
+    """A date, or a timestamp's (as stored: no time zone conversion), as the language writes it."""
     english, other = DAYS[style]
-    return format_date(value.date(), english if _language() == "en" else other, locale=get_locale())
+    value = value.date() if isinstance(value, datetime) else value
+    return format_date(value, english if _language() == "en" else other, locale=get_locale())
 
 
 # For a static file asked for by its fingerprint, and for media (whose address names its bytes).

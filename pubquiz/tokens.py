@@ -14,14 +14,15 @@ import hashlib
 import secrets
 
 from . import db
+from .rules import N_
 
 PREFIX = "pq_"
 # What a token may do, in the words of the tokens page.
 SCOPES = {
-    "games:control": "Drive a game: next, reveal, pause, resume, and read where it is",
-    "games:create": "Start a game from one of your quizzes",
-    "results:read": "Read a game's results",
-    "quizzes:import": "Import a quiz file",
+    "games:control": N_("Drive a game: next, reveal, pause, resume, and read where it is"),
+    "games:create": N_("Start a game from one of your quizzes"),
+    "results:read": N_("Read a game's results"),
+    "quizzes:import": N_("Import a quiz file"),
 }
 MAX_NAME = 80
 

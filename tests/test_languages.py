@@ -136,3 +136,35 @@ def test_a_german_hosts_import_problems_are_in_german_and_the_command_lines_in_e
     with app.app_context():  # no request: what `pubquiz quiz import` prints
         _, problems = quizfile.read(b"round,question\nMusic,Who?\n", "quiz.csv")
     assert problems[0].startswith("row 1: the first row names the columns")
+
+
+def test_a_german_hosts_analytics_and_api_tokens_pages_read_german(app, host, new_team):
+    assert host.post("/account/language", {"language": "de"}).status_code == 303
+    code = _start(host, host.create_quiz(questions=[CHOICE]), "de")
+    team = new_team()
+    team.join(code, "Mars")
+    host.act(code, "start")
+    play(host, code, {team: {"choice": "1"}})
+    page = text(host.get(f"/host/{code}/analytics"))
+    assert "So lief das Spiel" in page and "% richtig pro Frage" in page and "1 von 1" in page
+    assert "Wie lange die Teams zum Antworten brauchten" in page  # the chart's own title
+    refused = host.get("/analytics?from=banana")
+    assert refused.status_code == 400
+    assert "Auswertung über deine Spiele" in text(refused)
+    assert "„Von“ muss ein Datum wie 2026-03-31 sein, nicht „banana“." in text(refused)
+
+    tokens = text(host.get("/account/api-tokens"))
+    assert "API-Tokens" in tokens and "Ein Spiel steuern" in tokens and "Noch keine Tokens." in tokens
+    refused = host.post("/account/api-tokens", {"name": "Stream Deck"})
+    assert refused.status_code == 422
+    assert "Kreuze an, was das Token darf (mindestens eines)." in text(refused)
+
+
+def test_a_french_operators_dashboard_reads_french(app, host):
+    app.config["OPERATORS"] = "host@example.org"
+    assert host.post("/account/language", {"language": "fr"}).status_code == 303
+    page = text(host.get("/operator"))
+    assert "Tableau de bord de l’exploitant" in page and "Parties lancées par jour" in page
+    refused = host.get("/operator?to=2026-13-01")
+    assert refused.status_code == 400
+    assert "« Au » doit être une date comme 2026-03-31, pas « 2026-13-01 »." in text(refused)
