@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from harness.processes import free_port
 from harness.quiz import Quiz, Round
+from pubquiz import db
 
 CHROMIUM = "/usr/bin/chromium"
 # As the machine notes say: without these, Chromium's own background traffic is refused
@@ -32,6 +33,22 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session")
+def database_url(database_url):
+    """The e2e tests' own database. Their server lives for the whole session, and its deadline
+    timers and sweep close every due question of the database they run on: on the unit tests'
+    one, they closed questions those tests were racing sweepers over."""
+    admin = psycopg.conninfo.make_conninfo(database_url, dbname="postgres")
+    name = "pubquiz_e2e_" + secrets.token_hex(4)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"create database {name}")
+    url = psycopg.conninfo.make_conninfo(database_url, dbname=name)
+    db.migrate(url)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
 
 
 @pytest.fixture(scope="session")
