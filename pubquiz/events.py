@@ -206,20 +206,25 @@ class Hub:
             return sum(len(s) for s in self._games.values())
 
     def deliver(self, event: Event) -> None:
-        # Encoded once per audience, and only for audiences some stream here wants: the other
-        # teams' results in this event are for streams held by other processes. Under the lock,
-        # so that a stream reading its backlog holds this event or has its backlog (replayed).
+        # Encoded once per fragment (teams with the same result share one), and only for
+        # audiences some stream here wants: the other teams' results in this event are for
+        # streams held by other processes. Under the lock, so that a stream reading its backlog
+        # holds this event or has its backlog (replayed).
         encoded = {}
         delivered = 0
         position = order(event.id)
+        parts = event.parts
         with self._lock:
             for sub in self._games.get(event.game_id, ()):
                 chunks = []
                 for audience in sub.audiences:
-                    if audience not in encoded and audience in event.parts:
-                        encoded[audience] = encode(event.id, event.parts[audience])
-                    if audience in encoded:
-                        chunks.append(encoded[audience])
+                    html = parts.get(audience)
+                    if html is None:
+                        continue
+                    data = encoded.get(html)
+                    if data is None:
+                        data = encoded[html] = encode(event.id, html)
+                    chunks.append(data)
                 if chunks:
                     sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks), position)
                     delivered += 1

@@ -95,7 +95,7 @@ class RedisBus:
         # "t": for the latency measured where it is delivered (a stream id's time is Redis's
         # clock, not the processes'; a message without it, from an older version, is not measured).
         published_at = time.time()
-        payload = json.dumps({"g": game_id, "p": parts, "t": published_at}, separators=(",", ":"))
+        payload = json.dumps({"g": game_id, "t": published_at, **_shared(parts)}, separators=(",", ":"))
         ttl = self.ended_history_seconds if ended else self.HISTORY_TTL
 
         def publish():
@@ -134,7 +134,7 @@ class RedisBus:
     @staticmethod
     def _event(game_id, entry):
         event_id, fields = entry
-        return Event(game_id, event_id.decode(), json.loads(fields[b"e"])["p"])
+        return Event(game_id, event_id.decode(), _parts(json.loads(fields[b"e"])))
 
     # --- the game channels this process is subscribed to ---------------------------------
 
@@ -256,7 +256,7 @@ class RedisBus:
         self.received_bytes += len(data)
         event_id, _, payload = data.decode().partition(" ")
         message = json.loads(payload)
-        self.hub.deliver(Event(message["g"], event_id, message["p"], message.get("t")))
+        self.hub.deliver(Event(message["g"], event_id, _parts(message), message.get("t")))
 
     def _recover(self):
         log.info("Redis is back: republishing and reconnecting local streams")
@@ -279,6 +279,28 @@ class RedisBus:
 
     def close(self) -> None:
         self._stop.set()
+
+
+def _shared(parts):
+    """An event's parts as they travel: each distinct fragment once ("f"), and for each audience
+    the index of its fragment ("p"). Teams with the same result share one rendering (live.py): a
+    reveal to 200 teams carries a handful of fragments, not 200 copies, through Redis and every
+    process's decoder."""
+    index, fragments = {}, []
+    for html in parts.values():
+        if html not in index:
+            index[html] = len(fragments)
+            fragments.append(html)
+    return {"f": fragments, "p": {audience: index[html] for audience, html in parts.items()}}
+
+
+def _parts(message):
+    """audience -> fragment; equal fragments are one string, which the hub encodes once. A message
+    without "f" was published by a version before the sharing (its "p" holds the fragments)."""
+    if "f" not in message:
+        return message["p"]
+    fragments = message["f"]
+    return {audience: fragments[number] for audience, number in message["p"].items()}
 
 
 def _from_one_server(pubsub):

@@ -1,6 +1,7 @@
 """Per-game channels: a process receives the events of the games it has streams of and nothing
 else, and a stream's backlog and its live events join without a gap or a repeat."""
 
+import json
 import secrets
 import time
 
@@ -128,3 +129,16 @@ def test_an_event_published_while_a_stream_reads_its_backlog_arrives_exactly_onc
     stream.close()
     assert text.count("in between") == 1
     assert len(stream.ids()) == len(set(stream.ids())) == 2
+
+
+def test_events_published_before_fragments_were_shared_still_replay_and_deliver(processes):
+    """A rolling upgrade: a process of the previous version publishes each audience's fragment in
+    "p", with no "f"; this version reads its history and its live messages alike."""
+    bus = processes[0]
+    old = json.dumps({"g": 1, "p": {"host": "<p>old host</p>"}, "t": time.time()})
+    client = redis.Redis.from_url(redis_url())
+    entry = client.xadd(bus._key(1), {"e": old}).decode()
+    assert [(e.id, e.parts) for e in bus.since(1, "0")] == [(entry, {"host": "<p>old host</p>"})]
+    host = bus.hub.subscribe(1, ("host",))
+    client.publish(bus.channel(1), "9-1 " + old)
+    assert encode("9-1", "<p>old host</p>") in _received(host, encode("9-1", "<p>old host</p>"))

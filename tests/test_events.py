@@ -68,6 +68,28 @@ def test_each_subscriber_gets_only_its_audiences(bus):
     assert _before_marker(bus, other_game, 2, "host") == []
 
 
+def test_teams_with_the_same_result_are_handed_one_encoding_of_it(bus):
+    teams = {number: bus.hub.subscribe(1, ("team:%d" % number,)) for number in (1, 2, 3)}
+    # Equal fragments that are not one string object, as two renderings or a decoder give them.
+    right = "".join(["<p>", "right</p>"])
+    event = bus.publish(1, {"team:1": right, "team:2": "<p>right</p>", "team:3": "<p>wrong</p>"})
+    handed = {number: _drain(sub)[0] for number, sub in teams.items()}
+    assert handed[1] == encode(event.id, "<p>right</p>")
+    assert handed[1] is handed[2]  # encoded once for both teams
+    assert handed[3] == encode(event.id, "<p>wrong</p>")
+
+
+def test_a_fragment_many_teams_share_is_published_once_and_replayed_to_each(backend, bus):
+    result = "<p>You said B Mars ✓</p>" * 40
+    parts = {"team:%d" % number: result for number in range(200)} | {"player": "<p>all</p>"}
+    event = bus.publish(1, parts)
+    if backend == "redis":  # what Redis holds, and every process decodes: the fragment once
+        [(_, fields)] = bus.redis.xrange(bus._key(1))
+        assert len(fields[b"e"]) < 2 * len(result.encode()) + 200 * 20
+    [replayed] = bus.since(1, START)
+    assert replayed.id == event.id and replayed.parts == parts
+
+
 def test_wire_format_is_one_unnamed_sse_message(backend):
     assert encode("a-1", "<div>\n  x\n</div>") == b"id: a-1\ndata: <div>\ndata:   x\ndata: </div>\n\n"
 
