@@ -32,7 +32,8 @@ def render_pushed(template, **context):
     """Render a fragment that goes to many clients: it must carry nobody's CSRF token."""
     token = csrf.rendering_pushed.set(True)
     try:
-        return render_template(template, **context)
+        with i18n.one_catalogue():
+            return render_template(template, **context)
     finally:
         csrf.rendering_pushed.reset(token)
 

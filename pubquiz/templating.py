@@ -10,9 +10,10 @@ from pathlib import Path
 from babel.dates import format_date
 from babel.numbers import get_decimal_symbol
 from flask import current_app
-from flask_babel import get_locale, gettext, ngettext
+from flask_babel import gettext, ngettext
 
 from . import confirm, csrf, links, questions, rules, seasons
+from .i18n import get_locale
 
 
 def _language():
