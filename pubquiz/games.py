@@ -119,14 +119,11 @@ def _move(tx, row, action, actor):
         question_id=question_id,
         opens=opens,
         time_limit=time_limit,
-    )
-    # What the host pressed, and where it took the game: "open", "R1 Q2 “Capital of France?”".
-    audit(
-        tx,
-        row["id"],
-        actor,
-        action.removesuffix("_question").replace("_", " "),
-        _described(contents, new, question_id),
+        # Its audit row: what the host pressed, and where it took the game: "open",
+        # "R1 Q2 “Capital of France?”".
+        actor=actor,
+        action=action.removesuffix("_question").replace("_", " "),
+        detail=_described(contents, new, question_id),
     )
     return snapshot.build(tx, moved, answers)
 

@@ -29,7 +29,9 @@ limit 50;
 
 -- name: move_game
 -- Every transition bumps the version: the host console posts the version it showed, so a
--- double click or a stale tab cannot apply one action twice.
+-- double click or a stale tab cannot apply one action twice. The move's audit row is written by
+-- the same statement: a click is one round trip fewer.
+with moved as (
 update game
 set phase = %(phase)s,
     round_index = %(round_index)s,
@@ -44,7 +46,12 @@ set phase = %(phase)s,
 where id = %(id)s
 returning *, extract(epoch from deadline_at - now()) as seconds_left,
           (select revision from quiz where quiz.id = game.quiz_id) as quiz_revision,
-       (select language from host where host.id = game.host_id) as host_language;
+       (select language from host where host.id = game.host_id) as host_language
+), audited as (
+    insert into audit (game_id, actor, action, detail)
+    select id, %(actor)s, %(action)s, %(detail)s from moved
+)
+select * from moved;
 
 -- name: due_games
 -- Questions whose deadline has passed. SKIP LOCKED lets every process sweep at once: each
