@@ -571,6 +571,95 @@ def _reference_ratios(night, reference):
     return lines
 
 
+def _performance_targets(s, night, reference, quick):
+    """The performance targets set against nchan (the practical floor) and the seed's table, each
+    judged from this run's figures (at full size only)."""
+    if not reference or reference.get("skipped"):
+        return []
+    rows = []
+
+    def judged(measure, value, target, ok):
+        rows.append(f"| {measure} | {value} | {target} | {_verdict(ok, sized=True, quick=quick)} |")
+
+    def ratio(*path):
+        ours, theirs = _get(night, *path), _get(reference, *path)
+        return ours / theirs if ours is not None and theirs else None
+
+    cpu = [ratio(name, "cpu_us_per_delivered_stack") for name in ("fanout_spread", "fanout_burst")]
+    judged(
+        "server CPU per delivered event, all-in, vs nchan (spread / burst)",
+        " / ".join(_fmt(r and round(r, 1), "x") for r in cpu),
+        "≤ 2x",
+        None if None in cpu else max(cpu) <= 2,
+    )
+    burst = ratio("fanout_burst", "click_to_arrival_ms", "p99")
+    judged(
+        "burst fan-out p99 vs nchan", _fmt(burst and round(burst, 1), "x"), "≤ 1.5x", burst and burst <= 1.5
+    )
+    spread = _get(night, "fanout_spread", "click_to_arrival_ms", "p99")
+    judged("spread fan-out p99", _fmt(spread, " ms"), "≤ 5 ms", spread is not None and spread <= 5)
+    memory = ratio("idle_memory", "rss_per_stream_kb")
+    judged(
+        "RSS per idle stream vs nchan",
+        _fmt(memory and round(memory, 1), "x"),
+        "≤ 1.5x",
+        memory and memory <= 1.5,
+    )
+    clicks = (s.get("clicks") or {}).get("teams", {})
+    by_teams = {int(teams): figures for teams, figures in clicks.items()}
+    if 50 in by_teams:
+        worst = max(by_teams[50].values())
+        judged(
+            "app CPU per console click (50 teams, the dearest click)",
+            _fmt(worst, " ms"),
+            "≤ 1.5 ms",
+            worst <= 1.5,
+        )
+    if by_teams:
+        reveals = {teams: figures["reveal"] for teams, figures in sorted(by_teams.items())}
+        limits = {10: 1, 50: 1.5, 200: 3}
+        growth = s["clicks"]["per_extra_team_us"]["reveal"]
+        judged(
+            "reveal CPU at " + " / ".join(map(str, reveals)) + " teams; µs per extra team",
+            " / ".join(_fmt(ms) for ms in reveals.values()) + f" ms; {_fmt(growth)} µs",
+            "≤ 1 / 1.5 / 3 ms; ≤ 10 µs",
+            all(ms <= limits.get(teams, ms) for teams, ms in reveals.items()) and growth <= 10,
+        )
+    answers = night.get("answer_burst") or {}
+    if answers:
+        per_answer = answers["cpu_ms_per_accepted_answer_app"]
+        judged(
+            "app CPU per accepted answer, through Nginx, real limiter",
+            _fmt(per_answer, " ms"),
+            "≤ 0.4 ms",
+            per_answer <= 0.4,
+        )
+        p99 = answers["answer_post_ms"]["p99"] / 1000
+        everyone = answers["accepted"] == answers["sent"]
+        judged(
+            f"{answers['sent']} answers sent within {answers['send_spread_s']} s: all accepted, POST p99",
+            f"{answers['accepted']} accepted, p99 {_fmt(round(p99, 2), ' s')}",
+            "all, < 1 s",
+            everyone and p99 < 1,
+        )
+    polling, ours = s.get("compare_polling"), s.get("compare_pubquiz") or night.get("compare_pubquiz")
+    if polling and ours and ours["db_statements_per_minute"]:
+        fewer = polling["db_statements_per_minute"] / ours["db_statements_per_minute"]
+        judged("DB statements vs polling at the same load", f"{fewer:.1f}x fewer", "≥ 20x fewer", fewer >= 20)
+    return [
+        "",
+        "## Performance targets",
+        "",
+        "Judged against nchan (the reference row above, same client and schedule) and the seed's "
+        "table. The seed's scenario 2 at full size (100 games of 50 teams, 10 updates a second to "
+        "every stream of a game, for 60 s) is not part of this run.",
+        "",
+        "| measure | this run | target | verdict |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
 def _side_by_side(s, night):
     lines = [
         "",
@@ -685,6 +774,7 @@ def markdown(results, quick, plots=()):
         + _night_paragraphs(night)
         + memory
         + _reference_ratios(night, reference)
+        + _performance_targets(s, night, reference, quick)
         + _side_by_side(s, night)
         + _clicks(s.get("clicks"))
         + _profiles()
