@@ -114,8 +114,9 @@ def _own_team():
 
 def _own_game():
     """A logged-in host on their own game is no guesser either: the console's clicks cost no
-    look-up in the limit store. g.host is set before any view's limits are checked (the
-    before_request hook runs first); a host guessing other games' codes still counts."""
+    look-up in the limit store. The login's g.host is set before any view's limits are checked
+    (the before_request hook runs first; an API token's host only inside the view, so the API
+    counts as before); a host guessing other games' codes still counts."""
     host = g.get("host")
     game = host and games.by_code(_code())
     return bool(game) and game["host_id"] == host["id"]
