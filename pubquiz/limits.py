@@ -4,10 +4,10 @@ Guessing is limited per client (an address, or an IPv6 /64), never for everyone 
 budget all addresses share is one a few attackers can spend for every honest team. Wrong guesses
 of a join code count per client, each distinct guess once (a phone retrying the same link, a
 stream reconnecting, is not guessing), with a daily cap; a team's browser is never counted on its
-own game. New teams count per client and game, answers per team, API requests per token, logins
-per address and per account (a browser the owner logged in with before has a budget of its
-own). The limits are
-settings (PUBQUIZ_LIMIT_*); the README has the arithmetic."""
+own game, nor a host on theirs. New teams count per client and game, answers per team, API
+requests per token, logins per address and per account (a browser the owner logged in with
+before has a budget of its own). The limits are settings (PUBQUIZ_LIMIT_*); the README has the
+arithmetic."""
 
 import hashlib
 import ipaddress
@@ -112,6 +112,23 @@ def _own_team():
     return _code() in session.get("teams", {})
 
 
+def _own_game():
+    """A logged-in host on their own game is no guesser either: the console's clicks cost no
+    look-up in the limit store. The login's g.host is set before any view's limits are checked
+    (the before_request hook runs first; an API token's host only inside the view, so the API
+    counts as before); a host guessing other games' codes still counts."""
+    host = g.get("host")
+    game = host and games.by_code(_code())
+    if not game or game["host_id"] != host["id"]:
+        return False
+    g.own_game = game  # the view's views.own_game takes it: one cache read per click, not two
+    return True
+
+
+def _no_guesser():
+    return _own_team() or _own_game()
+
+
 def _team_key():
     saved = session.get("teams", {}).get(_code())
     return "team:%s" % saved[0] if saved else "address:" + client()
@@ -120,7 +137,7 @@ def _team_key():
 failed_join = limiter.shared_limit(_setting("LIMIT_JOIN"), scope="join", deduct_when=_wrong_join)
 # Every route with a code in its path (see guard_code_routes), one budget for all of them.
 failed_lookup = limiter.shared_limit(
-    _setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup, exempt_when=_own_team
+    _setting("LIMIT_LOOKUP"), scope="look-up", deduct_when=_wrong_lookup, exempt_when=_no_guesser
 )
 answers = limiter.limit(_setting("LIMIT_ANSWER"), key_func=_team_key)
 

@@ -12,6 +12,10 @@ bp = Blueprint("play", __name__)
 MAX_TEXT_ANSWER = 200
 CODE_LENGTH_MESSAGE = lazy_gettext("Codes have %(length)s characters.", length=games.CODE_LENGTH)
 JOKER_REFUSED = lazy_gettext("The joker can only be played once, on a joker round that has not started.")
+# Field labels, translated only when a message names them: an accepted answer names none.
+QUESTION = lazy_gettext("Question")
+YOUR_CHOICE = lazy_gettext("Your choice")
+YOUR_ANSWER = lazy_gettext("Your answer")
 
 
 def _join_form(code="", name="", pin="", errors=None, status=200, home=False):
@@ -105,14 +109,14 @@ def submit_answer(code):
         limits.wrong_guess()
         return redirect(url_for("play.join", code=code), 303)
     v = Validation(request.form)
-    question_id = v.integer("question_id", _("Question"), minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", QUESTION, minimum=1, maximum=2**62)
     answer = {"choice": None, "text": None, "number": None}
     if "choice" in request.form:
-        answer["choice"] = v.integer("choice", _("Your choice"), minimum=0, maximum=questions.MAX_OPTIONS - 1)
+        answer["choice"] = v.integer("choice", YOUR_CHOICE, minimum=0, maximum=questions.MAX_OPTIONS - 1)
     elif "number" in request.form:
-        answer["number"] = v.number("number", _("Your answer"))
+        answer["number"] = v.number("number", YOUR_ANSWER)
     else:
-        answer["text"] = v.text("text", _("Your answer"), max_length=MAX_TEXT_ANSWER)
+        answer["text"] = v.text("text", YOUR_ANSWER, max_length=MAX_TEXT_ANSWER)
     # The accepted path is this one statement: no reads before it.
     accepted = v.ok and db.one("insert_answer", code=code, token=saved, question_id=question_id, **answer)
     metrics.ANSWERS.labels("accepted" if accepted else "refused").inc()
@@ -146,7 +150,7 @@ def submit_answer(code):
 def lock_answer(code):
     game, member = teams.member_or_join(code)
     v = Validation(request.form)
-    question_id = v.integer("question_id", _("Question"), minimum=1, maximum=2**62)
+    question_id = v.integer("question_id", QUESTION, minimum=1, maximum=2**62)
     problem = None
     if not member["captain"]:
         problem = _("Only your team's captain (the phone that joined first) can lock in.")

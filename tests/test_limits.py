@@ -45,6 +45,26 @@ def test_unknown_codes_on_the_projector_url_are_limited(app, client):
     assert client.get("/screen/CCCCCC").status_code == 429
 
 
+def test_a_host_on_their_own_game_is_no_guesser(app, host):
+    """A quiz master who mistyped a code is not locked out of their own console (and its clicks
+    cost no look-up in the limit store); the same account guessing other games' codes, another
+    host's real one included, still counts."""
+    from helpers import CHOICE, HostActions
+
+    app.config["LIMIT_LOOKUP"] = "3 per minute"
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    other = HostActions(app)
+    assert other.register("other@example.org").status_code == 303
+    others_code = other.start_game(other.create_quiz(questions=[]))
+    guesses = [host.get(f"/host/{c}").status_code for c in (others_code, "NOPE22", "NOPE23", "NOPE24")]
+    assert guesses == [404, 404, 404, 429]
+    for _ in range(3):
+        for action in ("start", "open_question", "close_question", "reveal", "show_leaderboard"):
+            assert host.get(f"/host/{code}").status_code == 200
+            assert host.act(code, action, htmx=True).status_code == 200
+    assert host.get(f"/host/{others_code}").status_code == 429
+
+
 def test_logins_are_limited_per_account(app, host):
     from helpers import HostActions
 
