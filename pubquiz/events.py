@@ -41,6 +41,9 @@ def encode(event_id: str, html: str) -> bytes:
 
 
 HEARTBEAT: bytes = b": ping\n\n"
+# Streams take their heartbeats in this many turns per interval, each its own: 5,000 streams
+# beating in the same instant would stall a process for a fifth of a second of CPU.
+HEARTBEAT_TURNS = 10
 # The position of a page rendered before its game's first event: the stream replays the whole
 # history. No position at all (a bare URL) gets the current state instead, never the history.
 START: str = "0"
@@ -67,6 +70,8 @@ class Subscription:
         "_ready",
         "_held",
         "_replayed_to",
+        "turn",
+        "delivered_since_beat",
     )
     # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
@@ -89,6 +94,8 @@ class Subscription:
         # those the backlog had are dropped, held or arriving late (see replayed).
         self._held = [] if replaying else None
         self._replayed_to = None
+        self.turn = 0  # its heartbeat's turn (Hub.start_heartbeats)
+        self.delivered_since_beat = False
 
     def push(self, data: bytes, position: tuple[int, ...] | None = None) -> None:
         """Queue bytes for the client (an event's at its position, see order). A client too slow
@@ -150,6 +157,7 @@ class Hub:
         self.send_timeout = send_timeout
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._turns = itertools.count()
         # The bus's: called for every local stream of a game as it opens (returning once this
         # process receives the game's events) and as it closes. The memory bus needs neither.
         self.watch = lambda game_id: None
@@ -162,6 +170,7 @@ class Hub:
         Once it returns, every event published for the game reaches the subscription. replaying:
         the caller reads a backlog next, and calls replayed() once it has."""
         sub = Subscription(game_id, tuple(audiences), address, replaying)
+        sub.turn = next(self._turns) % HEARTBEAT_TURNS
         with self._lock:
             held = self._per_address.get(address, 0)
             if self.max_per_address and held >= self.max_per_address:
@@ -227,6 +236,7 @@ class Hub:
                     chunks.append(data)
                 if chunks:
                     sub.push(chunks[0] if len(chunks) == 1 else b"".join(chunks), position)
+                    sub.delivered_since_beat = True
                     delivered += 1
         if delivered:
             metrics.DELIVERED.inc(delivered)
@@ -258,18 +268,28 @@ class Hub:
                     sub.writer.kill(block=False)
 
     def start_heartbeats(self, interval: float, after_beat: Callable[[], None] | None = None) -> None:
-        """A comment line to every stream every `interval` seconds, from one timer for all of
-        them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. The same
-        timer drops stalled streams, so a stream is dropped within send_timeout + interval, and
-        then calls after_beat (the operator's count of open streams)."""
+        """A comment line to every stream once per `interval` seconds, from one timer for all of
+        them: it keeps phones behind NAT and idle proxies from dropping a quiet stream. A stream
+        beats in its own turn (a tenth of the streams at a time) and not at all when it has had
+        an event since its last turn, so no stream is silent for two intervals. Once per
+        interval the same timer drops stalled streams, so a stream is dropped within
+        send_timeout + interval, and then calls after_beat (the operator's count of open streams)."""
 
         def beat():
-            while not self._stopped.wait(interval):
-                self.drop_stalled()
+            turn = 0
+            while not self._stopped.wait(interval / HEARTBEAT_TURNS):
+                if turn == 0:
+                    self.drop_stalled()
                 for sub in self._everyone():
-                    sub.push(HEARTBEAT)
-                if after_beat is not None:
+                    if sub.turn != turn:
+                        continue
+                    if sub.delivered_since_beat:
+                        sub.delivered_since_beat = False
+                    else:
+                        sub.push(HEARTBEAT)
+                if turn == 0 and after_beat is not None:
                     after_beat()
+                turn = (turn + 1) % HEARTBEAT_TURNS
 
         threading.Thread(target=beat, daemon=True, name="pubquiz-heartbeats").start()
 

@@ -7,7 +7,7 @@ import pytest
 from helpers import CHOICE, HostActions, Stream, redis_url
 
 from pubquiz import games
-from pubquiz.events import START, Hub, MemoryBus, Subscription, encode
+from pubquiz.events import HEARTBEAT, START, Hub, MemoryBus, Subscription, encode
 from pubquiz.redis_bus import RedisBus
 
 # Every test here runs against both buses: one process, and many processes over Redis.
@@ -136,6 +136,39 @@ def test_heartbeats_reach_idle_streams_from_one_timer(bus):
         assert _drain(sub)[0] == b": ping\n\n"
     finally:
         bus.hub.stop()
+
+
+def test_a_stream_that_had_an_event_since_its_last_turn_needs_no_heartbeat(bus):
+    busy, idle = bus.hub.subscribe(1, ("host",)), bus.hub.subscribe(2, ("host",))
+    bus.hub.start_heartbeats(0.2)
+    received = {busy: [], idle: []}
+    try:
+        deadline = time.monotonic() + 0.7
+        while time.monotonic() < deadline:
+            bus.publish(1, {"host": "<p>another answer</p>"})
+            time.sleep(0.01)
+            for sub, items in received.items():
+                items += sub.wait(timeout=0)
+    finally:
+        bus.hub.stop()
+    assert received[idle].count(HEARTBEAT) >= 2
+    assert HEARTBEAT not in received[busy]
+
+
+def test_streams_take_their_heartbeats_a_tenth_at_a_time(backend):
+    """5,000 streams beating in the same instant stall a process for a fifth of a second of CPU,
+    which a click arriving then waits for."""
+    hub = Hub()
+    subs = [hub.subscribe(1, ("player",)) for _ in range(100)]
+    hub.start_heartbeats(2.0)
+    try:
+        beaten = []
+        _wait_for(lambda: beaten.extend(s for s in subs if s.wait(timeout=0)) or beaten)
+        time.sleep(0.05)  # the first turn has pushed all its beats (the next is 0.2 s away)
+        beaten += [s for s in subs if s.wait(timeout=0)]
+    finally:
+        hub.stop()
+    assert len(beaten) == 10
 
 
 def test_unsubscribe_stops_delivery(bus):
