@@ -47,7 +47,7 @@ def select_locale():
 def one_catalogue():
     """Within: a template's _() and number filters use the locale and catalogue looked up once
     here. flask-babel looks them up again at every message through five context lookups, which
-    was a third of a console fragment's render; a fragment changes no locale while it renders."""
+    was a sixth of a console fragment's render; a fragment changes no locale while it renders."""
     token = _rendering.set((_babel_locale(), get_translations()))
     try:
         yield
