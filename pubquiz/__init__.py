@@ -45,6 +45,7 @@ def create_app(config=None):
         template_folder=str(settings.ROOT / "templates"),
         static_folder=str(settings.ROOT / "static"),
     )
+    app.jinja_environment = templating.Environment  # before anything builds app.jinja_env
     app.config.from_mapping(settings.from_environment())
     app.config.update(config or {})
     app.config["SECRET_KEY"] = settings.secret_key(app.config)
