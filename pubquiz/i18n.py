@@ -2,7 +2,7 @@
 
 A game's phones and projector speak the game's language (the host picks it), the host's own pages
 the host's, and the join page, before a game is known, the browser's Accept-Language. Fragments
-pushed to many clients are rendered once per audience inside force_locale(), never per client.
+pushed to many clients are rendered once per audience inside speaking(), never per client.
 
 English is the source language: the msgids are the English text, and an English page is the
 template as written."""
@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import abort, g, has_request_context, request
-from flask_babel import Babel, get_translations, gettext, refresh
+from flask_babel import Babel, force_locale, get_translations, gettext, refresh
 from flask_babel import get_locale as _babel_locale
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,26 @@ def select_locale():
 def one_catalogue():
     """Within: a template's _() and number filters use the locale and catalogue looked up once
     here. flask-babel looks them up again at every message through five context lookups, which
-    was a sixth of a console fragment's render; a fragment changes no locale while it renders."""
+    was a sixth of a console fragment's render; a fragment changes no locale while it renders.
+    Within speaking(), the catalogue it looked up serves."""
+    if _rendering.get() is not None:
+        yield
+    else:
+        with _looked_up_now():
+            yield
+
+
+@contextmanager
+def speaking(language):
+    """Within: fragments render in `language`, all from one look-up of its catalogue (a reveal
+    renders a result for each team). Nothing within may change the locale but another
+    speaking(), which looks its own catalogue up."""
+    with force_locale(language), _looked_up_now():
+        yield
+
+
+@contextmanager
+def _looked_up_now():
     token = _rendering.set((_babel_locale(), get_translations()))
     try:
         yield

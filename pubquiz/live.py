@@ -6,7 +6,6 @@ import threading
 import time
 
 from flask import current_app
-from flask_babel import force_locale
 
 from . import csrf, db, events, games, i18n, links, metrics, partitions, seasons, snapshot
 
@@ -46,9 +45,9 @@ def publish(snap, audio=False, extra=None):
     only then, or every update would restart the music). extra: more fragments for some
     audiences, rendered by the caller. The console speaks its host's language, every other
     audience the game's."""
-    with force_locale(snap.game.get("host_language") or i18n.DEFAULT):
+    with i18n.speaking(snap.game.get("host_language") or i18n.DEFAULT):
         parts = {"host": render_pushed("host/_console.html", snap=snap)}
-    with force_locale(snap.game["language"]):
+    with i18n.speaking(snap.game["language"]):
         parts.update(_game_audiences(snap, audio))
     for audience, html in (extra or {}).items():
         parts[audience] = parts.get(audience, "") + html
@@ -96,7 +95,7 @@ def publish_pick(game_id, team_id):
     answer = db.one(
         "answer_of_team", game_created_at=row["created_at"], team_id=team_id, question_id=row["question_id"]
     )
-    with force_locale(row["language"]):
+    with i18n.speaking(row["language"]):
         html = render_pushed(
             "play/_answer_box.html",
             code=row["code"],
@@ -174,14 +173,14 @@ class Background:
         rendered = {}  # by language: the console's and the projector's are one rendering when they agree
         for language in (counts["host_language"], counts["language"]):
             if language not in rendered:
-                with force_locale(language):
+                with i18n.speaking(language):
                     rendered[language] = render_pushed(
                         "host/_answer_count.html",
                         question_id=question_id,
                         answered=counts["answered"],
                         team_count=counts["teams"],
                     )
-        with force_locale(counts["host_language"]):
+        with i18n.speaking(counts["host_language"]):
             waiting = render_pushed(
                 "host/_waiting.html",
                 question_id=question_id,

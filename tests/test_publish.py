@@ -5,6 +5,7 @@ handed, not from the code's own counters."""
 from helpers import CHOICE
 from night import game_id, play, query, team_id, visible
 
+from pubquiz import i18n, live, snapshot
 from pubquiz.events import START, Hub, MemoryBus
 
 
@@ -62,6 +63,24 @@ def test_templates_read_the_environments_own_globals_so_a_render_copies_no_chain
         # The same dict, so a name the app adds later is seen by a template already loaded.
         app.jinja_env.globals["added_later"] = "seen"
         assert app.jinja_env.from_string("{{ added_later }}").render() == "seen"
+
+
+def test_a_reveal_looks_its_catalogues_up_once_per_language_not_once_per_team(app, host, new_team, monkeypatch):
+    code = host.start_game(host.create_quiz(questions=[CHOICE]))
+    teams = [new_team() for _ in range(3)]
+    for number, team in enumerate(teams):
+        team.join(code, f"Table {number}")
+    host.act(code, "start")
+    play(host, code, {team: {"choice": str(number)} for number, team in enumerate(teams)})
+    looked_up = []
+    real = i18n.get_translations
+    monkeypatch.setattr(i18n, "get_translations", lambda: looked_up.append(1) or real())
+    with app.test_request_context("/"):
+        parts = live.publish(snapshot.load(game_id(app, code))).parts
+    # The console in its host's language, and the projector, the phones and three different
+    # results in the game's: two look-ups, where each of those six renders made one of its own.
+    assert len(looked_up) == 2
+    assert len({parts.get("team:%d" % team_id(app, code, f"Table {n}")) for n in range(3)}) == 3
 
 
 def _team_ids(app, code):
