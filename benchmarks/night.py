@@ -9,6 +9,7 @@ to settle and checks what they received against the bus's history in Redis. The 
 import asyncio
 import re
 import time
+from collections import Counter
 
 import redis
 
@@ -59,6 +60,22 @@ def answer_request(key, game, team, question_id, choice="1"):
 
 def accepted_answers(requests):
     return [r for r in requests if r.status == 200 and b"Answer locked in" in r.response]
+
+
+PROBLEM = re.compile(rb'role="alert">([^<]*)<')
+
+
+def not_accepted(requests):
+    """Why answers were not accepted, {reason: count}: the client's error (a timeout), or the
+    status and the problem the team's phone showed ("200 Too late: answers for this question
+    have closed.")."""
+    reasons = Counter()
+    for r in requests:
+        if r.status == 200 and b"Answer locked in" in r.response:
+            continue
+        problem = PROBLEM.search(r.body)
+        reasons[r.error or f"{r.status} {problem.group(1).decode() if problem else ''}".strip()] += 1
+    return dict(reasons)
 
 
 def per_delivery(cpu_seconds, deliveries):

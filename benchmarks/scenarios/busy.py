@@ -7,7 +7,7 @@ import time
 
 from .. import analysis, lean
 from ..analysis import percentiles
-from ..night import NEXT_ACTION, accepted_answers, answer_request, cpu_per_delivery, log
+from ..night import NEXT_ACTION, accepted_answers, answer_request, cpu_per_delivery, log, not_accepted
 from ..stack import Window
 
 
@@ -113,6 +113,7 @@ async def busy(night):
         "answers_sent": len(answers),
         "answers_accepted": len(accepted),
         "answers_lost": len(answers) - len(accepted),
+        "answers_not_accepted_why": not_accepted(answers),
         "answer_post_ms": percentiles([r.latency for r in accepted]),
         **summary,
         **cpu_per_delivery(window, summary["delivered"]),
