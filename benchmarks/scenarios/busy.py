@@ -123,5 +123,6 @@ async def busy(night):
     log(
         f"busy: {published} events ({out['updates_per_game_per_second']}/game/s), lost {summary['lost']}, "
         f"click->team p99 {summary['click_to_arrival_ms']['p99']} ms, answers {len(accepted)}/{len(answers)}"
+        + (f", not accepted: {out['answers_not_accepted_why']}" if out["answers_not_accepted_why"] else "")
     )
     return out
