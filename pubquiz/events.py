@@ -13,6 +13,7 @@ games it has viewers of, and nothing else.
 """
 
 import itertools
+import os
 import threading
 import time
 from collections import deque
@@ -56,7 +57,13 @@ def order(event_id: str) -> tuple[int, ...]:
 
 class Subscription:
     """One open stream's mailbox: a deque and an event rather than a Queue, so a waiting stream
-    arms no timer and an idle one costs little memory (heartbeats come from the Hub)."""
+    arms no timer and an idle one costs little memory (heartbeats come from the Hub).
+
+    With the client's socket (fd) a push writes straight to it while the stream's greenlet waits
+    with nothing queued: waking that greenlet to hand the bytes to the server's write cost twice
+    the write itself (an idle heartbeat 71-96 µs of app CPU through gunicorn, 34-35 µs straight).
+    What the socket does not take at once is queued, and the greenlet writes it through the
+    server as before, so a slow reader still stalls only its own greenlet and is dropped."""
 
     __slots__ = (
         "game_id",
@@ -72,12 +79,16 @@ class Subscription:
         "_replayed_to",
         "turn",
         "delivered_since_beat",
+        "fd",
+        "parked",
     )
     # Bytes a stream may be behind. An event is a few kB (a 200-team lobby's screen is 8 kB), so
     # a reader that is keeping up never gets near this; one that is not holds at most this much.
     LIMIT = 1 << 20
 
-    def __init__(self, game_id: int, audiences: tuple[str, ...], address: str | None = None, replaying=False):
+    def __init__(
+        self, game_id: int, audiences: tuple[str, ...], address: str | None = None, replaying=False, fd=None
+    ):
         self.game_id = game_id
         self.audiences = audiences
         self.address = address  # the client's, for the per-address cap
@@ -96,6 +107,9 @@ class Subscription:
         self._replayed_to = None
         self.turn = 0  # its heartbeat's turn (Hub.start_heartbeats)
         self.delivered_since_beat = False
+        # Written straight only under gevent, where nothing else runs while a push writes.
+        self.fd = fd if self.writer is not None else None
+        self.parked = False  # its greenlet waits in wait(), everything before handed to the server
 
     def push(self, data: bytes, position: tuple[int, ...] | None = None) -> None:
         """Queue bytes for the client (an event's at its position, see order). A client too slow
@@ -114,9 +128,24 @@ class Subscription:
         if self._bytes + len(data) > self.LIMIT:
             self.close()
             return
+        if self.parked and not self._items:
+            data = self._write_now(data)
+            if not data:
+                return
         self._items.append(data)
         self._bytes += len(data)
         self._ready.set()
+
+    def _write_now(self, data: bytes) -> bytes:
+        """Write what the socket takes without waiting; the rest, for the stream's greenlet."""
+        try:
+            sent = os.write(self.fd, data)
+        except BlockingIOError:
+            return data
+        except OSError:  # the client is gone
+            self.close()
+            return b""
+        return data[sent:]
 
     def replayed(self, last_id: str) -> None:
         """The stream's backlog ends at last_id. An event published between subscribing and
@@ -138,7 +167,11 @@ class Subscription:
     def wait(self, timeout: float | None = None) -> list[bytes | None]:
         """What was pushed since the last call, oldest first; blocks until there is something
         (or the timeout passes: then possibly nothing)."""
-        self._ready.wait(timeout)
+        self.parked = self.fd is not None
+        try:
+            self._ready.wait(timeout)
+        finally:  # also when the greenlet is killed here: its socket is about to close
+            self.parked = False
         self._ready.clear()
         items = []
         while self._items:
@@ -164,12 +197,13 @@ class Hub:
         self.unwatch = lambda game_id: None
 
     def subscribe(
-        self, game_id: int, audiences: Sequence[str], address: str | None = None, replaying=False
+        self, game_id: int, audiences: Sequence[str], address: str | None = None, replaying=False, fd=None
     ) -> Subscription | None:
         """A new stream's subscription; None when this address holds too many streams already.
         Once it returns, every event published for the game reaches the subscription. replaying:
-        the caller reads a backlog next, and calls replayed() once it has."""
-        sub = Subscription(game_id, tuple(audiences), address, replaying)
+        the caller reads a backlog next, and calls replayed() once it has. fd: the client's
+        socket, when the stream's bytes may be written to it as they are (see Subscription)."""
+        sub = Subscription(game_id, tuple(audiences), address, replaying, fd)
         sub.turn = next(self._turns) % HEARTBEAT_TURNS
         with self._lock:
             held = self._per_address.get(address, 0)

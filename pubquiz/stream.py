@@ -23,7 +23,7 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
 
     # Once subscribed, every event published from now on reaches the subscription: what the
     # backlog read next does not hold, it receives live. What both have, it gets once.
-    sub = hub.subscribe(game_id, audiences, request.remote_addr, replaying=True)
+    sub = hub.subscribe(game_id, audiences, request.remote_addr, replaying=True, fd=_client_socket())
     if sub is None:
         abort(429, "Too many pages of this quiz are open from your network. Close some and reload.")
     try:
@@ -47,6 +47,17 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
             "X-Accel-Buffering": "no",  # tell Nginx not to buffer this response
         },
     )
+
+
+def _client_socket() -> int | None:
+    """The client's socket, when the stream's bytes may go to it as they are: gunicorn hands it to
+    the app, and answers HTTP/1.0 (as Nginx asks for streams) without chunk framing to add. None
+    otherwise (HTTP/1.1 straight to gunicorn, `pubquiz serve`): every write goes through the server."""
+    environ = request.environ
+    sock = environ.get("gunicorn.socket")
+    if sock is None or environ.get("SERVER_PROTOCOL") != "HTTP/1.0":
+        return None
+    return sock.fileno()
 
 
 def _missed(bus, game_id: int, audiences: Sequence[str], position: str):

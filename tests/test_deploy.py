@@ -198,7 +198,7 @@ def test_nginx_accepts_the_production_config_and_its_test_rendering(tmp_path):
         "proxy_cache off;",
         "gzip off;",
         "proxy_read_timeout 1h;",
-        "proxy_http_version 1.1;",
+        "proxy_http_version 1.0;",  # unframed: the app writes events to the socket (events.py)
         'proxy_set_header Connection "";',
     ):
         assert directive in sse_block, directive

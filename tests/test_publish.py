@@ -65,7 +65,7 @@ def test_templates_read_the_environments_own_globals_so_a_render_copies_no_chain
         assert app.jinja_env.from_string("{{ added_later }}").render() == "seen"
 
 
-def test_a_reveal_looks_its_catalogues_up_once_per_language_not_once_per_team(app, host, new_team, monkeypatch):
+def test_a_reveal_looks_its_catalogues_up_once_per_language_not_per_team(app, host, new_team, monkeypatch):
     code = host.start_game(host.create_quiz(questions=[CHOICE]))
     teams = [new_team() for _ in range(3)]
     for number, team in enumerate(teams):
