@@ -5,6 +5,7 @@ missed (so nothing published in between is lost), send it, then whatever the hub
 comment heartbeats that keep phones behind NAT and proxies from dropping an idle stream.
 """
 
+import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 
@@ -52,10 +53,12 @@ def respond(game_id: int, audiences: Sequence[str], full_state: Callable[[], str
 def _client_socket() -> int | None:
     """The client's socket, when the stream's bytes may go to it as they are: gunicorn hands it to
     the app, and answers HTTP/1.0 (as Nginx asks for streams) without chunk framing to add. None
-    otherwise (HTTP/1.1 straight to gunicorn, `pubquiz serve`): every write goes through the server."""
+    otherwise (HTTP/1.1 straight to gunicorn, `pubquiz serve`, or gunicorn speaking TLS itself,
+    whose socket object encrypts what its file descriptor must not get bare): every write then
+    goes through the server."""
     environ = request.environ
     sock = environ.get("gunicorn.socket")
-    if sock is None or environ.get("SERVER_PROTOCOL") != "HTTP/1.0":
+    if sock is None or isinstance(sock, ssl.SSLSocket) or environ.get("SERVER_PROTOCOL") != "HTTP/1.0":
         return None
     return sock.fileno()
 

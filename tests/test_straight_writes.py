@@ -1,12 +1,16 @@
 """Under gunicorn, a stream's events go straight to the client's socket from the delivering
 greenlet while the stream waits (pubquiz/events.py, Subscription): the bytes must be the same, in
-the same order, whatever the socket takes at once. Real sockets; the stream's greenlet waiting is
-stood for by `parked`, as wait() sets it."""
+the same order, whatever the socket takes at once, and only a plain socket with an unframed body
+is written this way. Real sockets; the stream's greenlet waiting is stood for by `parked`, as
+wait() sets it."""
 
 import socket
+import ssl
 
 import gevent
+import pytest
 
+from pubquiz import stream
 from pubquiz.events import Subscription, encode
 
 
@@ -58,3 +62,21 @@ def test_a_stream_whose_client_is_gone_is_closed_by_the_write_that_finds_out():
     assert sub.closed
     assert sub.wait(0) == [None]
     ours.close()
+
+
+@pytest.mark.parametrize(
+    ("protocol", "tls", "straight"),
+    [("HTTP/1.0", False, True), ("HTTP/1.1", False, False), ("HTTP/1.0", True, False)],
+    ids=["behind-nginx", "chunked", "tls-in-gunicorn"],
+)
+def test_only_an_unframed_plain_socket_is_written_straight(app, protocol, tls, straight):
+    # HTTP/1.1 frames the body in chunks the server writes; a TLS socket's file descriptor must
+    # never get bare bytes.
+    plain = socket.socket()
+    sock = ssl.create_default_context().wrap_socket(plain, server_hostname="quiz") if tls else plain
+    try:
+        environ = {"gunicorn.socket": sock, "SERVER_PROTOCOL": protocol}
+        with app.test_request_context("/", environ_overrides=environ):
+            assert stream._client_socket() == (sock.fileno() if straight else None)
+    finally:
+        sock.close()
