@@ -58,8 +58,12 @@ def answer_request(key, game, team, question_id, choice="1"):
     )
 
 
+def is_accepted(request):
+    return request.status == 200 and b"Answer locked in" in request.response
+
+
 def accepted_answers(requests):
-    return [r for r in requests if r.status == 200 and b"Answer locked in" in r.response]
+    return [r for r in requests if is_accepted(r)]
 
 
 PROBLEM = re.compile(rb'role="alert">([^<]*)<')
@@ -71,7 +75,7 @@ def not_accepted(requests):
     have closed.")."""
     reasons = Counter()
     for r in requests:
-        if r.status == 200 and b"Answer locked in" in r.response:
+        if is_accepted(r):
             continue
         problem = PROBLEM.search(r.body)
         reasons[r.error or f"{r.status} {problem.group(1).decode() if problem else ''}".strip()] += 1
